@@ -1,0 +1,221 @@
+"""REST routes under /api. Thin: validate, call the SessionManager, translate errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from .engine import datasets
+from .engine.features import FEATURES, LABELS
+from .engine.network import ACTIVATIONS
+from .engine.render import render
+from .engine.training import REGULARIZATIONS
+from .images import boundary_png, figure_json
+from .manager import SessionManager
+from .schemas import (
+    DEFAULT_SPEED,
+    LEARNING_RATES,
+    REGULARIZATION_RATES,
+    SPEEDS,
+    Boundary,
+    Config,
+    CreateSession,
+    Data,
+    Health,
+    Params,
+    PatchSession,
+    SessionState,
+    SetParam,
+    TrainRequest,
+    TrainResult,
+)
+from .sessions import Session
+
+
+def get_manager(request: Request) -> SessionManager:
+    return request.app.state.manager
+
+
+Manager = Annotated[SessionManager, Depends(get_manager)]
+GridSize = Annotated[int, Query(ge=10, le=400, description="points per side")]
+
+router = APIRouter(prefix="/api")
+sessions = APIRouter(prefix="/api/sessions", tags=["sessions"])
+
+
+@router.get("/health", response_model=Health, tags=["server"])
+async def health(manager: Manager) -> dict[str, Any]:
+    """Liveness: the worker answers and how many sessions are live."""
+    count = await manager.worker.call(lambda: len(manager.sessions))
+    return {"status": "ok", "sessions": count, "device": str(manager.worker.device), "dtype": manager.settings.dtype}
+
+
+@router.get("/options", tags=["server"])
+async def options(manager: Manager) -> dict[str, Any]:
+    """Every choice and limit a client needs to build its controls."""
+    s = manager.settings
+    return {
+        "problems": list(datasets.PROBLEMS),
+        "datasets": [{"name": n, "problem": d.problem, "title": d.title} for n, d in datasets.DATASETS.items()],
+        "features": [{"name": n, "label": LABELS[n]} for n in FEATURES],
+        "activations": list(ACTIVATIONS),
+        "regularizations": list(REGULARIZATIONS),
+        "learning_rates": LEARNING_RATES,
+        "regularization_rates": REGULARIZATION_RATES,
+        "speeds": SPEEDS,
+        "default_speed": DEFAULT_SPEED,
+        "limits": {
+            "max_layers": s.max_layers,
+            "max_neurons": s.max_neurons,
+            "batch_size": [1, 30],
+            "noise": [0, 50],
+            "train_ratio": [10, 90],
+            "learning_rate": [0, 10],
+            "regularization_rate": [0, 10],
+            "max_train_epochs": s.max_train_epochs,
+            "max_points": s.max_points,
+            "max_sessions": s.max_sessions,
+        },
+        "defaults": Config().model_dump(),
+    }
+
+
+@router.get("/datasets", tags=["server"])
+async def list_datasets(request: Request) -> list[dict[str, Any]]:
+    """Every dataset with 200 preview points [x, y, label] (noise 0, seed 0) for thumbnails."""
+    return request.app.state.previews
+
+
+def previews() -> list[dict[str, Any]]:
+    out = []
+    for name, spec in datasets.DATASETS.items():
+        split = datasets.generate(name, 0, 50, 0)
+        points = np.concatenate([split.train_x, split.test_x])[:200]
+        labels = np.concatenate([split.train_y, split.test_y])[:200]
+        out.append(
+            {
+                "name": name,
+                "problem": spec.problem,
+                "title": spec.title,
+                "preview": np.round(np.column_stack([points, labels]), 4).tolist(),
+            }
+        )
+    return out
+
+
+@sessions.post("", status_code=201, response_model=SessionState)
+async def create_session(body: CreateSession, manager: Manager) -> dict[str, Any]:
+    """Create a session (data generated, network initialised, epoch 0)."""
+    return await manager.create(body.config)
+
+
+@sessions.get("/{session_id}", response_model=SessionState)
+async def get_session(session_id: str, manager: Manager) -> dict[str, Any]:
+    """The session's config, state, epoch and losses."""
+    return await manager.get(session_id)
+
+
+@sessions.patch("/{session_id}", response_model=SessionState)
+async def patch_session(session_id: str, body: PatchSession, manager: Manager) -> dict[str, Any]:
+    """Change part of the config. learning_rate, regularization_rate and batch_size keep
+    the weights; any other change rebuilds the network (epoch 0), as TFP does."""
+    return await manager.configure(session_id, body.config)
+
+
+@sessions.delete("/{session_id}", status_code=204)
+async def delete_session(session_id: str, manager: Manager) -> Response:
+    """End the session; its viewers are told and disconnected."""
+    await manager.delete(session_id)
+    return Response(status_code=204)
+
+
+@sessions.post("/{session_id}/train", response_model=TrainResult)
+async def train(session_id: str, body: TrainRequest, manager: Manager) -> dict[str, Any]:
+    """Train N epochs and return each one's losses. Runs in slices beside live sessions;
+    stops early if the loss diverges (state "diverged")."""
+    return await manager.train(session_id, body.epochs)
+
+
+@sessions.post("/{session_id}/{action}", response_model=SessionState)
+async def act(
+    session_id: str,
+    action: Literal["reset", "regenerate", "play", "pause", "step"],
+    manager: Manager,
+) -> dict[str, Any]:
+    """reset: new initial weights from the seed's stream, same data. regenerate: new seed
+    and points, weights kept. play / pause: live training. step: exactly one epoch."""
+    return await manager.act(session_id, action)
+
+
+@sessions.get("/{session_id}/params", response_model=Params)
+async def get_params(session_id: str, manager: Manager) -> dict[str, Any]:
+    """All weights ([out][in]) and biases, hidden layers then output, and dead links."""
+    return await manager.params(session_id)
+
+
+@sessions.put("/{session_id}/params", response_model=Params)
+async def put_params(session_id: str, body: Params, manager: Manager) -> dict[str, Any]:
+    """Replace every weight and bias; shapes must match the network."""
+    layers = [(layer.weight, layer.bias) for layer in body.layers]
+    return await manager.set_params(session_id, layers)
+
+
+@sessions.patch("/{session_id}/params", response_model=Params)
+async def patch_params(session_id: str, body: SetParam, manager: Manager) -> dict[str, Any]:
+    """Set one weight (layer, neuron, input) or one bias (layer, neuron)."""
+    return await manager.set_param(session_id, body)
+
+
+@sessions.get("/{session_id}/data", response_model=Data)
+async def get_data(session_id: str, manager: Manager) -> dict[str, Any]:
+    """The points as [x1, x2, label], training and test, in training order."""
+    return await manager.data(session_id)
+
+
+@sessions.put("/{session_id}/data", response_model=SessionState)
+async def put_data(session_id: str, body: Data, manager: Manager) -> dict[str, Any]:
+    """Use your own points, in the given order; rebuilds the network (set params after)."""
+    return await manager.set_data(session_id, body)
+
+
+@sessions.get("/{session_id}/history")
+async def history(session_id: str, manager: Manager) -> dict[str, Any]:
+    """Train and test loss by epoch (every epoch, thinned evenly past 4,096 points)."""
+    return await manager.history(session_id)
+
+
+def _grid(session: Session, size: int) -> np.ndarray:
+    net = session.model.net
+    return render(net, session.model.features, size, 5).output.cpu().numpy()
+
+
+@sessions.get("/{session_id}/boundary", response_model=Boundary)
+async def boundary(session_id: str, manager: Manager, size: GridSize = 100) -> dict[str, Any]:
+    """The network's output over a size×size grid on [-6, 6]²."""
+    grid = await manager.run(session_id, lambda s: _grid(s, size))
+    return {"size": size, "values": np.nan_to_num(grid).tolist()}
+
+
+@sessions.get("/{session_id}/boundary.png", response_class=Response)
+async def boundary_image(
+    session_id: str,
+    manager: Manager,
+    size: GridSize = 100,
+    scale: Annotated[int, Query(ge=1, le=8)] = 4,
+    test: bool = False,
+    discretize: bool = False,
+) -> Response:
+    """The output as a picture (TFP's colours), training points white-edged, test black."""
+    grid, split = await manager.run(session_id, lambda s: (_grid(s, size), s.model.split))
+    return Response(boundary_png(grid, split, scale, test, discretize), media_type="image/png")
+
+
+@sessions.get("/{session_id}/figure")
+async def figure(session_id: str, manager: Manager) -> Response:
+    """A Plotly figure (boundary, points, losses); load it with plotly.io.from_json."""
+    grid, split, hist = await manager.run(
+        session_id, lambda s: (_grid(s, 100), s.model.split, s.history.as_dict())
+    )
+    return Response(figure_json(grid, split, hist), media_type="application/json")

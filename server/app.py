@@ -1,0 +1,70 @@
+"""create_app(settings): wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from . import __version__, api, pages, ws
+from .config import Settings
+from .errors import InvalidInput, PlaygroundError
+from .manager import SessionManager
+from .paths import STATIC
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.manager.start()
+        try:
+            yield
+        finally:
+            app.state.manager.stop()
+
+    app = FastAPI(
+        title="Neural Playground",
+        version=__version__,
+        description="TensorFlow Playground's training, live on a server: REST and websocket API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.manager = SessionManager(settings)
+    app.state.previews = api.previews()
+    app.include_router(api.router)
+    app.include_router(api.sessions)
+    app.include_router(ws.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+    @app.exception_handler(PlaygroundError)
+    async def playground_error(request: Request, exc: PlaygroundError) -> JSONResponse:
+        if isinstance(exc, InvalidInput):
+            loc = ["body", *exc.field.split(".")] if exc.field else ["body"]
+            detail: object = [{"type": "value_error", "loc": loc, "msg": exc.message}]
+        else:
+            detail = exc.message
+        return JSONResponse({"detail": detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    return app

@@ -1,0 +1,67 @@
+"""The one Settings object. Every field can be set by an environment variable
+``PLAYGROUND_<FIELD>`` (e.g. ``PLAYGROUND_MAX_SESSIONS=100``) or a ``playground`` flag."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+Device = Literal["auto", "cpu", "cuda"]
+DType = Literal["float64", "float32"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    device: Device = "auto"  # auto: CUDA when available, else the CPU
+    dtype: DType = "float64"  # float64 reproduces TFP exactly
+    max_sessions: int = 500  # live sessions; more -> 429
+    session_ttl: float = 1800.0  # seconds without requests or viewers before a session expires
+    idle_pause: float = 60.0  # seconds without viewers before a running session pauses
+    max_layers: int = 6  # hidden layers
+    max_neurons: int = 8  # per hidden layer
+    max_train_epochs: int = 10_000  # per POST /train request
+    max_points: int = 10_000  # uploaded points (train + test)
+    max_fps: float = 60.0  # frames per second per viewer, at most
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then PLAYGROUND_* variables, then explicit overrides (None ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"PLAYGROUND_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _convert(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
+        if self.dtype not in ("float64", "float32"):
+            raise ValueError(f"dtype must be float64 or float32, not {self.dtype!r}")
+        for name in ("max_sessions", "max_layers", "max_neurons", "max_train_epochs"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(f: dataclasses.Field, raw: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"PLAYGROUND_{f.name.upper()} must be a number, not {raw!r}") from None
+    return raw

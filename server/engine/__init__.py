@@ -1,0 +1,6 @@
+"""Pure computation: datasets, features, network, training rules and rendering.
+
+Imports only torch and numpy, so a notebook can use it directly::
+
+    from server.engine import datasets, features, network, training
+"""

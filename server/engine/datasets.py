@@ -1,0 +1,185 @@
+"""TensorFlow Playground's data generators, seeded, as numpy arrays.
+
+Every generator takes ``(n, noise, rng)`` with ``noise`` a fraction (TFP's percent / 100)
+and returns ``points`` (n, 2) float64 and ``labels`` (n,) float64. Classification labels
+are +1/-1; regression targets lie in about [-1, 1].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+CLASSIFY_SAMPLES = 500
+REGRESS_SAMPLES = 1200
+
+Generator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+
+
+def _uniform(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
+    return low + rng.random(n) * (high - low)
+
+
+def _normal(rng: np.random.Generator, mean: float, variance: float, n: int) -> np.ndarray:
+    # TFP's polar Box-Muller: draw (v1, v2) in the unit disc, keep v1's normal deviate.
+    out = np.empty(n)
+    for i in range(n):
+        while True:
+            v1, v2 = 2 * rng.random() - 1, 2 * rng.random() - 1
+            s = v1 * v1 + v2 * v2
+            if 0 < s <= 1:
+                break
+        out[i] = math.sqrt(-2 * math.log(s) / s) * v1
+    return mean + math.sqrt(variance) * out
+
+
+def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Blue points inside a disc of radius 2.5, orange points in a ring from 3.5 to 5."""
+    radius = 5.0
+    parts = []
+    for r_low, r_high in ((0.0, radius * 0.5), (radius * 0.7, radius)):
+        m = n // 2
+        r = _uniform(rng, r_low, r_high, m)
+        angle = _uniform(rng, 0, 2 * math.pi, m)
+        x, y = r * np.sin(angle), r * np.cos(angle)
+        nx = _uniform(rng, -radius, radius, m) * noise
+        ny = _uniform(rng, -radius, radius, m) * noise
+        label = np.where(np.hypot(x + nx, y + ny) < radius * 0.5, 1.0, -1.0)
+        parts.append((np.stack([x, y], 1), label))
+    return _concat(parts)
+
+
+def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Four quadrants: blue where x·y ≥ 0, orange elsewhere, with a gap around the axes."""
+    padding = 0.3
+    x = _uniform(rng, -5, 5, n)
+    y = _uniform(rng, -5, 5, n)
+    x = x + np.where(x > 0, padding, -padding)
+    y = y + np.where(y > 0, padding, -padding)
+    nx = _uniform(rng, -5, 5, n) * noise
+    ny = _uniform(rng, -5, 5, n) * noise
+    label = np.where((x + nx) * (y + ny) >= 0, 1.0, -1.0)
+    return np.stack([x, y], 1), label
+
+
+def gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two Gaussian clouds around (2, 2) (blue) and (-2, -2) (orange)."""
+    variance = 0.5 + (4 - 0.5) * (noise / 0.5)
+    parts = []
+    for c, label in ((2.0, 1.0), (-2.0, -1.0)):
+        m = n // 2
+        x = _normal(rng, c, variance, m)
+        y = _normal(rng, c, variance, m)
+        parts.append((np.stack([x, y], 1), np.full(m, label)))
+    return _concat(parts)
+
+
+def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved spiral arms, blue and orange."""
+    m = n // 2
+    parts = []
+    for delta, label in ((0.0, 1.0), (math.pi, -1.0)):
+        i = np.arange(m)
+        r = i / m * 5
+        t = 1.75 * i / m * 2 * math.pi + delta
+        x = r * np.sin(t) + _uniform(rng, -1, 1, m) * noise
+        y = r * np.cos(t) + _uniform(rng, -1, 1, m) * noise
+        parts.append((np.stack([x, y], 1), np.full(m, label)))
+    return _concat(parts)
+
+
+def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Regression: the target rises linearly with x + y (from -1 at -10 to +1 at +10)."""
+    radius = 6.0
+    x = _uniform(rng, -radius, radius, n)
+    y = _uniform(rng, -radius, radius, n)
+    nx = _uniform(rng, -radius, radius, n) * noise
+    ny = _uniform(rng, -radius, radius, n) * noise
+    label = (x + nx + y + ny) / 10
+    return np.stack([x, y], 1), label
+
+
+_GAUSSIANS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
+
+
+def multi_gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Regression: six Gaussian bumps of alternating sign."""
+    radius = 6.0
+    x = _uniform(rng, -radius, radius, n)
+    y = _uniform(rng, -radius, radius, n)
+    nx = _uniform(rng, -radius, radius, n) * noise
+    ny = _uniform(rng, -radius, radius, n) * noise
+    px, py = x + nx, y + ny
+    label = np.zeros(n)
+    for cx, cy, sign in _GAUSSIANS:
+        # TFP: sign · clamp(1 - dist / 2, 0, 1); the bump of largest magnitude wins.
+        bump = sign * np.clip(1 - np.hypot(px - cx, py - cy) / 2, 0, 1)
+        label = np.where(np.abs(bump) > np.abs(label), bump, label)
+    return np.stack([x, y], 1), label
+
+
+def _concat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate([p for p, _ in parts]), np.concatenate([lab for _, lab in parts])
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    problem: str  # "classification" | "regression"
+    generate: Generator
+    title: str
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "circle": DatasetSpec("classification", circle, "Circle"),
+    "xor": DatasetSpec("classification", xor, "Exclusive or"),
+    "gauss": DatasetSpec("classification", gauss, "Gaussian"),
+    "spiral": DatasetSpec("classification", spiral, "Spiral"),
+    "plane": DatasetSpec("regression", plane, "Plane"),
+    "multi_gauss": DatasetSpec("regression", multi_gauss, "Multi Gaussian"),
+}
+
+PROBLEMS = ("classification", "regression")
+
+
+def sample_count(problem: str) -> int:
+    """How many points TFP generates for a problem type."""
+    return CLASSIFY_SAMPLES if problem == "classification" else REGRESS_SAMPLES
+
+
+@dataclass(frozen=True)
+class Split:
+    """Points and labels split into training and test parts (numpy float64)."""
+
+    train_x: np.ndarray  # (n_train, 2)
+    train_y: np.ndarray  # (n_train,)
+    test_x: np.ndarray  # (n_test, 2)
+    test_y: np.ndarray  # (n_test,)
+
+
+def shuffle_indices(n: int, rng: np.random.Generator) -> np.ndarray:
+    """TFP's Fisher-Yates shuffle from the end, as a permutation of range(n)."""
+    order = np.arange(n)
+    counter = n
+    while counter > 0:
+        index = int(rng.random() * counter)
+        counter -= 1
+        order[counter], order[index] = order[index], order[counter]
+    return order
+
+
+def make_split(points: np.ndarray, labels: np.ndarray, train_ratio: int) -> Split:
+    """The first floor(N * ratio / 100) points train; the rest test."""
+    cut = len(points) * train_ratio // 100
+    return Split(points[:cut], labels[:cut], points[cut:], labels[cut:])
+
+
+def generate(name: str, noise: int = 0, train_ratio: int = 50, seed: int = 0) -> Split:
+    """Generate dataset ``name`` with noise in percent, shuffle once with the seed, split."""
+    spec = DATASETS[name]
+    rng = np.random.default_rng(seed)
+    points, labels = spec.generate(sample_count(spec.problem), noise / 100, rng)
+    order = shuffle_indices(len(points), rng)
+    return make_split(points[order], labels[order], train_ratio)

@@ -1,0 +1,104 @@
+"""A network together with its data and training state: everything one epoch needs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import datasets
+from .features import canonical, make_inputs
+from .network import Network, build
+from .training import Accumulator, Hyper, loss, train_epoch
+
+OUTPUT_ACTIVATION = {"classification": "tanh", "regression": "linear"}
+
+
+@dataclass
+class EpochResult:
+    epoch: int
+    train_loss: float
+    test_loss: float
+
+
+class Model:
+    """Data, network and the gradient carry of one training run (float64 by default)."""
+
+    def __init__(
+        self,
+        *,
+        problem: str,
+        features: Sequence[str],
+        hidden: Sequence[int],
+        activation: str,
+        hyper: Hyper,
+        generator: torch.Generator,
+        split: datasets.Split,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        self.problem = problem
+        self.features = canonical(features)
+        self.hidden = list(hidden)
+        self.activation = activation
+        self.hyper = hyper
+        self.generator = generator
+        self.dtype = dtype
+        self.device = torch.device(device)
+        self.set_data(split)
+        self.reset()
+
+    # -- data ---------------------------------------------------------------------------
+    def set_data(self, split: datasets.Split) -> None:
+        """Use these points from now on (the network is kept; losses are recomputed)."""
+        self.split = split
+
+        def tensor(array: np.ndarray) -> torch.Tensor:
+            return torch.as_tensor(array, dtype=self.dtype, device=self.device)
+
+        self.train_x, self.train_y = tensor(split.train_x), tensor(split.train_y)
+        self.test_x, self.test_y = tensor(split.test_x), tensor(split.test_y)
+        self.train_inputs = make_inputs(self.train_x.reshape(-1, 2), self.features)
+        self.test_inputs = make_inputs(self.test_x.reshape(-1, 2), self.features)
+        if hasattr(self, "net"):
+            self.refresh_losses()
+
+    # -- network ------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Fresh weights from the generator's stream; epoch 0; no carried gradients."""
+        sizes = [len(self.features), *self.hidden, 1]
+        self.net: Network = build(
+            sizes,
+            self.activation,
+            OUTPUT_ACTIVATION[self.problem],
+            self.generator,
+            self.dtype,
+            self.device,
+        )
+        self.acc = Accumulator.zeros(self.net)
+        self.epoch = 0
+        self.refresh_losses()
+
+    def refresh_losses(self) -> None:
+        self.train_loss = loss(self.net, self.train_inputs, self.train_y)
+        self.test_loss = loss(self.net, self.test_inputs, self.test_y)
+
+    def weights_changed(self) -> None:
+        """Call after editing weights by hand: drops carried gradients, recomputes losses."""
+        self.acc = Accumulator.zeros(self.net)
+        self.refresh_losses()
+
+    # -- training -----------------------------------------------------------------------
+    def train_epoch(self) -> EpochResult:
+        """One epoch, then both losses (as TFP computes them after every epoch)."""
+        train_epoch(self.net, self.acc, self.train_inputs, self.train_y, self.hyper)
+        self.epoch += 1
+        self.refresh_losses()
+        return EpochResult(self.epoch, self.train_loss, self.test_loss)
+
+    @property
+    def diverged(self) -> bool:
+        return not math.isfinite(self.train_loss) and len(self.train_y) > 0

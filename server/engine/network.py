@@ -1,0 +1,118 @@
+"""A fully connected network stored as plain tensors, in torch.nn.Linear layout.
+
+Layer ``l`` maps ``sizes[l]`` inputs to ``sizes[l + 1]`` outputs with ``weights[l]`` of
+shape (out, in) and ``biases[l]`` of shape (out,): hidden layers first, the output last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+# name -> (f(z), f'(z) given z and a = f(z)); TFP's definitions, relu'(0) = 0.
+Activation = tuple[
+    Callable[[torch.Tensor], torch.Tensor],
+    Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+]
+
+ACTIVATIONS: dict[str, Activation] = {
+    "tanh": (torch.tanh, lambda z, a: 1 - a * a),
+    "relu": (torch.relu, lambda z, a: (z > 0).to(z.dtype)),
+    "sigmoid": (torch.sigmoid, lambda z, a: a * (1 - a)),
+    "linear": (lambda z: z, lambda z, a: torch.ones_like(z)),
+}
+
+INIT_BIAS = 0.1
+INIT_RANGE = 0.5  # weights uniform in [-0.5, 0.5)
+
+
+@dataclass
+class Network:
+    """Weights, biases and the L1 'dead link' mask of one network."""
+
+    weights: list[torch.Tensor]  # [(out, in)] per layer
+    biases: list[torch.Tensor]  # [(out,)] per layer
+    alive: list[torch.Tensor]  # [(out, in)] bool, False for links L1 has killed
+    activation: str  # hidden layers
+    output_activation: str  # "tanh" (classification) or "linear" (regression)
+
+    @property
+    def sizes(self) -> list[int]:
+        """Neurons per layer, inputs first: e.g. [2, 4, 2, 1]."""
+        return [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
+
+    def layer_activation(self, layer: int) -> str:
+        return self.output_activation if layer == len(self.weights) - 1 else self.activation
+
+    def forward(self, inputs: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(N, in) inputs -> [(z, a)] per layer, each (N, out)."""
+        out = []
+        a = inputs
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            z = torch.addmm(b, a, w.T)  # (N, out)
+            a = ACTIVATIONS[self.layer_activation(layer)][0](z)
+            out.append((z, a))
+        return out
+
+    def predict(self, inputs: torch.Tensor) -> torch.Tensor:
+        """(N, in) -> (N,) network output."""
+        return self.forward(inputs)[-1][1][:, 0]
+
+    def dead_links(self) -> list[tuple[int, int, int]]:
+        """(layer, neuron, input) of every link L1 regularization has killed."""
+        return [
+            (layer, int(j), int(i))
+            for layer, mask in enumerate(self.alive)
+            for j, i in (~mask).nonzero().tolist()
+        ]
+
+    def to(self, device: torch.device | str, dtype: torch.dtype) -> Network:
+        return Network(
+            [w.to(device, dtype) for w in self.weights],
+            [b.to(device, dtype) for b in self.biases],
+            [m.to(device) for m in self.alive],
+            self.activation,
+            self.output_activation,
+        )
+
+
+def build(
+    sizes: Sequence[int],
+    activation: str,
+    output_activation: str,
+    generator: torch.Generator,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str = "cpu",
+) -> Network:
+    """TFP's initialisation: weights uniform in [-0.5, 0.5), biases 0.1."""
+    weights, biases, alive = [], [], []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        w = torch.rand(n_out, n_in, generator=generator, dtype=torch.float64) - INIT_RANGE
+        weights.append(w.to(device, dtype))
+        biases.append(torch.full((n_out,), INIT_BIAS, dtype=dtype, device=device))
+        alive.append(torch.ones(n_out, n_in, dtype=torch.bool, device=device))
+    return Network(weights, biases, alive, activation, output_activation)
+
+
+def check_layers(net: Network, layers: Sequence[tuple[Sequence, Sequence]]) -> str | None:
+    """Why ``layers`` (weight, bias) pairs don't fit ``net``'s shapes, or None if they do."""
+    if len(layers) != len(net.weights):
+        return f"expected {len(net.weights)} layers, got {len(layers)}"
+    for index, ((weight, bias), w) in enumerate(zip(layers, net.weights, strict=True)):
+        out, inp = w.shape
+        if len(weight) != out or any(len(row) != inp for row in weight):
+            return f"layers[{index}].weight must be {out}x{inp} (out x in)"
+        if len(bias) != out:
+            return f"layers[{index}].bias must have {out} values"
+    return None
+
+
+def set_layers(net: Network, layers: Sequence[tuple[Sequence, Sequence]]) -> None:
+    """Replace every weight and bias (shapes checked by check_layers); revives dead links."""
+    for index, (weight, bias) in enumerate(layers):
+        w = net.weights[index]
+        net.weights[index] = torch.tensor(weight, dtype=w.dtype, device=w.device)
+        net.biases[index] = torch.tensor(bias, dtype=w.dtype, device=w.device)
+        net.alive[index] = torch.ones_like(net.alive[index])

@@ -1,0 +1,30 @@
+"""User-facing errors. The edge turns them into HTTP statuses or websocket error messages."""
+
+from __future__ import annotations
+
+
+class PlaygroundError(Exception):
+    status = 400
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(PlaygroundError):
+    status = 404
+
+
+class Conflict(PlaygroundError):
+    """The request is valid but not in the session's current state."""
+
+    status = 409
+
+
+class InvalidInput(PlaygroundError):
+    status = 422
+
+
+class TooManySessions(PlaygroundError):
+    status = 429

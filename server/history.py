@@ -1,0 +1,38 @@
+"""A bounded loss history: every epoch until it fills, then every 2nd, 4th, ... epoch."""
+
+from __future__ import annotations
+
+from array import array
+
+
+class LossHistory:
+    """Keeps at most ``capacity`` points, spread evenly over all epochs so far."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self.clear()
+
+    def clear(self) -> None:
+        self.stride = 1
+        self.epoch = array("q")
+        self.train = array("d")
+        self.test = array("d")
+
+    def add(self, epoch: int, train: float, test: float) -> None:
+        if epoch % self.stride:
+            return
+        self.epoch.append(epoch)
+        self.train.append(train)
+        self.test.append(test)
+        if len(self.epoch) >= self.capacity:
+            self.stride *= 2
+            keep = [i for i, e in enumerate(self.epoch) if e % self.stride == 0]
+            self.epoch = array("q", (self.epoch[i] for i in keep))
+            self.train = array("d", (self.train[i] for i in keep))
+            self.test = array("d", (self.test[i] for i in keep))
+
+    def as_dict(self) -> dict[str, list]:
+        def clean(values: array) -> list[float | None]:
+            return [v if v == v and abs(v) != float("inf") else None for v in values]
+
+        return {"epoch": list(self.epoch), "train_loss": clean(self.train), "test_loss": clean(self.test)}

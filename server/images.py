@@ -1,0 +1,98 @@
+"""Pictures of a session: the boundary as a PNG and as a Plotly figure, coloured like TFP."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import Any
+
+import numpy as np
+
+ORANGE, GREY, BLUE = (0xF5, 0x93, 0x22), (0xE8, 0xEA, 0xEB), (0x08, 0x77, 0xBD)
+SHADES = 31  # TFP quantizes [-1, 1] into 31 colours
+
+
+def palette(shades: int = SHADES) -> np.ndarray:
+    """(shades, 3) uint8: orange (-1) through grey (0) to blue (+1), interpolated in RGB."""
+    a = np.linspace(0, 1, shades)[:, None]
+    low = np.array(ORANGE) + (np.array(GREY) - np.array(ORANGE)) * np.clip(a * 2, 0, 1)
+    high = np.array(GREY) + (np.array(BLUE) - np.array(GREY)) * np.clip(a * 2 - 1, 0, 1)
+    return np.round(np.where(a <= 0.5, low, high)).astype(np.uint8)
+
+
+def colorize(values: np.ndarray, discretize: bool = False) -> np.ndarray:
+    """(H, W) values in [-1, 1] -> (H, W, 3) uint8 with TFP's quantized scale."""
+    v = np.nan_to_num(values, nan=0.0)
+    if discretize:
+        v = np.where(v >= 0, 1.0, -1.0)
+    index = np.clip(((v + 1) / 2 * SHADES).astype(int), 0, SHADES - 1)
+    return palette()[index]
+
+
+def draw_points(
+    image: np.ndarray, points: np.ndarray, labels: np.ndarray, outline: tuple[int, int, int]
+) -> None:
+    """Discs coloured by label on an image that spans [-6, 6]² (row 0 is y = +6)."""
+    size = image.shape[0]
+    colors = colorize(labels[None, :])[0]
+    radius = max(2, size // 130)
+    yy, xx = np.mgrid[-radius - 1 : radius + 2, -radius - 1 : radius + 2]
+    dist = np.hypot(yy, xx)
+    for (x, y), color in zip(points, colors, strict=True):
+        col = int(round((x + 6) / 12 * (size - 1)))
+        row = int(round((6 - y) / 12 * (size - 1)))
+        for mask, fill in ((dist <= radius + 1, outline), (dist <= radius, tuple(color))):
+            rr, cc = yy[mask] + row, xx[mask] + col
+            ok = (rr >= 0) & (rr < size) & (cc >= 0) & (cc < size)
+            image[rr[ok], cc[ok]] = fill
+
+
+def png(image: np.ndarray) -> bytes:
+    """Encode an (H, W, 3) uint8 image as PNG."""
+    height, width, _ = image.shape
+    raw = b"".join(b"\0" + image[row].tobytes() for row in range(height))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+
+
+def boundary_png(grid: np.ndarray, split: Any, scale: int, test: bool, discretize: bool) -> bytes:
+    """The output grid upscaled ``scale`` times, with training (and test) points."""
+    image = np.repeat(np.repeat(colorize(grid, discretize), scale, 0), scale, 1)
+    draw_points(image, split.train_x, split.train_y, (255, 255, 255))
+    if test:
+        draw_points(image, split.test_x, split.test_y, (0, 0, 0))
+    return png(image)
+
+
+def figure_json(grid: np.ndarray, split: Any, history: dict[str, list]) -> str:
+    """A Plotly figure (boundary, points, loss curves) as JSON for plotly.io.from_json."""
+    from plotly.subplots import make_subplots  # imported on use: it is slow to import
+    import plotly.graph_objects as go
+
+    axis = np.linspace(-6, 6, grid.shape[0])
+    scale = [[0, "#f59322"], [0.5, "#e8eaeb"], [1, "#0877bd"]]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Output", "Loss"), column_widths=[0.55, 0.45])
+    fig.add_trace(
+        go.Heatmap(x=axis, y=axis[::-1], z=grid, zmin=-1, zmax=1, colorscale=scale, showscale=False),
+        1,
+        1,
+    )
+    for name, x, y, line in (("train", split.train_x, split.train_y, "white"), ("test", split.test_x, split.test_y, "black")):
+        fig.add_trace(
+            go.Scatter(
+                x=x[:, 0], y=x[:, 1], mode="markers", name=f"{name} points",
+                marker={"color": y, "cmin": -1, "cmax": 1, "colorscale": scale, "size": 6, "line": {"color": line, "width": 1}},
+            ),
+            1,
+            1,
+        )
+    for key, color in (("train_loss", "#333"), ("test_loss", "#999")):
+        fig.add_trace(go.Scatter(x=history["epoch"], y=history[key], name=key.replace("_", " "), line={"color": color}), 1, 2)
+    fig.update_xaxes(range=[-6, 6], row=1, col=1)
+    fig.update_yaxes(range=[-6, 6], scaleanchor="x", row=1, col=1)
+    fig.update_xaxes(title_text="epoch", row=1, col=2)
+    return fig.to_json()

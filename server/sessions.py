@@ -1,0 +1,323 @@
+"""Live sessions: their state machine, limits and expiry.
+
+Everything here runs on the worker thread (see worker.py), which is the only thread that
+touches torch or a session; the async methods of SessionManager hand work to it.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from .config import Settings
+from .engine import datasets
+from .engine.model import Model
+from .engine.network import check_layers, set_layers
+from .engine.training import Hyper
+from .errors import Conflict, InvalidInput
+from .history import LossHistory
+from .schemas import DEFAULT_SPEED, Config, ConfigPatch, Data, SetParam
+
+# Changing any of these keeps the weights (as TFP); anything else rebuilds the network.
+KEEPS_WEIGHTS = {"learning_rate", "regularization_rate", "batch_size"}
+# Changing any of these makes new points.
+DATA_FIELDS = {"problem", "dataset", "noise", "train_ratio", "seed"}
+
+TRANSITIONS: dict[str, set[str]] = {
+    "idle": {"running", "paused"},
+    "running": {"paused", "diverged", "failed", "idle"},
+    "paused": {"running", "diverged", "failed", "idle"},
+    "diverged": {"idle", "paused"},
+    "failed": {"idle"},
+    "closed": set(),
+}
+STATE_CODES = {name: code for code, name in enumerate(TRANSITIONS)}
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+class Session:
+    """One network with its data, training state, viewers and live-training schedule."""
+
+    def __init__(self, session_id: str, config: Config, settings: Settings, device: torch.device):
+        self.id = session_id
+        self.settings = settings
+        self.device = device
+        self.dtype = getattr(torch, settings.dtype)
+        self.state = "idle"
+        self.message: str | None = None
+        self.speed: float | str = DEFAULT_SPEED
+        self.viewers: set[Any] = set()  # ws.Viewer objects
+        self.history = LossHistory()
+        self.version = 0  # bumps whenever what a frame shows changes
+        self.data_version = 1
+        self.custom_data = False
+        self.last_active = time.monotonic()
+        self.unwatched_since: float | None = time.monotonic()
+        self.on_change: Callable[[Session], None] = lambda session: None
+        # live schedule (worker.py): epochs trained since `clock_start` at `speed`
+        self.clock_start = 0.0
+        self.clock_epochs = 0
+        self.rate = 0.0  # achieved epochs/s
+        self.pending: Any = None  # a REST train request in progress (worker.TrainJob)
+        self.config = config
+        self.init_generator = torch.Generator().manual_seed(config.seed)
+        self.model = self._build(config, self._generate(config))
+        self.history.add(0, self.model.train_loss, self.model.test_loss)
+
+    # -- construction -------------------------------------------------------------------
+    def _generate(self, config: Config) -> datasets.Split:
+        return datasets.generate(config.dataset, config.noise, config.train_ratio, config.seed)
+
+    def _build(self, config: Config, split: datasets.Split) -> Model:
+        model = Model(
+            problem=config.problem,
+            features=config.features,
+            hidden=config.hidden,
+            activation=config.activation,
+            hyper=Hyper(
+                config.learning_rate,
+                config.batch_size,
+                config.regularization,
+                config.regularization_rate,
+            ),
+            generator=self.init_generator,
+            split=split,
+            dtype=self.dtype,
+            device=self.device,
+        )
+        return model
+
+    # -- state machine ------------------------------------------------------------------
+    def transition(self, new: str, action: str) -> None:
+        if new == self.state:
+            return
+        if new not in TRANSITIONS[self.state]:
+            hint = " (reset it first)" if self.state in ("diverged", "failed") else ""
+            raise Conflict(f"cannot {action}: the session is {self.state}{hint}", "type")
+        self.state = new
+        if new in ("idle", "running", "paused"):
+            self.message = None
+        if new == "running":
+            self.clock_start, self.clock_epochs = time.monotonic(), 0
+        self.changed()
+
+    def changed(self, frame_only: bool = False) -> None:
+        """Something a viewer shows changed; tell them (JSON too unless frame_only)."""
+        self.version += 1
+        if not frame_only:
+            self.on_change(self)
+
+    def close(self) -> None:
+        self.state = "closed"
+        if self.pending is not None:
+            self.pending.finish()
+        self.changed()
+
+    # -- actions (REST and websocket share these) ---------------------------------------
+    def play(self) -> None:
+        self.transition("running", "play")
+
+    def pause(self) -> None:
+        if self.state == "running":
+            self.transition("paused", "pause")
+
+    def set_speed(self, speed: float | str) -> None:
+        self.speed = speed
+        self.clock_start, self.clock_epochs = time.monotonic(), 0
+        self.changed()
+
+    def step(self) -> None:
+        self.transition("paused", "step")
+        self.train_epochs(1)
+
+    def reset(self) -> None:
+        """New initial weights (the seed's stream goes on), epoch 0, same data."""
+        self.model.reset()
+        self._rebuilt()
+
+    def regenerate(self) -> None:
+        """New seed and new points; the weights are kept (as TFP)."""
+        seed = int(np.random.default_rng([self.config.seed, self.data_version]).integers(2**31))
+        self.config = self.config.model_copy(update={"seed": seed})
+        self.custom_data = False
+        self.model.set_data(self._generate(self.config))
+        self.data_version += 1
+        self.changed()
+
+    def apply_config(self, patch: ConfigPatch) -> None:
+        changes = patch.model_dump(exclude_none=True)
+        if "problem" in changes and "dataset" not in changes:
+            if datasets.DATASETS[self.config.dataset].problem != changes["problem"]:
+                changes["dataset"] = next(
+                    n for n, s in datasets.DATASETS.items() if s.problem == changes["problem"]
+                )
+        config = Config.model_validate({**self.config.model_dump(), **changes})
+        check_config(config, self.settings)
+        changed = {k for k in changes if getattr(config, k) != getattr(self.config, k)}
+        if not changed:
+            return
+        self.config = config
+        if changed <= KEEPS_WEIGHTS:
+            self.model.hyper = Hyper(
+                config.learning_rate,
+                config.batch_size,
+                config.regularization,
+                config.regularization_rate,
+            )
+            self.changed()
+            return
+        if changed & DATA_FIELDS:
+            split = self._generate(config)
+            self.custom_data = False
+            self.data_version += 1
+        else:
+            split = self.model.split  # generated or the caller's own points
+        if "seed" in changed:
+            self.init_generator.manual_seed(config.seed)
+        self.model = self._build(config, split)
+        self._rebuilt()
+
+    def _rebuilt(self) -> None:
+        """After new weights: epoch 0, a fresh loss history, and paused (as TFP)."""
+        self.history.clear()
+        self.history.add(0, self.model.train_loss, self.model.test_loss)
+        self.state, self.message = "idle", None
+        self.changed()
+
+    def set_param(self, p: SetParam) -> None:
+        net = self.model.net
+        if p.layer >= len(net.weights):
+            raise InvalidInput(f"layer must be 0..{len(net.weights) - 1}", "layer")
+        out, inp = net.weights[p.layer].shape
+        if p.neuron >= out:
+            raise InvalidInput(f"neuron must be 0..{out - 1} in layer {p.layer}", "neuron")
+        if p.input is None:
+            net.biases[p.layer][p.neuron] = p.value
+        else:
+            if p.input >= inp:
+                raise InvalidInput(f"input must be 0..{inp - 1} in layer {p.layer}", "input")
+            net.weights[p.layer][p.neuron, p.input] = p.value
+            net.alive[p.layer][p.neuron, p.input] = True  # an explicit edit revives a link
+        self._weights_edited()
+
+    def set_params(self, layers: list[tuple[list[list[float]], list[float]]]) -> None:
+        problem = check_layers(self.model.net, layers)
+        if problem:
+            raise InvalidInput(problem, "layers")
+        set_layers(self.model.net, layers)
+        self._weights_edited()
+
+    def _weights_edited(self) -> None:
+        self.model.weights_changed()
+        if self.state == "diverged" and math.isfinite(self.model.train_loss):
+            self.transition("paused", "edit weights")
+        self.changed()
+
+    def set_data(self, data: Data) -> None:
+        """Replace the points with the caller's own, in order; rebuilds the network."""
+        split = check_data(data, self.config.problem, self.settings.max_points)
+        self.custom_data = True
+        self.model.set_data(split)
+        self.model.reset()
+        self.data_version += 1
+        self._rebuilt()
+
+    # -- training -----------------------------------------------------------------------
+    def train_epochs(self, count: int, budget: float = math.inf) -> list[tuple[int, float, float]]:
+        """Train up to ``count`` epochs or ``budget`` seconds; stops on divergence."""
+        if self.state in ("diverged", "failed", "closed"):
+            raise Conflict(f"cannot train: the session is {self.state}", "epochs")
+        done: list[tuple[int, float, float]] = []
+        deadline = time.perf_counter() + budget
+        try:
+            for _ in range(count):
+                r = self.model.train_epoch()
+                done.append((r.epoch, r.train_loss, r.test_loss))
+                self.history.add(r.epoch, r.train_loss, r.test_loss)
+                if self.model.diverged:
+                    self.state, self.message = "diverged", (
+                        f"the loss became {r.train_loss} at epoch {r.epoch}: "
+                        "the learning rate is probably too high; reset to start again"
+                    )
+                    self.changed()
+                    break
+                if time.perf_counter() > deadline:
+                    break
+        except Exception as exc:  # one session's failure must not stop the others
+            self.state, self.message = "failed", f"{type(exc).__name__}: {exc}"
+            self.changed()
+            raise
+        if done:
+            self.changed(frame_only=True)
+        return done
+
+    # -- views --------------------------------------------------------------------------
+    def public(self) -> dict[str, Any]:
+        m = self.model
+        return {
+            "id": self.id,
+            "config": self.config.model_dump(),
+            "state": self.state,
+            "epoch": m.epoch,
+            "train_loss": _finite(m.train_loss),
+            "test_loss": _finite(m.test_loss),
+            "speed": self.speed,
+            "message": self.message,
+            "dead_links": len(m.net.dead_links()),
+            "data_version": self.data_version,
+            "custom_data": self.custom_data,
+        }
+
+
+def check_config(config: Config, settings: Settings) -> None:
+    """Checks that depend on settings or on two fields at once."""
+    if datasets.DATASETS[config.dataset].problem != config.problem:
+        allowed = [n for n, s in datasets.DATASETS.items() if s.problem == config.problem]
+        raise InvalidInput(
+            f"dataset {config.dataset!r} is not a {config.problem} dataset; "
+            f"allowed: {', '.join(allowed)}",
+            "config.dataset",
+        )
+    if len(config.hidden) > settings.max_layers:
+        raise InvalidInput(f"at most {settings.max_layers} hidden layers", "config.hidden")
+    for i, size in enumerate(config.hidden):
+        if not 1 <= size <= settings.max_neurons:
+            raise InvalidInput(
+                f"hidden layer sizes must be 1..{settings.max_neurons}, got {size}",
+                f"config.hidden.{i}",
+            )
+
+
+def check_data(data: Data, problem: str, max_points: int) -> datasets.Split:
+    total = len(data.train) + len(data.test)
+    if total > max_points:
+        raise InvalidInput(f"at most {max_points} points in all, got {total}", "train")
+    if not data.train:
+        raise InvalidInput("at least one training point is needed", "train")
+    parts = []
+    for part in ("train", "test"):
+        rows = np.array(getattr(data, part), dtype=np.float64).reshape(-1, 3)
+        bad = np.argwhere(~np.isfinite(rows))
+        if len(bad):
+            r, c = bad[0]
+            raise InvalidInput(f"must be a finite number ({['x', 'y', 'label'][c]})", f"{part}.{r}.{c}")
+        if problem == "classification":
+            wrong = np.flatnonzero(~np.isin(rows[:, 2], (-1.0, 1.0)))
+            if len(wrong):
+                raise InvalidInput("classification labels must be 1 or -1", f"{part}.{wrong[0]}.2")
+        parts.append(rows)
+    (train, test) = parts
+    return datasets.Split(train[:, :2], train[:, 2], test[:, :2], test[:, 2])
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(16)

@@ -1,0 +1,150 @@
+"""The websocket endpoint: one shape — accept, attach, loop receive → parse → dispatch,
+error message on bad input, detach in ``finally``. Protocol: docs/protocol.md."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import deque
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import NotFound, PlaygroundError
+from .frames import View as FrameView
+from .manager import SessionManager
+from .schemas import (
+    Ack,
+    ClientMessage,
+    SetConfig,
+    SetSpeed,
+    SetWeight,
+    View,
+    error_message,
+)
+
+router = APIRouter()
+MESSAGES: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+CLOSE_UNKNOWN = 4404
+CLOSE_ENDED = 4410
+
+
+class Viewer:
+    """One connection's outbox: JSON messages in order, and at most one pending frame.
+
+    The worker thread hands it frames and state through ``offer`` and ``post``; a frame
+    is only rendered for a viewer that is ``ready`` (acked its last frame)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, view: FrameView) -> None:
+        self.loop = loop
+        self.view = view
+        self.ready = True  # may take a frame (set by ack, cleared when one is rendered)
+        self.version = -1  # session version of the last frame
+        self.next_frame = 0.0  # monotonic time before which no frame is sent (fps cap)
+        self.seq = 0
+        self._frame: bytes | None = None
+        self._messages: deque[dict[str, Any]] = deque()
+        self._wakeup = asyncio.Event()
+
+    # worker thread -> event loop
+    def offer(self, frame: bytes) -> None:
+        self._threadsafe(self._put_frame, frame)
+
+    def post(self, message: dict[str, Any]) -> None:
+        self._threadsafe(self._put_message, message)
+
+    def _threadsafe(self, fn: Any, arg: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to tell
+            self.loop.call_soon_threadsafe(fn, arg)
+
+    def _put_frame(self, frame: bytes) -> None:
+        self._frame = frame  # a newer frame replaces an unsent one
+        self._wakeup.set()
+
+    def _put_message(self, message: dict[str, Any]) -> None:
+        if message["type"] == "state":  # only the newest state matters
+            self._messages = deque(m for m in self._messages if m["type"] != "state")
+        self._messages.append(message)
+        self._wakeup.set()
+
+    async def send_loop(self, websocket: WebSocket) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._messages:
+                message = self._messages.popleft()
+                await websocket.send_text(json.dumps(message))
+                if message["type"] == "state" and message["session"]["state"] == "closed":
+                    await websocket.close(CLOSE_ENDED, "the session was deleted or expired")
+                    return
+            if self._frame is not None:
+                frame, self._frame = self._frame, None
+                await websocket.send_bytes(frame)
+
+
+def _field(error: dict[str, Any], message_type: str | None) -> str:
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return "type"
+    loc = [str(part) for part in error["loc"]]
+    if loc and loc[0] == message_type:
+        loc = loc[1:]
+    return ".".join(loc)
+
+
+@router.websocket("/ws/sessions/{session_id}")
+async def session_stream(websocket: WebSocket, session_id: str) -> None:
+    """Live frames and control of one session (see docs/protocol.md)."""
+    manager: SessionManager = websocket.app.state.manager
+    await websocket.accept()
+    viewer = Viewer(asyncio.get_running_loop(), FrameView(fps=manager.settings.max_fps))
+    try:
+        state = await manager.attach(session_id, viewer)
+    except NotFound as exc:
+        await websocket.close(CLOSE_UNKNOWN, exc.message)
+        return
+    viewer.post({"type": "state", "session": state})
+    sender = asyncio.create_task(viewer.send_loop(websocket))
+    try:
+        while not sender.done():
+            text = await websocket.receive_text()
+            await _dispatch(manager, session_id, viewer, text)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the client left, or we closed the socket because the session ended
+    finally:
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender
+        await manager.detach(session_id, viewer)
+
+
+async def _dispatch(manager: SessionManager, session_id: str, viewer: Viewer, text: str) -> None:
+    try:
+        message = MESSAGES.validate_json(text)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        kind = None
+        with contextlib.suppress(Exception):
+            kind = json.loads(text).get("type")
+        field = "" if error["type"] == "json_invalid" else _field(error, kind)
+        viewer.post(error_message(field, error["msg"]))
+        return
+    try:
+        if isinstance(message, Ack):
+            viewer.ready = True
+            manager.worker.wake()
+        elif isinstance(message, View):
+            viewer.view = FrameView(message.grid, message.maps, message.map_size, message.fps)
+            viewer.version = -1  # the next frame uses the new view
+            manager.worker.wake()
+        elif isinstance(message, SetConfig):
+            await manager.configure(session_id, message.config)
+        elif isinstance(message, SetWeight):
+            await manager.set_param(session_id, message)
+        elif isinstance(message, SetSpeed):
+            await manager.set_speed(session_id, message.speed)
+        else:
+            await manager.act(session_id, message.type)
+    except PlaygroundError as exc:
+        viewer.post(error_message(exc.field, exc.message))
