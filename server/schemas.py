@@ -95,7 +95,9 @@ class SessionState(BaseModel):
     test_loss: float | None
     speed: float | Literal["max"]
     message: str | None = Field(None, description="why the session diverged or failed")
-    dead_links: int = 0
+    dead_links: int = Field(0, description="links L1 regularization has killed")
+    data_version: int = Field(1, description="changes whenever the points change")
+    custom_data: bool = Field(False, description="the points were uploaded, not generated")
 
 
 class TrainRequest(Strict):

@@ -138,6 +138,7 @@ class Session:
     def step(self) -> None:
         self.transition("paused", "step")
         self.train_epochs(1)
+        self.changed()
 
     def reset(self) -> None:
         """New initial weights (the seed's stream goes on), epoch 0, same data."""

@@ -51,6 +51,7 @@ class TrainJob:
 
     def finish(self) -> None:
         self.session.pending = None
+        self.session.changed()  # viewers get the new epoch and losses as JSON too
         if not self.future.done():
             self.future.set_result((self.history, self.session.state))
 

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.app import create_app
+from server.config import Settings
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(max_sessions=20, max_train_epochs=2_000, max_points=2_000)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def session(client: TestClient) -> str:
+    r = client.post("/api/sessions", json={"config": {}})
+    assert r.status_code == 201
+    return r.json()["id"]
