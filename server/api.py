@@ -49,7 +49,12 @@ sessions = APIRouter(prefix="/api/sessions", tags=["sessions"])
 async def health(manager: Manager) -> dict[str, Any]:
     """Liveness: the worker answers and how many sessions are live."""
     count = await manager.worker.call(lambda: len(manager.sessions))
-    return {"status": "ok", "sessions": count, "device": str(manager.worker.device), "dtype": manager.settings.dtype}
+    return {
+        "status": "ok",
+        "sessions": count,
+        "device": str(manager.worker.device),
+        "dtype": manager.settings.dtype,
+    }
 
 
 @router.get("/options", tags=["server"])
@@ -58,7 +63,10 @@ async def options(manager: Manager) -> dict[str, Any]:
     s = manager.settings
     return {
         "problems": list(datasets.PROBLEMS),
-        "datasets": [{"name": n, "problem": d.problem, "title": d.title} for n, d in datasets.DATASETS.items()],
+        "datasets": [
+            {"name": n, "problem": d.problem, "title": d.title}
+            for n, d in datasets.DATASETS.items()
+        ],
         "features": [{"name": n, "label": LABELS[n]} for n in FEATURES],
         "activations": list(ACTIVATIONS),
         "regularizations": list(REGULARIZATIONS),

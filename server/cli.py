@@ -14,21 +14,56 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
     p = argparse.ArgumentParser(
         prog="playground",
         description="Neural Playground: a neural-network playground trained live on this server.",
-        epilog="Every flag can also be set as PLAYGROUND_<NAME> in the environment, e.g. PLAYGROUND_PORT=9000.",
+        epilog="Every flag can also be set in the environment as PLAYGROUND_<NAME>, "
+        "e.g. PLAYGROUND_PORT=9000.",
     )
     p.add_argument("--host", help=f"interface to listen on (default {defaults.host})")
     p.add_argument("--port", type=int, help=f"port (default {defaults.port})")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default auto: CUDA if available)")
-    p.add_argument("--dtype", choices=["float64", "float32"], help="arithmetic (default float64, exact TFP numbers)")
-    p.add_argument("--max-sessions", type=int, help=f"live sessions at most (default {defaults.max_sessions})")
-    p.add_argument("--session-ttl", type=float, help=f"seconds before an unused session expires (default {defaults.session_ttl:g})")
-    p.add_argument("--idle-pause", type=float, help=f"seconds without viewers before training pauses (default {defaults.idle_pause:g})")
-    p.add_argument("--max-layers", type=int, help=f"hidden layers at most (default {defaults.max_layers})")
-    p.add_argument("--max-neurons", type=int, help=f"neurons per layer at most (default {defaults.max_neurons})")
-    p.add_argument("--max-train-epochs", type=int, help=f"epochs per REST train request (default {defaults.max_train_epochs})")
-    p.add_argument("--max-points", type=int, help=f"uploaded points at most (default {defaults.max_points})")
-    p.add_argument("--max-fps", type=float, help=f"frames per second per viewer (default {defaults.max_fps:g})")
-    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default info")
+    p.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda"],
+        help="where to train (default auto: CUDA if available)",
+    )
+    p.add_argument(
+        "--dtype",
+        choices=["float64", "float32"],
+        help="arithmetic (default float64, exact TFP numbers)",
+    )
+    p.add_argument(
+        "--max-sessions", type=int, help=f"live sessions at most (default {defaults.max_sessions})"
+    )
+    p.add_argument(
+        "--session-ttl",
+        type=float,
+        help=f"seconds before an unused session expires (default {defaults.session_ttl:g})",
+    )
+    p.add_argument(
+        "--idle-pause",
+        type=float,
+        help=f"seconds without viewers before training pauses (default {defaults.idle_pause:g})",
+    )
+    p.add_argument(
+        "--max-layers", type=int, help=f"hidden layers at most (default {defaults.max_layers})"
+    )
+    p.add_argument(
+        "--max-neurons",
+        type=int,
+        help=f"neurons per layer at most (default {defaults.max_neurons})",
+    )
+    p.add_argument(
+        "--max-train-epochs",
+        type=int,
+        help=f"epochs per REST train request (default {defaults.max_train_epochs})",
+    )
+    p.add_argument(
+        "--max-points", type=int, help=f"uploaded points at most (default {defaults.max_points})"
+    )
+    p.add_argument(
+        "--max-fps", type=float, help=f"frames per second per viewer (default {defaults.max_fps:g})"
+    )
+    p.add_argument(
+        "--log-level", choices=["debug", "info", "warning", "error"], help="default info"
+    )
     args = p.parse_args(argv)
     try:
         return Settings.from_env(**vars(args))
@@ -43,8 +78,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     from .app import create_app
 
     settings = parse(argv)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    print(f"Neural Playground on http://{settings.host}:{settings.port}  (API docs: /docs)", flush=True)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    print(
+        f"Neural Playground on http://{settings.host}:{settings.port}  (API docs: /docs)",
+        flush=True,
+    )
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -35,4 +35,8 @@ class LossHistory:
         def clean(values: array) -> list[float | None]:
             return [v if v == v and abs(v) != float("inf") else None for v in values]
 
-        return {"epoch": list(self.epoch), "train_loss": clean(self.train), "test_loss": clean(self.test)}
+        return {
+            "epoch": list(self.epoch),
+            "train_loss": clean(self.train),
+            "test_loss": clean(self.test),
+        }

@@ -53,10 +53,17 @@ def png(image: np.ndarray) -> bytes:
     raw = b"".join(b"\0" + image[row].tobytes() for row in range(height))
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def boundary_png(grid: np.ndarray, split: Any, scale: int, test: bool, discretize: bool) -> bytes:
@@ -70,28 +77,54 @@ def boundary_png(grid: np.ndarray, split: Any, scale: int, test: bool, discretiz
 
 def figure_json(grid: np.ndarray, split: Any, history: dict[str, list]) -> str:
     """A Plotly figure (boundary, points, loss curves) as JSON for plotly.io.from_json."""
-    from plotly.subplots import make_subplots  # imported on use: it is slow to import
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots  # imported on use: it is slow to import
 
     axis = np.linspace(-6, 6, grid.shape[0])
     scale = [[0, "#f59322"], [0.5, "#e8eaeb"], [1, "#0877bd"]]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Output", "Loss"), column_widths=[0.55, 0.45])
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("Output", "Loss"), column_widths=[0.55, 0.45]
+    )
     fig.add_trace(
-        go.Heatmap(x=axis, y=axis[::-1], z=grid, zmin=-1, zmax=1, colorscale=scale, showscale=False),
+        go.Heatmap(
+            x=axis, y=axis[::-1], z=grid, zmin=-1, zmax=1, colorscale=scale, showscale=False
+        ),
         1,
         1,
     )
-    for name, x, y, line in (("train", split.train_x, split.train_y, "white"), ("test", split.test_x, split.test_y, "black")):
+    for name, x, y, line in (
+        ("train", split.train_x, split.train_y, "white"),
+        ("test", split.test_x, split.test_y, "black"),
+    ):
         fig.add_trace(
             go.Scatter(
-                x=x[:, 0], y=x[:, 1], mode="markers", name=f"{name} points",
-                marker={"color": y, "cmin": -1, "cmax": 1, "colorscale": scale, "size": 6, "line": {"color": line, "width": 1}},
+                x=x[:, 0],
+                y=x[:, 1],
+                mode="markers",
+                name=f"{name} points",
+                marker={
+                    "color": y,
+                    "cmin": -1,
+                    "cmax": 1,
+                    "colorscale": scale,
+                    "size": 6,
+                    "line": {"color": line, "width": 1},
+                },
             ),
             1,
             1,
         )
     for key, color in (("train_loss", "#333"), ("test_loss", "#999")):
-        fig.add_trace(go.Scatter(x=history["epoch"], y=history[key], name=key.replace("_", " "), line={"color": color}), 1, 2)
+        fig.add_trace(
+            go.Scatter(
+                x=history["epoch"],
+                y=history[key],
+                name=key.replace("_", " "),
+                line={"color": color},
+            ),
+            1,
+            2,
+        )
     fig.update_xaxes(range=[-6, 6], row=1, col=1)
     fig.update_yaxes(range=[-6, 6], scaleanchor="x", row=1, col=1)
     fig.update_xaxes(title_text="epoch", row=1, col=2)

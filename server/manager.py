@@ -21,6 +21,7 @@ from .worker import TrainJob, Worker
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+
 def then(action: Callable[[Session], Any], view: Callable[[Session], T]) -> Callable[[Session], T]:
     """``action`` on a session, then ``view`` of it (the reply)."""
 
@@ -172,10 +173,13 @@ class SessionManager:
         self.worker.wake()
         history, state = await asyncio.wrap_future(job.future)
         return {
-            "epoch": history[-1][0] if history else await self.on(session_id, lambda s: s.model.epoch),
+            "epoch": history[-1][0]
+            if history
+            else await self.on(session_id, lambda s: s.model.epoch),
             "state": state,
             "history": [
-                {"epoch": e, "train_loss": _finite(a), "test_loss": _finite(b)} for e, a, b in history
+                {"epoch": e, "train_loss": _finite(a), "test_loss": _finite(b)}
+                for e, a, b in history
             ],
         }
 

@@ -36,9 +36,10 @@ class Config(Strict):
     noise: int = Field(0, ge=0, le=50, description="percent")
     train_ratio: int = Field(50, ge=10, le=90, description="percent of points used to train")
     seed: int = Field(0, ge=0, le=2**31 - 1)
-    features: list[FeatureName] = Field(default_factory=lambda: ["x1", "x2"], min_length=1)
+    features: list[FeatureName] = Field(default_factory=lambda: ["x1", "x2"], min_length=1)  # type: ignore[arg-type]
     hidden: list[int] = Field(
-        default_factory=lambda: [4, 2], description="neurons per hidden layer (limits in /api/options)"
+        default_factory=lambda: [4, 2],
+        description="neurons per hidden layer (limits in /api/options)",
     )
     activation: ActivationName = "tanh"
     learning_rate: float = Field(0.03, gt=0, le=10)

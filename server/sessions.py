@@ -156,11 +156,13 @@ class Session:
 
     def apply_config(self, patch: ConfigPatch) -> None:
         changes = patch.model_dump(exclude_none=True)
-        if "problem" in changes and "dataset" not in changes:
-            if datasets.DATASETS[self.config.dataset].problem != changes["problem"]:
-                changes["dataset"] = next(
-                    n for n, s in datasets.DATASETS.items() if s.problem == changes["problem"]
-                )
+        problem = changes.get("problem")
+        current = datasets.DATASETS[self.config.dataset].problem
+        if problem and problem != current and "dataset" not in changes:
+            # as TFP: a new problem type starts on its first dataset
+            changes["dataset"] = next(
+                name for name, spec in datasets.DATASETS.items() if spec.problem == problem
+            )
         config = Config.model_validate({**self.config.model_dump(), **changes})
         check_config(config, self.settings)
         changed = {k for k in changes if getattr(config, k) != getattr(self.config, k)}
@@ -245,9 +247,12 @@ class Session:
                 done.append((r.epoch, r.train_loss, r.test_loss))
                 self.history.add(r.epoch, r.train_loss, r.test_loss)
                 if self.model.diverged:
-                    self.state, self.message = "diverged", (
-                        f"the loss became {r.train_loss} at epoch {r.epoch}: "
-                        "the learning rate is probably too high; reset to start again"
+                    self.state, self.message = (
+                        "diverged",
+                        (
+                            f"the loss became {r.train_loss} at epoch {r.epoch}: "
+                            "the learning rate is probably too high; reset to start again"
+                        ),
                     )
                     self.changed()
                     break
@@ -310,7 +315,9 @@ def check_data(data: Data, problem: str, max_points: int) -> datasets.Split:
         bad = np.argwhere(~np.isfinite(rows))
         if len(bad):
             r, c = bad[0]
-            raise InvalidInput(f"must be a finite number ({['x', 'y', 'label'][c]})", f"{part}.{r}.{c}")
+            raise InvalidInput(
+                f"must be a finite number ({['x', 'y', 'label'][c]})", f"{part}.{r}.{c}"
+            )
         if problem == "classification":
             wrong = np.flatnonzero(~np.isin(rows[:, 2], (-1.0, 1.0)))
             if len(wrong):

@@ -180,7 +180,9 @@ class Worker:
 
     def _measure(self, session: Session, count: int, seconds: float, max_speed: bool) -> None:
         if seconds > 0 and count:
-            session.rate = 0.8 * session.rate + 0.2 * (count / seconds) if session.rate else count / seconds
+            session.rate = (
+                0.8 * session.rate + 0.2 * (count / seconds) if session.rate else count / seconds
+            )
 
     def _next_due(self, now: float) -> float:
         wait = math.inf

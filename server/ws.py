@@ -84,7 +84,7 @@ class Viewer:
                 await websocket.send_bytes(frame)
 
 
-def _field(error: dict[str, Any], message_type: str | None) -> str:
+def _field(error: Any, message_type: str | None) -> str:
     if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
         return "type"
     loc = [str(part) for part in error["loc"]]

@@ -57,7 +57,11 @@ def test_create_has_tfp_defaults(client: TestClient) -> None:
 @pytest.mark.parametrize("dataset", list(DATASETS))
 def test_every_dataset_trains(client: TestClient, dataset: str) -> None:
     problem = DATASETS[dataset].problem
-    config = {"problem": problem, "dataset": dataset, "features": ["x1", "x2", "x1_squared", "x2_squared"]}
+    config = {
+        "problem": problem,
+        "dataset": dataset,
+        "features": ["x1", "x2", "x1_squared", "x2_squared"],
+    }
     sid = client.post("/api/sessions", json={"config": config}).json()["id"]
     first = client.get(f"/api/sessions/{sid}").json()["train_loss"]
     result = train(client, sid, 50)
@@ -71,7 +75,9 @@ def test_circle_default_reaches_low_loss_by_epoch_100(client: TestClient, sessio
     assert history[-1]["train_loss"] < 0.01
 
 
-def test_learning_rate_change_keeps_weights_other_changes_rebuild(client: TestClient, session: str) -> None:
+def test_learning_rate_change_keeps_weights_other_changes_rebuild(
+    client: TestClient, session: str
+) -> None:
     train(client, session, 5)
     before = client.get(f"/api/sessions/{session}/params").json()
     r = client.patch(f"/api/sessions/{session}", json={"config": {"learning_rate": 0.1}})
@@ -81,7 +87,10 @@ def test_learning_rate_change_keeps_weights_other_changes_rebuild(client: TestCl
     assert r.json()["epoch"] == 0
     assert client.get(f"/api/sessions/{session}/params").json() != before
     r = client.patch(f"/api/sessions/{session}", json={"config": {"hidden": [3, 3, 3]}})
-    shapes = [len(layer["bias"]) for layer in client.get(f"/api/sessions/{session}/params").json()["layers"]]
+    shapes = [
+        len(layer["bias"])
+        for layer in client.get(f"/api/sessions/{session}/params").json()["layers"]
+    ]
     assert shapes == [3, 3, 3, 1]
 
 
@@ -102,9 +111,14 @@ def test_reset_gives_new_weights_and_same_data(client: TestClient, session: str)
 
 
 def test_same_seed_same_start(client: TestClient) -> None:
-    a, b = (client.post("/api/sessions", json={"config": {"seed": 7}}).json()["id"] for _ in range(2))
+    a, b = (
+        client.post("/api/sessions", json={"config": {"seed": 7}}).json()["id"] for _ in range(2)
+    )
     for part in ("data", "params"):
-        assert client.get(f"/api/sessions/{a}/{part}").json() == client.get(f"/api/sessions/{b}/{part}").json()
+        assert (
+            client.get(f"/api/sessions/{a}/{part}").json()
+            == client.get(f"/api/sessions/{b}/{part}").json()
+        )
     assert train(client, a, 20) == train(client, b, 20)
 
 
@@ -124,9 +138,13 @@ def test_params_round_trip_and_single_edit(client: TestClient, session: str) -> 
     params["layers"][2]["bias"][0] = -0.5
     r = client.put(f"/api/sessions/{session}/params", json={"layers": params["layers"]})
     assert r.status_code == 200 and r.json() == params
-    r = client.patch(f"/api/sessions/{session}/params", json={"layer": 1, "neuron": 0, "input": 3, "value": 1.5})
+    r = client.patch(
+        f"/api/sessions/{session}/params", json={"layer": 1, "neuron": 0, "input": 3, "value": 1.5}
+    )
     assert r.json()["layers"][1]["weight"][0][3] == 1.5
-    r = client.patch(f"/api/sessions/{session}/params", json={"layer": 1, "neuron": 1, "value": 2.0})
+    r = client.patch(
+        f"/api/sessions/{session}/params", json={"layer": 1, "neuron": 1, "value": 2.0}
+    )
     assert r.json()["layers"][1]["bias"][1] == 2.0
 
 
@@ -238,7 +256,13 @@ def test_session_limit_is_429(client: TestClient) -> None:
 
 
 def test_divergence_stops_training(client: TestClient) -> None:
-    config = {"problem": "regression", "dataset": "plane", "activation": "linear", "hidden": [8, 8, 8], "learning_rate": 10}
+    config = {
+        "problem": "regression",
+        "dataset": "plane",
+        "activation": "linear",
+        "hidden": [8, 8, 8],
+        "learning_rate": 10,
+    }
     sid = client.post("/api/sessions", json={"config": config}).json()["id"]
     result = train(client, sid, 500)
     assert result["state"] == "diverged" and len(result["history"]) < 500

@@ -18,9 +18,18 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("features", "hidden", "activation", "batch", "reg", "rate", "problem"), CASES)
+@pytest.mark.parametrize(
+    ("features", "hidden", "activation", "batch", "reg", "rate", "problem"), CASES
+)
 def test_rest_training_matches_reference(
-    client: TestClient, features: list, hidden: list, activation: str, batch: int, reg: str, rate: float, problem: str
+    client: TestClient,
+    features: list,
+    hidden: list,
+    activation: str,
+    batch: int,
+    reg: str,
+    rate: float,
+    problem: str,
 ) -> None:
     rng = np.random.default_rng(42)
     points = rng.uniform(-6, 6, (40, 2))
@@ -32,30 +41,51 @@ def test_rest_training_matches_reference(
     train_rows, test_rows = rows[:27], rows[27:]  # 27 training points: leftovers carry over
     dataset = "circle" if problem == "classification" else "plane"
     config = {
-        "problem": problem, "dataset": dataset, "features": features, "hidden": hidden,
-        "activation": activation, "batch_size": batch, "regularization": reg,
-        "regularization_rate": rate, "learning_rate": 0.1,
+        "problem": problem,
+        "dataset": dataset,
+        "features": features,
+        "hidden": hidden,
+        "activation": activation,
+        "batch_size": batch,
+        "regularization": reg,
+        "regularization_rate": rate,
+        "learning_rate": 0.1,
     }
     sid = client.post("/api/sessions", json={"config": config}).json()["id"]
-    assert client.put(f"/api/sessions/{sid}/data", json={"train": train_rows, "test": test_rows}).status_code == 200
+    assert (
+        client.put(
+            f"/api/sessions/{sid}/data", json={"train": train_rows, "test": test_rows}
+        ).status_code
+        == 200
+    )
     sizes = [len(features), *hidden, 1]
     layers = [
-        {"weight": rng.uniform(-0.5, 0.5, (o, i)).tolist(), "bias": rng.uniform(-0.2, 0.2, o).tolist()}
+        {
+            "weight": rng.uniform(-0.5, 0.5, (o, i)).tolist(),
+            "bias": rng.uniform(-0.2, 0.2, o).tolist(),
+        }
         for i, o in zip(sizes[:-1], sizes[1:], strict=True)
     ]
     assert client.put(f"/api/sessions/{sid}/params", json={"layers": layers}).status_code == 200
 
     ref = TFPNetwork(
-        [layer["weight"] for layer in layers], [layer["bias"] for layer in layers], activation,
-        "tanh" if problem == "classification" else "linear", reg,
+        [layer["weight"] for layer in layers],
+        [layer["bias"] for layer in layers],
+        activation,
+        "tanh" if problem == "classification" else "linear",
+        reg,
     )
     x_train = make_inputs([r[:2] for r in train_rows], features)
     x_test = make_inputs([r[:2] for r in test_rows], features)
     history = client.post(f"/api/sessions/{sid}/train", json={"epochs": 40}).json()["history"]
     for entry in history:
         ref.train_epoch(x_train, [r[2] for r in train_rows], 0.1, batch, rate)
-        assert entry["train_loss"] == pytest.approx(ref.loss(x_train, [r[2] for r in train_rows]), abs=1e-12)
-        assert entry["test_loss"] == pytest.approx(ref.loss(x_test, [r[2] for r in test_rows]), abs=1e-12)
+        assert entry["train_loss"] == pytest.approx(
+            ref.loss(x_train, [r[2] for r in train_rows]), abs=1e-12
+        )
+        assert entry["test_loss"] == pytest.approx(
+            ref.loss(x_test, [r[2] for r in test_rows]), abs=1e-12
+        )
     got = client.get(f"/api/sessions/{sid}/params").json()
     for layer, weights, biases in zip(got["layers"], ref.weights(), ref.biases(), strict=True):
         assert np.max(np.abs(np.array(layer["weight"]) - np.array(weights))) <= 1e-12

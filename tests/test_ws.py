@@ -15,7 +15,9 @@ from server.frames import HEADER
 
 
 def parse_frame(data: bytes) -> dict[str, Any]:
-    version, state, n, flags, grid, msize, epoch, rate, train, test, seq, _ = HEADER.unpack_from(data)
+    version, state, n, flags, grid, msize, epoch, _rate, train, test, seq, _ = HEADER.unpack_from(
+        data
+    )
     sizes = struct.unpack_from(f"<{n}H", data, HEADER.size)
     offset = HEADER.size + -(-2 * n // 8) * 8
     n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
@@ -26,9 +28,17 @@ def parse_frame(data: bytes) -> dict[str, Any]:
     expected = offset + grid * grid + (hidden * msize * msize if flags & 1 else 0)
     assert len(data) == expected
     return {
-        "version": version, "state": state, "sizes": list(sizes), "epoch": epoch, "seq": seq,
-        "train_loss": train, "test_loss": test, "weights": params[:n_weights],
-        "biases": params[n_weights:], "grid": data[offset : offset + grid * grid], "grid_size": grid,
+        "version": version,
+        "state": state,
+        "sizes": list(sizes),
+        "epoch": epoch,
+        "seq": seq,
+        "train_loss": train,
+        "test_loss": test,
+        "weights": params[:n_weights],
+        "biases": params[n_weights:],
+        "grid": data[offset : offset + grid * grid],
+        "grid_size": grid,
     }
 
 
@@ -134,7 +144,10 @@ def test_bad_messages_get_errors_and_the_socket_stays(
 
 
 def test_unknown_session_closes_with_4404(client: TestClient) -> None:
-    with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect("/ws/sessions/nope") as ws:
+    with (
+        pytest.raises(WebSocketDisconnect) as info,
+        client.websocket_connect("/ws/sessions/nope") as ws,
+    ):
         ws.receive_text()
     assert info.value.code == 4404 and "unknown session" in info.value.reason
 
@@ -160,7 +173,13 @@ def test_client_that_never_acks_gets_exactly_one_frame(client: TestClient, sessi
 
 
 def test_divergence_is_reported_and_reset_recovers(client: TestClient) -> None:
-    config = {"problem": "regression", "dataset": "plane", "activation": "linear", "hidden": [8, 8, 8], "learning_rate": 10}
+    config = {
+        "problem": "regression",
+        "dataset": "plane",
+        "activation": "linear",
+        "hidden": [8, 8, 8],
+        "learning_rate": 10,
+    }
     sid = client.post("/api/sessions", json={"config": config}).json()["id"]
     with client.websocket_connect(f"/ws/sessions/{sid}") as ws:
         ws.send_json({"type": "speed", "speed": "max"})

@@ -1,0 +1,117 @@
+"""Session lifecycle: the state machine, failures that stay in one session, pause and expiry."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+from fastapi.testclient import TestClient
+
+from server.app import create_app
+from server.cli import parse
+from server.config import Settings
+from server.errors import Conflict
+from server.schemas import Config, ConfigPatch
+from server.sessions import Session
+
+
+def make_session(**config: object) -> Session:
+    return Session("s", Config(**config), Settings(), torch.device("cpu"))
+
+
+def test_state_machine_transitions() -> None:
+    s = make_session()
+    assert s.state == "idle"
+    s.play()
+    assert s.state == "running"
+    s.pause()
+    assert s.state == "paused"
+    s.step()
+    assert s.state == "paused" and s.model.epoch == 1
+    s.state = "diverged"
+    with pytest.raises(Conflict, match="cannot play: the session is diverged \\(reset it first\\)"):
+        s.play()
+    s.reset()
+    assert s.state == "idle" and s.model.epoch == 0
+
+
+def test_rebuild_while_running_pauses_like_tfp() -> None:
+    s = make_session()
+    s.play()
+    s.apply_config(ConfigPatch(learning_rate=0.1))
+    assert s.state == "running"  # a learning-rate change keeps going
+    s.apply_config(ConfigPatch(hidden=[2]))
+    assert s.state == "idle" and s.model.epoch == 0
+
+
+def test_a_failing_session_does_not_stop_the_others(client: TestClient) -> None:
+    manager = client.app.state.manager
+    bad, good = (client.post("/api/sessions", json={}).json()["id"] for _ in range(2))
+
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    def break_it() -> None:
+        manager.sessions[bad].model.train_epoch = explode
+
+    manager.worker.submit(break_it).result(timeout=10)
+    client.post(f"/api/sessions/{bad}/play")
+    client.post(f"/api/sessions/{good}/play")
+    for _ in range(10_000):
+        states = {sid: client.get(f"/api/sessions/{sid}").json() for sid in (bad, good)}
+        if states[bad]["state"] == "failed" and states[good]["epoch"] > 3:
+            break
+    assert states[bad]["state"] == "failed" and "RuntimeError: boom" in states[bad]["message"]
+    assert states[good]["state"] == "running" and states[good]["epoch"] > 3
+    r = client.post(f"/api/sessions/{bad}/train", json={"epochs": 1})
+    assert r.status_code == 409
+    assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_unwatched_sessions_pause_then_expire(client: TestClient, settings: Settings) -> None:
+    manager = client.app.state.manager
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    client.post(f"/api/sessions/{sid}/play")
+    now = time.monotonic()
+
+    def expire(at: float) -> None:
+        manager.worker.submit(lambda: manager._expire(at)).result(timeout=10)
+
+    expire(now + settings.idle_pause / 2)
+    assert client.get(f"/api/sessions/{sid}").json()["state"] == "running"
+    expire(time.monotonic() + settings.idle_pause + 1)
+    assert client.get(f"/api/sessions/{sid}").json()["state"] == "paused"
+    expire(time.monotonic() + settings.session_ttl + 1)
+    assert client.get(f"/api/sessions/{sid}").status_code == 404
+
+
+def test_watched_sessions_do_not_expire(client: TestClient, settings: Settings) -> None:
+    manager = client.app.state.manager
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    with client.websocket_connect(f"/ws/sessions/{sid}") as ws:
+        ws.receive_json()
+        far = time.monotonic() + settings.session_ttl * 10
+        manager.worker.submit(lambda: manager._expire(far)).result(timeout=10)
+        assert client.get(f"/api/sessions/{sid}").status_code == 200
+
+
+def test_settings_from_environment_and_flags() -> None:
+    s = Settings.from_env({"PLAYGROUND_PORT": "9000", "PLAYGROUND_DTYPE": "float32"})
+    assert s.port == 9000 and s.dtype == "float32"
+    with pytest.raises(ValueError, match="PLAYGROUND_MAX_SESSIONS must be a number"):
+        Settings.from_env({"PLAYGROUND_MAX_SESSIONS": "many"})
+    assert parse(["--port", "8123", "--max-sessions", "3"]).max_sessions == 3
+    with pytest.raises(SystemExit):
+        parse(["--device", "tpu"])
+
+
+def test_float32_setting_trains(settings: Settings) -> None:
+    with TestClient(create_app(settings.replace(dtype="float32"))) as c:
+        sid = c.post("/api/sessions", json={}).json()["id"]
+        assert (
+            c.post(f"/api/sessions/{sid}/train", json={"epochs": 100}).json()["history"][-1][
+                "train_loss"
+            ]
+            < 0.02
+        )
