@@ -26,6 +26,7 @@ class Settings:
     max_train_epochs: int = 10_000  # per POST /train request
     max_points: int = 10_000  # uploaded points (train + test)
     max_fps: float = 60.0  # frames per second per viewer, at most
+    batching: bool = True  # train sessions of one shape together (engine/batched.py)
     log_level: str = "info"
 
     @classmethod
@@ -57,6 +58,10 @@ class Settings:
 
 def _convert(f: dataclasses.Field, raw: str) -> Any:
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
+    if kind == "bool":
+        if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise ValueError(f"PLAYGROUND_{f.name.upper()} must be true or false, not {raw!r}")
+        return raw.lower() in ("1", "true", "yes", "on")
     try:
         if kind == "int":
             return int(raw)

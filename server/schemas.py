@@ -95,6 +95,7 @@ class SessionState(BaseModel):
     train_loss: float | None = Field(description="null when there are no training points")
     test_loss: float | None
     speed: float | Literal["max"]
+    rate: float = Field(0.0, description="achieved epochs per second while running")
     message: str | None = Field(None, description="why the session diverged or failed")
     dead_links: int = Field(0, description="links L1 regularization has killed")
     data_version: int = Field(1, description="changes whenever the points change")

@@ -67,6 +67,7 @@ class Session:
         self.clock_start = 0.0
         self.clock_epochs = 0
         self.rate = 0.0  # achieved epochs/s
+        self.rate_since: tuple[float, int] | None = None  # (time, epoch) the rate counts from
         self.pending: Any = None  # a REST train request in progress (worker.TrainJob)
         self.config = config
         self.init_generator = torch.Generator().manual_seed(config.seed)
@@ -245,26 +246,33 @@ class Session:
             for _ in range(count):
                 r = self.model.train_epoch()
                 done.append((r.epoch, r.train_loss, r.test_loss))
-                self.history.add(r.epoch, r.train_loss, r.test_loss)
-                if self.model.diverged:
-                    self.state, self.message = (
-                        "diverged",
-                        (
-                            f"the loss became {r.train_loss} at epoch {r.epoch}: "
-                            "the learning rate is probably too high; reset to start again"
-                        ),
-                    )
-                    self.changed()
+                if not math.isfinite(r.train_loss) or time.perf_counter() > deadline:
                     break
-                if time.perf_counter() > deadline:
-                    break
-        except Exception as exc:  # one session's failure must not stop the others
-            self.state, self.message = "failed", f"{type(exc).__name__}: {exc}"
-            self.changed()
+        except Exception as exc:
+            self.fail(exc)
             raise
+        return self.record(done)
+
+    def record(self, done: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
+        """Keep the losses of epochs just trained (here or in a batch); stop on divergence."""
+        for index, (epoch, train, test) in enumerate(done):
+            self.history.add(epoch, train, test)
+            if not math.isfinite(train) and self.model.train_y.shape[-1]:
+                self.state = "diverged"
+                self.message = (
+                    f"the loss became {train} at epoch {epoch}: "
+                    "the learning rate is probably too high; reset to start again"
+                )
+                self.changed()
+                return done[: index + 1]
         if done:
             self.changed(frame_only=True)
         return done
+
+    def fail(self, exc: Exception) -> None:
+        """An error inside this session: it stops; the worker and the others go on."""
+        self.state, self.message = "failed", f"{type(exc).__name__}: {exc}"
+        self.changed()
 
     # -- views --------------------------------------------------------------------------
     def public(self) -> dict[str, Any]:
@@ -277,6 +285,7 @@ class Session:
             "train_loss": _finite(m.train_loss),
             "test_loss": _finite(m.test_loss),
             "speed": self.speed,
+            "rate": round(self.rate, 1),
             "message": self.message,
             "dead_links": len(m.net.dead_links()),
             "data_version": self.data_version,

@@ -14,19 +14,22 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import torch
 
 from .config import Settings
+from .engine.batched import group_key, train_together
 from .frames import encode, set_seq
 from .sessions import STATE_CODES, Session
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SLICE = 0.010  # seconds of training per session per pass, at most
+SLICE = 0.008  # seconds of training per group of sessions per pass, about
+MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
+RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
 TICK = 0.030  # seconds of training per pass over all sessions, at most
 BACKLOG = 0.25  # a paced session more than this many seconds behind drops the backlog
 EXPIRY_EVERY = 1.0
@@ -65,6 +68,8 @@ class Worker:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._next_expiry = 0.0
+        self._turn = 0  # which group trains first in a pass (fairness)
+        self._cost: dict[Hashable, float] = {}  # seconds per epoch, by group key
         self.expire: Callable[[float], None] = lambda now: None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -136,53 +141,95 @@ class Worker:
     def _train(self, now: float) -> bool:
         """One pass of training; True when some session wants more right away."""
         busy = False
+        for session in [s for s in self.sessions.values() if s.pending is not None]:
+            busy |= self._train_request(session)
+        plan = {s: due for s in self.sessions.values() if (due := self._due(s, now)) > 0}
+        groups: dict[Hashable, list[Session]] = {}
+        for session in plan:
+            key = group_key(session.model) if self.settings.batching else session.id
+            groups.setdefault(key, []).append(session)
+        order = list(groups.items())
+        if order:  # start each pass at a different group, so none is always last
+            self._turn = (self._turn + 1) % len(order)
+            order = order[self._turn :] + order[: self._turn]
         tick_end = time.perf_counter() + TICK
-        for session in list(self.sessions.values()):
+        for key, group in order:
             if time.perf_counter() > tick_end:
                 return True
-            try:
-                busy |= self._train_session(session, now)
-            except Exception:
-                log.exception("session %s failed", session.id)
-                if session.pending is not None:
-                    session.pending.finish()
+            want = min(plan[s] for s in group)
+            count = min(want, max(1, int(SLICE / self._cost.get(key, SLICE))))
+            started = time.perf_counter()
+            trained = self._train_group(group, count)
+            if trained:
+                cost = (time.perf_counter() - started) / trained
+                self._cost[key] = 0.5 * self._cost.get(key, cost) + 0.5 * cost
+            for session in group:
+                session.clock_epochs += trained
+                busy |= session.state == "running" and (
+                    session.speed == "max" or trained < plan[session]
+                )
+        for session in self.sessions.values():
+            self._measure(session, now)
         return busy
 
-    def _train_session(self, session: Session, now: float) -> bool:
-        job: TrainJob | None = session.pending
-        if job is not None:
+    def _train_request(self, session: Session) -> bool:
+        """A slice of a REST request for N epochs; True while it goes on."""
+        job: TrainJob = session.pending
+        try:
             done = session.train_epochs(job.remaining, SLICE)
-            job.history += done
-            job.remaining -= len(done)
-            if job.remaining <= 0 or session.state in ("diverged", "failed", "closed"):
-                job.finish()
-            else:
-                return True
-        if session.state != "running":
-            session.rate = 0.0
+        except Exception:
+            log.exception("session %s failed", session.id)
+            job.finish()
             return False
-        started = time.perf_counter()
+        job.history += done
+        job.remaining -= len(done)
+        if job.remaining <= 0 or session.state in ("diverged", "failed", "closed"):
+            job.finish()
+            return False
+        return True
+
+    def _due(self, session: Session, now: float) -> int:
+        """How many epochs a running session should train now to keep its speed."""
+        if session.state != "running" or session.pending is not None:
+            return 0
         if session.speed == "max":
-            count = len(session.train_epochs(10**9, SLICE))
-            self._measure(session, count, time.perf_counter() - started, max_speed=True)
-            return session.state == "running"
+            return MAX_DUE
         speed = float(session.speed)
         due = math.floor((now - session.clock_start) * speed) - session.clock_epochs
         if due > speed * BACKLOG + 1:  # too far behind: honour the speed from now on
             session.clock_start, session.clock_epochs = now - 1 / speed, 0
             due = 1
-        if due <= 0:
-            return False
-        count = len(session.train_epochs(due, SLICE))
-        session.clock_epochs += count
-        session.rate = speed
-        return count < due
+        return due
 
-    def _measure(self, session: Session, count: int, seconds: float, max_speed: bool) -> None:
-        if seconds > 0 and count:
-            session.rate = (
-                0.8 * session.rate + 0.2 * (count / seconds) if session.rate else count / seconds
-            )
+    def _train_group(self, group: list[Session], count: int) -> int:
+        """Train ``count`` epochs of sessions that share a group key; returns how many."""
+        try:
+            if len(group) == 1:
+                return len(group[0].train_epochs(count))
+            out = train_together([s.model for s in group], count).tolist()  # (count, S, 2)
+            first = group[0].model.epoch - count
+            for index, session in enumerate(group):
+                session.record([(first + e + 1, *out[e][index]) for e in range(count)])
+            return count
+        except Exception as exc:
+            log.exception("training failed for %d session(s)", len(group))
+            for session in group:
+                if session.state == "running":
+                    session.fail(exc)
+            return 0
+
+    def _measure(self, session: Session, now: float) -> None:
+        """Achieved epochs/s over about the last second."""
+        if session.state != "running":
+            session.rate, session.rate_since = 0.0, None
+            return
+        if session.rate_since is None:
+            session.rate_since = (now, session.model.epoch)
+            return
+        since, epoch = session.rate_since
+        if now - since >= RATE_WINDOW:
+            session.rate = (session.model.epoch - epoch) / (now - since)
+            session.rate_since = (now, session.model.epoch)
 
     def _next_due(self, now: float) -> float:
         wait = math.inf

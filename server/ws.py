@@ -48,6 +48,11 @@ class Viewer:
         self._messages: deque[dict[str, Any]] = deque()
         self._wakeup = asyncio.Event()
 
+    def set_view(self, view: FrameView) -> None:
+        """On the worker thread: use ``view`` from the next frame on."""
+        self.view = view
+        self.version = -1
+
     # worker thread -> event loop
     def offer(self, frame: bytes) -> None:
         self._threadsafe(self._put_frame, frame)
@@ -135,9 +140,8 @@ async def _dispatch(manager: SessionManager, session_id: str, viewer: Viewer, te
             viewer.ready = True
             manager.worker.wake()
         elif isinstance(message, View):
-            viewer.view = FrameView(message.grid, message.maps, message.map_size, message.fps)
-            viewer.version = -1  # the next frame uses the new view
-            manager.worker.wake()
+            view = FrameView(message.grid, message.maps, message.map_size, message.fps)
+            manager.worker.submit(lambda: viewer.set_view(view))  # frame state is the worker's
         elif isinstance(message, SetConfig):
             await manager.configure(session_id, message.config)
         elif isinstance(message, SetWeight):

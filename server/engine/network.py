@@ -2,6 +2,10 @@
 
 Layer ``l`` maps ``sizes[l]`` inputs to ``sizes[l + 1]`` outputs with ``weights[l]`` of
 shape (out, in) and ``biases[l]`` of shape (out,): hidden layers first, the output last.
+
+Every tensor may carry a leading session dimension S — weights (S, out, in), biases
+(S, out), inputs (S, N, in) — so that many networks of one shape train as one
+(engine/batched.py); the arithmetic per network is the same.
 """
 
 from __future__ import annotations
@@ -41,24 +45,27 @@ class Network:
     @property
     def sizes(self) -> list[int]:
         """Neurons per layer, inputs first: e.g. [2, 4, 2, 1]."""
-        return [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
+        return [self.weights[0].shape[-1]] + [w.shape[-2] for w in self.weights]
 
     def layer_activation(self, layer: int) -> str:
         return self.output_activation if layer == len(self.weights) - 1 else self.activation
 
     def forward(self, inputs: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """(N, in) inputs -> [(z, a)] per layer, each (N, out)."""
+        """([S,] N, in) inputs -> [(z, a)] per layer, each ([S,] N, out)."""
         out = []
         a = inputs
         for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            z = torch.addmm(b, a, w.T)  # (N, out)
+            if w.dim() == 2:
+                z = torch.addmm(b, a, w.T)  # (N, out)
+            else:
+                z = torch.baddbmm(b.unsqueeze(-2), a, w.mT)  # (S, N, out)
             a = ACTIVATIONS[self.layer_activation(layer)][0](z)
             out.append((z, a))
         return out
 
     def predict(self, inputs: torch.Tensor) -> torch.Tensor:
-        """(N, in) -> (N,) network output."""
-        return self.forward(inputs)[-1][1][:, 0]
+        """([S,] N, in) -> ([S,] N) network output."""
+        return self.forward(inputs)[-1][1][..., 0]
 
     def dead_links(self) -> list[tuple[int, int, int]]:
         """(layer, neuron, input) of every link L1 regularization has killed."""

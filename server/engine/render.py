@@ -32,9 +32,7 @@ class Maps:
     neurons: torch.Tensor  # (hidden neurons, M, M), layer after layer
 
 
-def render(
-    net: Network, features: Sequence[str], grid: int = GRID, map_size: int = MAP
-) -> Maps:
+def render(net: Network, features: Sequence[str], grid: int = GRID, map_size: int = MAP) -> Maps:
     """Evaluate the output on a grid×grid and every hidden neuron on a map×map grid."""
     dtype, device = net.weights[0].dtype, net.weights[0].device
     out = net.predict(make_inputs(grid_points(grid, dtype, device), features))

@@ -26,12 +26,19 @@ REGULARIZATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor] | None] = {
 
 @dataclass
 class Hyper:
-    """Per-step settings that can change without rebuilding the network."""
+    """Per-step settings that can change without rebuilding the network.
 
-    learning_rate: float = 0.03
+    For a stack of S networks (engine/batched.py) the two rates are (S, 1) tensors."""
+
+    learning_rate: float | torch.Tensor = 0.03
     batch_size: int = 10
     regularization: str = "none"
-    regularization_rate: float = 0.0
+    regularization_rate: float | torch.Tensor = 0.0
+
+
+def _per_weight(rate: float | torch.Tensor) -> float | torch.Tensor:
+    """A rate shaped for (S, out, in) weights when it is per network."""
+    return rate.unsqueeze(-1) if isinstance(rate, torch.Tensor) else rate
 
 
 @dataclass
@@ -50,28 +57,38 @@ class Accumulator:
         )
 
 
-def loss(net: Network, inputs: torch.Tensor, targets: torch.Tensor) -> float:
-    """Mean of 0.5·(output − target)² over the points (NaN on no points)."""
-    if len(targets) == 0:
-        return float("nan")
+def losses(net: Network, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean of 0.5·(output − target)² over the points: a scalar, or (S,) for a stack."""
     out = net.predict(inputs)
-    return float((0.5 * (out - targets) ** 2).mean())
+    return (0.5 * (out - targets) ** 2).mean(-1)
+
+
+def loss(net: Network, inputs: torch.Tensor, targets: torch.Tensor) -> float:
+    """The loss of one network as a float (NaN when there are no points)."""
+    if targets.shape[-1] == 0:
+        return float("nan")
+    return float(losses(net, inputs, targets))
 
 
 def accumulate(net: Network, acc: Accumulator, inputs: torch.Tensor, targets: torch.Tensor) -> None:
-    """Add the summed gradients of (B, in) inputs and (B,) targets to ``acc``."""
+    """Add the summed gradients of ([S,] B, in) inputs and ([S,] B) targets to ``acc``."""
     layers = net.forward(inputs)
     z, a = layers[-1]
-    delta = (a - targets[:, None]) * ACTIVATIONS[net.output_activation][1](z, a)  # (B, out)
+    delta = (a - targets.unsqueeze(-1)) * ACTIVATIONS[net.output_activation][1](
+        z, a
+    )  # ([S,] B, out)
     for layer in range(len(net.weights) - 1, -1, -1):
-        below = layers[layer - 1][1] if layer > 0 else inputs  # (B, in)
-        acc.weights[layer].addmm_(delta.T, below)  # (out, in)
-        acc.biases[layer].add_(delta.sum(0))
+        below = layers[layer - 1][1] if layer > 0 else inputs  # ([S,] B, in)
+        if delta.dim() == 2:
+            acc.weights[layer].addmm_(delta.T, below)  # (out, in)
+        else:
+            acc.weights[layer].baddbmm_(delta.mT, below)  # (S, out, in)
+        acc.biases[layer].add_(delta.sum(-2))
         if layer > 0:
             z, a = layers[layer - 1]
             deriv = ACTIVATIONS[net.layer_activation(layer - 1)][1](z, a)
-            delta = (delta @ net.weights[layer]) * deriv  # (B, in)
-    acc.count += len(targets)
+            delta = (delta @ net.weights[layer]) * deriv  # ([S,] B, in)
+    acc.count += targets.shape[-1]
 
 
 def update(net: Network, acc: Accumulator, hyper: Hyper) -> None:
@@ -79,15 +96,16 @@ def update(net: Network, acc: Accumulator, hyper: Hyper) -> None:
     if acc.count == 0:
         return
     lr, n = hyper.learning_rate, acc.count
+    lr_w, rate_w = _per_weight(lr), _per_weight(hyper.regularization_rate)
     reg = REGULARIZATIONS[hyper.regularization]
     for layer, w in enumerate(net.weights):
         alive = net.alive[layer]
         b = net.biases[layer]
         b.sub_(acc.biases[layer] * lr / n)
-        stepped = w - (lr / n) * (acc.weights[layer] * alive)
+        stepped = w - (lr_w / n) * (acc.weights[layer] * alive)
         crossed = None
         if reg is not None:
-            penalized = stepped - (lr * hyper.regularization_rate) * reg(w)
+            penalized = stepped - (lr_w * rate_w) * reg(w)
             if hyper.regularization == "l1":
                 crossed = alive & (stepped * penalized < 0)
                 penalized = penalized.masked_fill(crossed, 0.0)
@@ -103,10 +121,10 @@ def update(net: Network, acc: Accumulator, hyper: Hyper) -> None:
 def train_epoch(
     net: Network, acc: Accumulator, inputs: torch.Tensor, targets: torch.Tensor, hyper: Hyper
 ) -> None:
-    """One pass over (N, in) training inputs in order, updating after each full batch."""
-    size = hyper.batch_size
-    for start in range(0, len(targets), size):
-        end = min(start + size, len(targets))
-        accumulate(net, acc, inputs[start:end], targets[start:end])
+    """One pass over ([S,] N, in) training inputs in order, updating after each full batch."""
+    size, count = hyper.batch_size, targets.shape[-1]
+    for start in range(0, count, size):
+        end = min(start + size, count)
+        accumulate(net, acc, inputs[..., start:end, :], targets[..., start:end])
         if end % size == 0:
             update(net, acc, hyper)
