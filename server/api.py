@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from .config import Settings
 from .engine import datasets
 from .engine.features import FEATURES, LABELS
 from .engine.network import ACTIVATIONS
@@ -60,7 +61,11 @@ async def health(manager: Manager) -> dict[str, Any]:
 @router.get("/options", tags=["server"])
 async def options(manager: Manager) -> dict[str, Any]:
     """Every choice and limit a client needs to build its controls."""
-    s = manager.settings
+    return option_lists(manager.settings)
+
+
+def option_lists(s: Settings) -> dict[str, Any]:
+    """The choices and limits behind /api/options (the page embeds them too)."""
     return {
         "problems": list(datasets.PROBLEMS),
         "datasets": [

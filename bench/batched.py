@@ -1,0 +1,101 @@
+"""Batched training across sessions: S networks trained as one stack vs one after another.
+
+    python -m bench.batched [--device cpu|cuda] [--dtype float64|float32] [--sizes 1,10,100,300,1000]
+
+For each S, S default-net sessions (circle, 2-4-2-1, batch 10, 250 training points) with
+different learning rates train together with engine.batched.train_together; the
+baseline trains the same S models one after another with Model.train_epoch in the same
+run. Prints epochs/s per session and in all, and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from server.engine import datasets
+from server.engine.batched import train_together
+from server.engine.model import Model
+from server.engine.training import Hyper
+
+NETS = {
+    "default": (["x1", "x2"], [4, 2]),
+    "largest": (["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"], [8] * 6),
+}
+
+
+def models(count: int, net: str, device: str, dtype: torch.dtype) -> list[Model]:
+    features, hidden = NETS[net]
+    split = datasets.generate("circle", 0, 50, 0)
+    return [
+        Model(
+            problem="classification",
+            features=features,
+            hidden=hidden,
+            activation="tanh",
+            hyper=Hyper(0.01 + 0.001 * (i % 20)),
+            generator=torch.Generator().manual_seed(i),
+            split=split,
+            dtype=dtype,
+            device=device,
+        )
+        for i in range(count)
+    ]
+
+
+def sync(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def rate(fn, epochs: int, device: str) -> float:  # type: ignore[no-untyped-def]
+    fn(1)  # warm up
+    sync(device)
+    start = time.perf_counter()
+    fn(epochs)
+    sync(device)
+    return epochs / (time.perf_counter() - start)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    p.add_argument("--sizes", default="1,10,100,300")
+    p.add_argument("--net", default="default", choices=list(NETS))
+    p.add_argument("--seconds", type=float, default=2.0, help="rough time per measurement")
+    args = p.parse_args()
+    torch.set_grad_enabled(False)
+    if args.device == "cpu":
+        torch.set_num_threads(1)
+    dtype = getattr(torch, args.dtype)
+    name = torch.cuda.get_device_name() if args.device == "cuda" else "CPU, 1 torch thread"
+    print(f"bench.batched: {args.net} net, {args.dtype}, {name}")
+    print(
+        f"{'S':>6} {'batched ep/s/session':>21} {'aggregate ep/s':>15} {'sequential ep/s/session':>24} {'ratio':>7}"
+    )
+    for size in (int(s) for s in args.sizes.split(",")):
+        group = models(size, args.net, args.device, dtype)
+        probe = rate(lambda n: train_together(group, n), 2, args.device)
+        batched = rate(
+            lambda n: train_together(group, n), max(2, int(probe * args.seconds)), args.device
+        )
+        if size <= 300:
+
+            def one_by_one(n: int) -> None:
+                for _ in range(n):
+                    for m in group:
+                        m.train_epoch()
+
+            probe = rate(one_by_one, 1, args.device)
+            sequential = rate(one_by_one, max(1, int(probe * args.seconds)), args.device)
+            seq_text, ratio = f"{sequential:24.1f}", f"{batched / sequential:6.1f}x"
+        else:
+            seq_text, ratio = f"{'(skipped)':>24}", f"{'':>7}"
+        print(f"{size:6d} {batched:21.1f} {batched * size:15.0f} {seq_text} {ratio}")
+
+
+if __name__ == "__main__":
+    main()

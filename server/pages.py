@@ -1,0 +1,76 @@
+"""The HTML page: the playground UI, rendered from the registries (no build step)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import torch
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from .api import option_lists
+from .config import Settings
+from .engine.datasets import PROBLEMS
+from .engine.features import FEATURES, LABELS, make_inputs
+from .engine.network import ACTIVATIONS
+from .engine.render import MAP, grid_points, quantize
+from .engine.training import REGULARIZATIONS
+from .paths import TEMPLATES
+
+router = APIRouter()
+templates = Jinja2Templates(directory=TEMPLATES)
+
+
+def plain_number(value: float) -> str:
+    """0.00001 rather than 1e-05, 1 rather than 1.0: how the controls show rates."""
+    return f"{value:.10f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+templates.env.filters["plain_number"] = plain_number
+
+# How the page names registry keys; a key missing here is shown as itself.
+ACTIVATION_TITLES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
+REGULARIZATION_TITLES = {"none": "None", "l1": "L1", "l2": "L2"}
+PROBLEM_TITLES = {"classification": "Classification", "regression": "Regression"}
+FEATURE_MAP = MAP  # input feature maps are drawn at the neuron maps' resolution
+
+
+def feature_maps() -> dict[str, str]:
+    """Each input feature over [-6, 6]², quantized as frames are, base64 of (M, M) uint8."""
+    points = grid_points(FEATURE_MAP, torch.float64, "cpu")  # (M*M, 2), rows y=+6 .. -6
+    values = make_inputs(points, list(FEATURES))  # (M*M, F)
+    return {
+        name: base64.b64encode(quantize(values[:, i]).numpy().tobytes()).decode("ascii")
+        for i, name in enumerate(FEATURES)
+    }
+
+
+# Computed once, at import: they never change, and request threads leave torch alone.
+FEATURE_MAPS = feature_maps()
+
+
+def page_options(settings: Settings) -> dict[str, Any]:
+    """/api/options, with display titles and each input feature's map for the page."""
+    options = option_lists(settings)
+    options.update(
+        problems=[{"name": p, "title": PROBLEM_TITLES.get(p, p)} for p in PROBLEMS],
+        features=[
+            {"name": name, "label": LABELS[name], "map": FEATURE_MAPS[name]} for name in FEATURES
+        ],
+        feature_map_size=FEATURE_MAP,
+        activations=[{"name": n, "title": ACTIVATION_TITLES.get(n, n)} for n in ACTIVATIONS],
+        regularizations=[
+            {"name": n, "title": REGULARIZATION_TITLES.get(n, n)} for n in REGULARIZATIONS
+        ],
+    )
+    options["limits"]["max_fps"] = settings.max_fps
+    return options
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def index(request: Request) -> HTMLResponse:
+    """The playground."""
+    settings: Settings = request.app.state.settings
+    return templates.TemplateResponse(request, "index.html", {"options": page_options(settings)})

@@ -1,0 +1,59 @@
+// The REST API (docs/api.md): JSON in and out, snake_case, errors as ApiError.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(ApiError.describe(status, body));
+    this.status = status;
+    this.body = body;
+  }
+
+  /** The config field a 422 complains about ("hidden"), when it names one. */
+  get configField() {
+    const detail = this.body?.detail;
+    const fromField = (f) => (typeof f === "string" && f.startsWith("config.") ? f.split(".")[1] : null);
+    if (this.body?.field) return fromField(this.body.field);
+    if (Array.isArray(detail)) {
+      for (const d of detail) {
+        const loc = d.loc ?? [];
+        const i = loc.indexOf("config");
+        if (i >= 0 && typeof loc[i + 1] === "string") return loc[i + 1];
+      }
+    }
+    return fromField(detail?.field);
+  }
+
+  static describe(status, body) {
+    const detail = body?.detail ?? body?.message;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail) && detail[0]?.msg) return detail[0].msg;
+    return `the server answered ${status}`;
+  }
+}
+
+async function request(method, path, body, { keepalive = false } = {}) {
+  const init = { method, keepalive, headers: { accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = { detail: text };
+  }
+  if (!response.ok) throw new ApiError(response.status, json);
+  return json;
+}
+
+const session = (id) => `/api/sessions/${encodeURIComponent(id)}`;
+
+export const api = {
+  datasets: () => request("GET", "/api/datasets"),
+  createSession: (config) => request("POST", "/api/sessions", { config }),
+  deleteSession: (id) => request("DELETE", session(id), undefined, { keepalive: true }),
+  data: (id) => request("GET", `${session(id)}/data`),
+  history: (id) => request("GET", `${session(id)}/history`),
+};

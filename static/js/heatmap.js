@@ -1,0 +1,134 @@
+// The big output plot: the decision boundary (or the hovered neuron's map) over [-6, 6]²,
+// axes, training points and optionally test points (outlined).
+
+import { paintGrid, scaleFor } from "./colors.js";
+
+const DOMAIN = 6;
+const MAPS = 25; // neuron map size normally (the thumbnails)
+const SHARP_MAPS = 50; // while a hovered neuron fills the big plot
+const SHARP_HOLD_MS = 1500; // keep them sharp a moment, so moving between neurons doesn't flap
+const SVG = "http://www.w3.org/2000/svg";
+
+export class Heatmap {
+  constructor(figure, store, featureMaps, setView) {
+    this.store = store;
+    this.setView = setView;
+    this.sharpTimer = null;
+    this.featureMaps = featureMaps;
+    this.plot = figure.querySelector("[data-heatmap-plot]");
+    this.background = figure.querySelector("[data-heatmap-canvas]");
+    this.points = figure.querySelector("[data-heatmap-points]");
+    this.axes = figure.querySelector("[data-heatmap-axes]");
+    this.caption = figure.querySelector("[data-heatmap-caption]");
+    this.size = 0;
+
+    store.addEventListener("frame", () => this.drawBackground());
+    store.addEventListener("hover", () => {
+      this.drawBackground();
+      clearTimeout(this.sharpTimer);
+      if (store.hover?.kind === "neuron") this.setView({ map_size: SHARP_MAPS });
+      else this.sharpTimer = setTimeout(() => this.setView({ map_size: MAPS }), SHARP_HOLD_MS);
+    });
+    store.addEventListener("data", () => this.drawPoints());
+    store.addEventListener("config", (e) => {
+      if (e.detail.changed.includes("problem")) this.drawPoints();
+    });
+    store.addEventListener("view", (e) => {
+      const changed = e.detail.changed;
+      if (changed.includes("palette") || changed.includes("discretize")) this.drawBackground();
+      if (changed.includes("palette") || changed.includes("show_test")) this.drawPoints();
+    });
+    new ResizeObserver(() => this.resize()).observe(this.plot);
+    this.resize();
+  }
+
+  resize() {
+    const size = this.plot.clientWidth;
+    if (!size || size === this.size) return;
+    this.size = size;
+    this.drawAxes();
+    this.drawPoints();
+  }
+
+  drawBackground() {
+    const { store } = this;
+    const frame = store.frame;
+    const scale = scaleFor(store.view.palette);
+    const hover = store.hover;
+    if (hover?.kind === "neuron" && frame?.maps) {
+      const M = frame.mapSize;
+      const maps = frame.maps;
+      if ((hover.index + 1) * M * M <= maps.length) {
+        paintGrid(this.background, maps.subarray(hover.index * M * M, (hover.index + 1) * M * M), M, scale.lut);
+        this.caption.textContent = `Showing neuron ${hover.neuron + 1} of layer ${hover.layer + 1}`;
+        return;
+      }
+    }
+    if (hover?.kind === "feature") {
+      const feature = store.options.features.find((f) => f.name === hover.name);
+      paintGrid(this.background, this.featureMaps[hover.name], store.options.feature_map_size, scale.lut);
+      this.caption.textContent = `Showing the input ${feature.label}`;
+      return;
+    }
+    this.caption.textContent = "";
+    if (!frame) return;
+    paintGrid(this.background, frame.grid, frame.gridSize, store.view.discretize ? scale.discrete : scale.lut);
+  }
+
+  drawPoints() {
+    const { store, size } = this;
+    if (!size) return;
+    const ratio = window.devicePixelRatio || 1;
+    const canvas = this.points;
+    canvas.width = Math.round(size * ratio);
+    canvas.height = Math.round(size * ratio);
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, size, size);
+    const data = store.data;
+    if (!data) return;
+    const scale = scaleFor(store.view.palette);
+    const squares = store.view.palette === "colorblind" && store.config.problem === "classification";
+    const r = Math.max(2.5, size / 100);
+    const toX = (x) => ((x + DOMAIN) / (2 * DOMAIN)) * size;
+    const toY = (y) => ((DOMAIN - y) / (2 * DOMAIN)) * size;
+    const draw = (points, stroke) => {
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = stroke;
+      for (const [x, y, label] of points) {
+        if (Math.abs(x) > DOMAIN || Math.abs(y) > DOMAIN) continue;
+        ctx.fillStyle = scale.css(label);
+        ctx.beginPath();
+        if (squares && label < 0) ctx.rect(toX(x) - r, toY(y) - r, 2 * r, 2 * r);
+        else ctx.arc(toX(x), toY(y), r, 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.stroke();
+      }
+    };
+    draw(data.train, "rgba(255,255,255,0.9)");
+    if (store.view.show_test) draw(data.test ?? [], "rgba(0,0,0,0.75)");
+  }
+
+  drawAxes() {
+    const { size } = this;
+    const axes = this.axes;
+    axes.replaceChildren();
+    axes.setAttribute("width", String(size + 30));
+    axes.setAttribute("height", String(size + 24));
+    const el = (tag, attrs, text) => {
+      const node = document.createElementNS(SVG, tag);
+      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+      if (text !== undefined) node.textContent = text;
+      axes.append(node);
+    };
+    for (let t = -DOMAIN; t <= DOMAIN; t++) {
+      const x = ((t + DOMAIN) / (2 * DOMAIN)) * size;
+      const y = ((DOMAIN - t) / (2 * DOMAIN)) * size;
+      const cls = t === 0 ? "tick zero" : "tick";
+      el("line", { x1: x, y1: size, x2: x, y2: size + 4, class: cls });
+      el("text", { x, y: size + 15, "text-anchor": "middle", class: cls }, String(t));
+      el("line", { x1: size, y1: y, x2: size + 4, y2: y, class: cls });
+      el("text", { x: size + 7, y: y + 3.5, "text-anchor": "start", class: cls }, String(t));
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// The Plotly chart of training and test loss over epochs. It keeps at most MAX_POINTS points
+// spread evenly over all epochs (the spacing doubles whenever it fills up) and redraws at
+// most every REDRAW_MS, so it stays fast after hundreds of thousands of epochs.
+
+export const MAX_POINTS = 1000;
+const REDRAW_MS = 250;
+
+const finite = (v) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
+
+/** Loss points over epochs, thinned to at most `max` points spread evenly over epochs. */
+export class LossSeries {
+  constructor(max = MAX_POINTS) {
+    this.max = max;
+    this.clear();
+  }
+
+  clear() {
+    this.stride = 1; // epochs between kept points
+    this.epoch = [];
+    this.train = [];
+    this.test = [];
+    this.tail = false; // whether the last point is the newest epoch, kept only until the next
+  }
+
+  add(epoch, train, test) {
+    const last = this.epoch.at(-1);
+    if (last !== undefined && epoch < last) this.clear();
+    if (this.tail || epoch === last) this.pop();
+    const kept = this.epoch.at(-1);
+    this.epoch.push(epoch);
+    this.train.push(finite(train));
+    this.test.push(finite(test));
+    this.tail = kept !== undefined && epoch - kept < this.stride;
+    if (this.epoch.length > this.max) this.thin();
+  }
+
+  pop() {
+    this.epoch.pop();
+    this.train.pop();
+    this.test.pop();
+    this.tail = false;
+  }
+
+  replace(history) {
+    this.clear();
+    const n = history.epoch.length;
+    for (let i = 0; i < n; i++) this.add(history.epoch[i], history.train_loss[i], history.test_loss[i]);
+  }
+
+  thin() {
+    while (this.epoch.length > this.max / 2) {
+      this.stride *= 2;
+      const keep = [];
+      let lastKept = -Infinity;
+      this.epoch.forEach((e, i) => {
+        if (e - lastKept >= this.stride || i === this.epoch.length - 1) {
+          keep.push(i);
+          lastKept = e;
+        }
+      });
+      this.epoch = keep.map((i) => this.epoch[i]);
+      this.train = keep.map((i) => this.train[i]);
+      this.test = keep.map((i) => this.test[i]);
+      this.tail = false;
+    }
+  }
+}
+
+export class LossChart {
+  constructor(el, store) {
+    this.el = el;
+    this.store = store;
+    this.series = new LossSeries();
+    this.timer = null;
+    this.lastDraw = 0;
+    this.sessionId = null;
+    this.drawn = false;
+    this.revision = 0; // Plotly.react redraws only when this changes (the arrays are reused)
+
+    store.addEventListener("frame", () => {
+      const f = store.frame;
+      this.series.add(f.epoch, f.trainLoss, f.testLoss);
+      this.schedule();
+    });
+    store.addEventListener("history", (e) => {
+      this.series.replace(e.detail);
+      this.schedule();
+    });
+    store.addEventListener("session", () => {
+      if (store.session.id !== this.sessionId) {
+        this.sessionId = store.session.id;
+        this.series.clear();
+        this.schedule();
+      }
+    });
+    store.addEventListener("view", (e) => {
+      if (e.detail.changed.includes("presenter")) this.resize();
+    });
+    new ResizeObserver(() => this.resize()).observe(el);
+  }
+
+  schedule() {
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastDraw + REDRAW_MS - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.draw();
+    }, wait);
+  }
+
+  resize() {
+    if (this.drawn && window.Plotly) window.Plotly.Plots.resize(this.el);
+  }
+
+  draw() {
+    this.lastDraw = performance.now();
+    const Plotly = window.Plotly;
+    if (!Plotly) return;
+    const s = this.series;
+    const line = (color) => ({ color, width: 1.5 });
+    const traces = [
+      { x: s.epoch, y: s.train, name: "Training loss", mode: "lines", line: line("#999"), hovertemplate: "%{y:.3f}" },
+      { x: s.epoch, y: s.test, name: "Test loss", mode: "lines", line: line("#222"), hovertemplate: "%{y:.3f}" },
+    ];
+    const axis = { tickfont: { size: 9, color: "#999" }, gridcolor: "#eee", zeroline: false, linecolor: "#ddd", fixedrange: true };
+    // One point alone would get an arbitrary range; give it a sensible one.
+    const alone = s.epoch.length < 2;
+    const top = Math.max(0.1, ...s.train.filter((v) => v !== null), ...s.test.filter((v) => v !== null));
+    const layout = {
+      margin: { l: 34, r: 6, t: 6, b: 20 },
+      showlegend: false,
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)",
+      font: { family: "Helvetica, Arial, sans-serif" },
+      xaxis: { ...axis, rangemode: "tozero", nticks: 5, ...(alone ? { range: [0, 1] } : { autorange: true }) },
+      yaxis: { ...axis, rangemode: "tozero", nticks: 4, ...(alone ? { range: [0, top * 1.2] } : { autorange: true }) },
+      hovermode: "x",
+      uirevision: "loss",
+      datarevision: ++this.revision,
+    };
+    Plotly.react(this.el, traces, layout, { displayModeBar: false, responsive: true });
+    this.drawn = true;
+  }
+}

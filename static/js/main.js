@@ -1,0 +1,52 @@
+// Wires the page: the store, the connection and the views. No logic of its own.
+
+import { api } from "./api.js";
+import { paintLegend, scaleFor } from "./colors.js";
+import { Connection } from "./connection.js";
+import { bindControls } from "./controls.js";
+import { Heatmap } from "./heatmap.js";
+import { HoverCard } from "./hovercard.js";
+import { bindKeyboard } from "./keyboard.js";
+import { LossChart } from "./lossChart.js";
+import { NetworkView } from "./network.js";
+import { bindStatus } from "./status.js";
+import { Store } from "./store.js";
+import { bindThumbnails } from "./thumbnails.js";
+import { bindTooltips } from "./tooltip.js";
+import { bindVisibility } from "./visibility.js";
+
+const options = JSON.parse(document.getElementById("options").textContent);
+const featureMaps = Object.fromEntries(
+  options.features.map((f) => [f.name, Uint8Array.from(atob(f.map), (c) => c.charCodeAt(0))]),
+);
+
+const store = new Store(options);
+const connection = new Connection(store, api);
+const actions = {
+  play: () => connection.play(),
+  step: () => connection.step(),
+  reset: () => connection.reset(),
+  regenerate: () => connection.regenerate(),
+  setWeight: (target) => connection.setWeight(target),
+};
+
+bindVisibility(store);
+bindControls(document, store, actions);
+bindStatus(document, store);
+bindThumbnails(document, store, api);
+const card = new HoverCard(document.querySelector("[data-hovercard]"), store, actions);
+new NetworkView(document.querySelector("[data-network]"), store, card, featureMaps);
+new Heatmap(document.querySelector("[data-heatmap]"), store, featureMaps, (view) => connection.setView(view));
+new LossChart(document.querySelector("[data-loss-chart]"), store);
+bindTooltips(document);
+bindKeyboard(document, actions);
+
+const legend = document.querySelector("[data-legend]");
+const drawLegend = () => paintLegend(legend, scaleFor(store.view.palette));
+store.addEventListener("view", (e) => e.detail.changed.includes("palette") && drawLegend());
+drawLegend();
+
+store.listenToHash();
+store.writeHash();
+connection.start();
+window.playground = { store, connection }; // for the console and the browser tests

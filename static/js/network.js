@@ -1,0 +1,304 @@
+// The network diagram: input features (toggles), hidden neurons with live maps, the output
+// node, links coloured by sign and sized by magnitude, bias markers, per-layer buttons.
+// The shape comes from the config; the values come from frames of the same shape.
+
+import { paintGrid, scaleFor } from "./colors.js";
+import { layoutNetwork } from "./networkLayout.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs = {}) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
+function html(tag, attrs = {}, text = null) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== null) el.textContent = text;
+  return el;
+}
+
+function icon(path) {
+  const el = svg("svg", { viewBox: "0 0 24 24", width: 16, height: 16, "aria-hidden": "true", class: "icon" });
+  el.append(svg("path", { d: path }));
+  return el;
+}
+
+/** TFP: link width grows linearly from 1 px at |w| = 0 to 10 px at |w| >= 5. */
+export const linkWidth = (w) => 1 + (Math.min(Math.abs(w), 5) / 5) * 9;
+
+export class NetworkView {
+  constructor(el, store, card, featureMaps) {
+    this.el = el;
+    this.store = store;
+    this.card = card;
+    this.featureMaps = featureMaps; // name -> Uint8Array (M×M)
+    this.links = [];
+    this.biases = [];
+    this.maps = [];
+    this.output = null;
+    this.sizes = []; // the layer sizes drawn, inputs first
+    this.dash = 0;
+    this.lastEpoch = null;
+    this.width = 0;
+
+    const shapeFields = ["features", "hidden", "problem"];
+    store.addEventListener("config", (e) => {
+      if (e.detail.changed.some((f) => shapeFields.includes(f))) this.build();
+    });
+    store.addEventListener("view", (e) => {
+      if (e.detail.changed.includes("presenter")) this.build();
+      else if (e.detail.changed.some((k) => k === "palette" || k === "discretize")) this.repaint();
+    });
+    store.addEventListener("frame", () => this.draw());
+    store.addEventListener("hide", () => this.build());
+    new ResizeObserver(() => {
+      if (this.el.clientWidth !== this.width) this.build();
+    }).observe(el);
+    this.build();
+  }
+
+  // -- structure ------------------------------------------------------------------------
+  build() {
+    const { store, el } = this;
+    const { options, config } = store;
+    this.width = el.clientWidth;
+    const S = parseFloat(getComputedStyle(el).getPropertyValue("--node-size")) || 30;
+    const layout = layoutNetwork(options.features, config.features, config.hidden, this.width, S);
+    this.sizes = layout.nodes.map((column) => column.length);
+    el.style.height = `${layout.height}px`;
+    el.closest("[data-network-column]")?.style.setProperty("--features-width", `${layout.inputX + S + 8}px`);
+
+    el.replaceChildren();
+    this.card.hide();
+    store.setHover(null); // the hovered node may be gone
+    const root = svg("svg", { class: "links", width: layout.width, height: layout.height });
+    const linkGroup = svg("g", { class: "link-lines" });
+    const hitGroup = svg("g", { class: "link-hits" });
+    const biasGroup = svg("g", { class: "bias-markers" });
+    root.append(linkGroup, hitGroup, biasGroup);
+    this.linkGroup = linkGroup;
+    el.append(root);
+
+    this.buildInputs(layout);
+    this.buildHidden(layout);
+    this.buildOutput(layout.nodes.at(-1)[0]);
+    this.buildLayerButtons(config.hidden, layout);
+
+    this.links = layout.links.map((link) => {
+      const line = svg("path", { d: link.d, class: "link", stroke: "#ccc", "stroke-width": 1 });
+      const label = `Weight from ${link.from} to ${link.to}`;
+      const hit = svg("path", { d: link.d, class: "link-hit", tabindex: 0, role: "button", "aria-label": label });
+      this.bindEditable(hit, { kind: "weight", layer: link.layer, neuron: link.neuron, input: link.input, label });
+      linkGroup.append(line);
+      hitGroup.append(hit);
+      return { line, layer: link.layer, index: link.index };
+    });
+    this.biases = layout.biases.map((bias) => {
+      const label = `Bias of ${bias.of}`;
+      const rect = svg("rect", {
+        x: bias.x,
+        y: bias.y,
+        width: bias.size,
+        height: bias.size,
+        class: "bias",
+        tabindex: 0,
+        role: "button",
+        "aria-label": label,
+      });
+      this.bindEditable(rect, { kind: "bias", layer: bias.layer, neuron: bias.neuron, label });
+      biasGroup.append(rect);
+      return { rect, layer: bias.layer, index: bias.neuron };
+    });
+    this.el.classList.add("stale");
+    this.draw();
+  }
+
+  buildInputs({ inputs }) {
+    const { store } = this;
+    const M = store.options.feature_map_size;
+    const scale = scaleFor(store.view.palette);
+    for (const { feature: f, x, y } of inputs) {
+      const on = store.config.features.includes(f.name);
+      const label = html("span", { class: "node-label", "aria-hidden": "true" }, f.label);
+      label.style.top = `${y}px`;
+      label.style.width = `${x - 8}px`;
+      const button = html("button", {
+        type: "button",
+        class: "node node-input",
+        "aria-pressed": String(on),
+        "aria-label": f.label,
+        "data-feature": f.name,
+      });
+      button.disabled = store.hide.has("features"); // a guided demo can lock the inputs
+      button.style.left = `${x}px`;
+      button.style.top = `${y}px`;
+      const canvas = html("canvas", { width: M, height: M });
+      paintGrid(canvas, this.featureMaps[f.name], M, scale.lut);
+      button.append(canvas);
+      button.addEventListener("click", () => this.toggleFeature(f.name));
+      const hover = () => store.setHover({ kind: "feature", name: f.name });
+      const leave = () => store.setHover(null);
+      button.addEventListener("pointerenter", hover);
+      button.addEventListener("pointerleave", leave);
+      button.addEventListener("focus", hover);
+      button.addEventListener("blur", leave);
+      this.el.append(label, button);
+    }
+  }
+
+  buildHidden({ nodes }) {
+    const { store } = this;
+    this.maps = [];
+    let index = 0;
+    nodes.slice(1, -1).forEach((column, k) => {
+      column.forEach((p, j) => {
+        const node = html("div", {
+          class: "node node-hidden",
+          tabindex: 0,
+          role: "img",
+          "aria-label": `Neuron ${j + 1} of layer ${k + 1}`,
+        });
+        node.style.left = `${p.x}px`;
+        node.style.top = `${p.y}px`;
+        const canvas = html("canvas", { width: 1, height: 1 });
+        node.append(canvas);
+        const hover = { kind: "neuron", index, layer: k, neuron: j };
+        node.addEventListener("pointerenter", () => store.setHover(hover));
+        node.addEventListener("pointerleave", () => store.setHover(null));
+        node.addEventListener("focus", () => store.setHover(hover));
+        node.addEventListener("blur", () => store.setHover(null));
+        this.el.append(node);
+        this.maps.push(canvas);
+        index += 1;
+      });
+    });
+  }
+
+  buildOutput(p) {
+    const node = html("div", { class: "node node-output", role: "img", "aria-label": "Output node" });
+    node.style.left = `${p.x}px`;
+    node.style.top = `${p.y}px`;
+    const canvas = html("canvas", { width: 1, height: 1 });
+    node.append(canvas);
+    this.el.append(node);
+    this.output = canvas;
+  }
+
+  buildLayerButtons(hidden, { columnX, S }) {
+    const { store } = this;
+    const { max_neurons: maxNeurons } = store.options.limits;
+    const icons = this.el.dataset;
+    // Narrow columns (many layers on a small screen) get a compact label.
+    const spacing = hidden.length > 1 ? columnX(1) - columnX(0) : Infinity;
+    const compact = spacing < 4.6 * parseFloat(getComputedStyle(document.documentElement).fontSize);
+    hidden.forEach((n, k) => {
+      const box = html("div", { class: compact ? "layer-buttons compact" : "layer-buttons", "data-control": "neurons" });
+      box.style.left = `${columnX(k) + S / 2}px`;
+      if (compact) box.style.width = `${Math.max(spacing - 2, 0)}px`;
+      const add = html("button", {
+        type: "button",
+        class: "round-button small",
+        "aria-label": `Add a neuron to layer ${k + 1}`,
+        "data-tip": "Add one neuron to this layer.",
+      });
+      add.append(icon(icons.iconAdd));
+      const remove = html("button", {
+        type: "button",
+        class: "round-button small",
+        "aria-label": `Remove a neuron from layer ${k + 1}`,
+        "data-tip": "Remove one neuron from this layer.",
+      });
+      remove.append(icon(icons.iconRemove));
+      add.disabled = n >= maxNeurons;
+      remove.disabled = n <= 1;
+      const change = (delta) => {
+        const sizes = [...store.config.hidden];
+        sizes[k] = Math.min(maxNeurons, Math.max(1, sizes[k] + delta));
+        store.setConfig({ hidden: sizes });
+      };
+      add.addEventListener("click", () => change(1));
+      remove.addEventListener("click", () => change(-1));
+      const words = n === 1 ? "1 neuron" : `${n} neurons`;
+      const label = html("span", { class: "layer-size", title: words }, compact ? String(n) : words);
+      box.append(add, remove, label);
+      this.el.append(box);
+    });
+  }
+
+  bindEditable(el, target) {
+    el.addEventListener("pointerenter", (e) => this.card.hover(target, e.pageX, e.pageY));
+    el.addEventListener("pointerleave", () => this.card.leave());
+    el.addEventListener("click", (e) => {
+      e.stopPropagation();
+      this.card.edit(target, e.pageX, e.pageY, el);
+    });
+    el.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter" && e.key !== " ") return;
+      e.preventDefault();
+      e.stopPropagation();
+      const r = el.getBoundingClientRect();
+      this.card.edit(target, r.left + window.scrollX + r.width / 2, r.top + window.scrollY + r.height / 2, el);
+    });
+  }
+
+  toggleFeature(name) {
+    const { store } = this;
+    const current = store.config.features;
+    if (current.includes(name)) {
+      if (current.length === 1) {
+        store.showBanner("The network needs at least one input feature.", "error");
+        return;
+      }
+      store.setConfig({ features: current.filter((f) => f !== name) });
+    } else {
+      const order = store.options.features.map((f) => f.name);
+      store.setConfig({ features: order.filter((f) => f === name || current.includes(f)) });
+    }
+  }
+
+  // -- values ---------------------------------------------------------------------------
+  repaint() {
+    const { store } = this;
+    const M = store.options.feature_map_size;
+    const scale = scaleFor(store.view.palette);
+    for (const button of this.el.querySelectorAll("[data-feature]")) {
+      paintGrid(button.querySelector("canvas"), this.featureMaps[button.dataset.feature], M, scale.lut);
+    }
+    this.draw();
+  }
+
+  draw() {
+    const frame = this.store.frame;
+    const fits =
+      frame && frame.sizes.length === this.sizes.length && frame.sizes.every((n, i) => n === this.sizes[i]);
+    // A frame of another shape is older than the config (a rebuild is on its way).
+    this.el.classList.toggle("stale", !fits);
+    if (!fits) return;
+    const scale = scaleFor(this.store.view.palette);
+    for (const { line, layer, index } of this.links) {
+      const w = frame.weights[layer][index];
+      line.setAttribute("stroke", scale.css(w));
+      line.setAttribute("stroke-width", linkWidth(w).toFixed(2));
+    }
+    for (const { rect, layer, index } of this.biases) {
+      rect.setAttribute("fill", scale.css(frame.biases[layer][index]));
+    }
+    if (frame.maps) {
+      const M = frame.mapSize;
+      this.maps.forEach((canvas, h) => paintGrid(canvas, frame.maps.subarray(h * M * M, (h + 1) * M * M), M, scale.lut));
+    }
+    if (this.output) {
+      paintGrid(this.output, frame.grid, frame.gridSize, this.store.view.discretize ? scale.discrete : scale.lut);
+    }
+    // Links flow while training: one dash step per frame that shows progress (TFP).
+    if (this.lastEpoch !== null && frame.epoch > this.lastEpoch) {
+      this.dash = (this.dash - 1) % 1000;
+      this.linkGroup.style.strokeDashoffset = String(this.dash);
+    }
+    this.lastEpoch = frame.epoch;
+    this.card.refresh(frame);
+  }
+}

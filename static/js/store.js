@@ -1,0 +1,111 @@
+// The page's one state object. Views listen to its events and redraw from it; the URL hash
+// mirrors config + view + hide flags so a copied link reproduces the setup.
+//
+// Events (CustomEvent, detail in brackets):
+//   config [{changed, fromServer}]   view [{changed}]   hide   session   frame   data
+//   connection   hover   banner   patch [config fields the user changed]   speed [speed]
+
+import { formatHash, parseHash } from "./hash.js";
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+export class Store extends EventTarget {
+  constructor(options, location = window.location) {
+    super();
+    this.options = options;
+    this.location = location;
+    const parsed = parseHash(location.hash, options);
+    this.config = parsed.config;
+    this.view = parsed.view;
+    this.hide = parsed.hide;
+    this.hideText = parsed.hideText;
+    this.session = null; // the server's SessionState
+    this.frame = null; // the newest decoded frame
+    this.data = null; // {train, test} points
+    this.connection = { state: "connecting", text: "Connecting…" };
+    this.hover = null; // {kind: "neuron", index, layer, neuron} | {kind: "feature", name}
+    this.banner = null; // {text, tone}
+    this.lastHash = null;
+  }
+
+  emit(type, detail = null) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  /** Apply config fields; the user's own changes also go out as a "patch" event. */
+  setConfig(patch, { fromServer = false } = {}) {
+    const changed = Object.keys(patch).filter((k) => !same(patch[k], this.config[k]));
+    if (!changed.length) return;
+    this.config = { ...this.config, ...patch };
+    this.emit("config", { changed, fromServer });
+    if (!fromServer) {
+      this.emit("patch", Object.fromEntries(changed.map((k) => [k, patch[k]])));
+    }
+    this.writeHash();
+  }
+
+  setView(patch, { fromServer = false } = {}) {
+    const changed = Object.keys(patch).filter((k) => !same(patch[k], this.view[k]));
+    if (!changed.length) return;
+    this.view = { ...this.view, ...patch };
+    this.emit("view", { changed });
+    if (changed.includes("speed") && !fromServer) this.emit("speed", this.view.speed);
+    this.writeHash();
+  }
+
+  setSession(session) {
+    this.session = session;
+    this.setConfig(session.config, { fromServer: true });
+    this.setView({ speed: session.speed }, { fromServer: true });
+    this.emit("session");
+  }
+
+  setFrame(frame) {
+    this.frame = frame;
+    this.emit("frame");
+  }
+
+  setData(data) {
+    this.data = data;
+    this.emit("data");
+  }
+
+  setConnection(state, text) {
+    this.connection = { state, text };
+    this.emit("connection");
+  }
+
+  setHover(hover) {
+    if (same(hover, this.hover)) return;
+    this.hover = hover;
+    this.emit("hover");
+  }
+
+  showBanner(text, tone = "error") {
+    this.banner = text ? { text, tone } : null;
+    this.emit("banner");
+  }
+
+  writeHash() {
+    const hash = formatHash(this);
+    if (hash === this.lastHash) return;
+    this.lastHash = hash;
+    if (this.location.hash.replace(/^#/, "") !== hash) {
+      history.replaceState(null, "", `#${hash}`);
+    }
+  }
+
+  /** A hash typed or pasted into the address bar of this page applies like control changes. */
+  listenToHash() {
+    window.addEventListener("hashchange", () => {
+      if (this.location.hash.replace(/^#/, "") === this.lastHash) return;
+      const parsed = parseHash(this.location.hash, this.options);
+      this.hide = parsed.hide;
+      this.hideText = parsed.hideText;
+      this.emit("hide");
+      this.setView(parsed.view);
+      this.setConfig(parsed.config);
+      this.writeHash();
+    });
+  }
+}

@@ -1,0 +1,40 @@
+// Dataset thumbnails drawn from real generated points (GET /api/datasets previews).
+
+import { scaleFor } from "./colors.js";
+
+const DOMAIN = 6;
+
+export function bindThumbnails(root, store, api) {
+  let previews = null;
+
+  function draw() {
+    if (!previews) return;
+    const scale = scaleFor(store.view.palette);
+    for (const { name, preview } of previews) {
+      const canvas = root.querySelector(`[data-thumbnail="${CSS.escape(name)}"]`);
+      if (!canvas || !preview) continue;
+      const ctx = canvas.getContext("2d");
+      const size = canvas.width;
+      ctx.fillStyle = "#fff";
+      ctx.fillRect(0, 0, size, size);
+      const r = size / 40;
+      for (const [x, y, label] of preview) {
+        ctx.fillStyle = scale.css(label);
+        ctx.beginPath();
+        ctx.arc(((x + DOMAIN) / (2 * DOMAIN)) * size, ((DOMAIN - y) / (2 * DOMAIN)) * size, r, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    }
+  }
+
+  store.addEventListener("view", (e) => e.detail.changed.includes("palette") && draw());
+  api
+    .datasets()
+    .then((list) => {
+      previews = list;
+      draw();
+    })
+    .catch(() => {
+      // thumbnails stay blank; the titles still name the datasets
+    });
+}

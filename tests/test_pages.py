@@ -1,0 +1,34 @@
+"""The page and its assets are served by the app itself: nothing from a CDN."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from server.engine.features import FEATURES
+
+
+def test_index_serves_the_playground_with_local_assets_only(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    html = r.text
+    for feature in FEATURES:
+        assert f'"{feature}"' in html  # controls are built from the registries
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(not s.startswith(("http:", "https:", "//")) for s in sources), sources
+    for source in sources:
+        if source.startswith("/") and not source.startswith("/#"):
+            assert client.get(source).status_code == 200, source
+
+
+def test_plotly_comes_from_the_installed_package(client: TestClient) -> None:
+    r = client.get("/vendor/plotly.min.js")
+    assert r.status_code == 200 and len(r.content) > 1_000_000
+    assert "javascript" in r.headers["content-type"]
+
+
+def test_every_module_imported_by_main_exists(client: TestClient) -> None:
+    main = client.get("/static/js/main.js").text
+    for module in re.findall(r'from "\./([\w.]+)"', main):
+        assert client.get(f"/static/js/{module}").status_code == 200, module
