@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from . import __version__, api, pages, ws
@@ -19,6 +21,7 @@ from .manager import SessionManager
 from .paths import STATIC
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"  # swagger-ui 5 (OpenAPI 3.1)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="TensorFlow Playground's training, live on a server: REST and websocket API.",
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: FastAPI's default page uses a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.manager = SessionManager(settings)
@@ -50,6 +55,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     async def plotly_js() -> FileResponse:
         return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+    app.mount("/vendor/swagger", StaticFiles(directory=SWAGGER_UI), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Neural Playground API",
+            swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
     @app.exception_handler(PlaygroundError)
     async def playground_error(request: Request, exc: PlaygroundError) -> JSONResponse:

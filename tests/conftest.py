@@ -25,3 +25,16 @@ def session(client: TestClient) -> str:
     r = client.post("/api/sessions", json={"config": {}})
     assert r.status_code == 201
     return r.json()["id"]
+
+
+@pytest.fixture
+def diverging(client: TestClient) -> str:
+    """A session whose loss blows up within a few hundred epochs (lr 10, linear units)."""
+    config = {
+        "problem": "regression",
+        "dataset": "plane",
+        "activation": "linear",
+        "hidden": [8, 8, 8],
+        "learning_rate": 10,
+    }
+    return client.post("/api/sessions", json={"config": config}).json()["id"]

@@ -255,15 +255,8 @@ def test_session_limit_is_429(client: TestClient) -> None:
     assert r.status_code == 429 and "limit of 20 sessions" in r.json()["detail"]
 
 
-def test_divergence_stops_training(client: TestClient) -> None:
-    config = {
-        "problem": "regression",
-        "dataset": "plane",
-        "activation": "linear",
-        "hidden": [8, 8, 8],
-        "learning_rate": 10,
-    }
-    sid = client.post("/api/sessions", json={"config": config}).json()["id"]
+def test_divergence_stops_training(client: TestClient, diverging: str) -> None:
+    sid = diverging
     result = train(client, sid, 500)
     assert result["state"] == "diverged" and len(result["history"]) < 500
     state = client.get(f"/api/sessions/{sid}").json()

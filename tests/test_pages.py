@@ -32,3 +32,12 @@ def test_every_module_imported_by_main_exists(client: TestClient) -> None:
     main = client.get("/static/js/main.js").text
     for module in re.findall(r'from "\./([\w.]+)"', main):
         assert client.get(f"/static/js/{module}").status_code == 200, module
+
+
+def test_api_docs_page_uses_local_assets(client: TestClient) -> None:
+    html = client.get("/docs").text
+    sources = re.findall(r"(?:src|href)=['\"]([^'\"]+)['\"]", html)
+    assert "/vendor/swagger/swagger-ui-bundle.js" in html
+    assert all(not s.startswith(("http:", "https:", "//")) for s in sources), sources
+    for url in ("/vendor/swagger/swagger-ui-bundle.js", "/vendor/swagger/swagger-ui.css"):
+        assert client.get(url).status_code == 200

@@ -172,15 +172,8 @@ def test_client_that_never_acks_gets_exactly_one_frame(client: TestClient, sessi
         assert frames == 1
 
 
-def test_divergence_is_reported_and_reset_recovers(client: TestClient) -> None:
-    config = {
-        "problem": "regression",
-        "dataset": "plane",
-        "activation": "linear",
-        "hidden": [8, 8, 8],
-        "learning_rate": 10,
-    }
-    sid = client.post("/api/sessions", json={"config": config}).json()["id"]
+def test_divergence_is_reported_and_reset_recovers(client: TestClient, diverging: str) -> None:
+    sid = diverging
     with client.websocket_connect(f"/ws/sessions/{sid}") as ws:
         ws.send_json({"type": "speed", "speed": "max"})
         ws.send_json({"type": "play"})
