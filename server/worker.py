@@ -59,6 +59,36 @@ class TrainJob:
             self.future.set_result((self.history, self.session.state))
 
 
+class FrameBudget:
+    """Keeps rendering to a share of the worker's time while anything trains.
+
+    Every second it compares the time spent rendering frames with ``share``; above it,
+    every viewer's frame interval stretches by the same factor (fewer frames for all,
+    evenly, instead of training falling behind); well below it, the stretch relaxes."""
+
+    def __init__(self, share: float = 0.5, window: float = 1.0, most: float = 30.0) -> None:
+        self.share, self.window, self.most = share, window, most
+        self.scale = 1.0  # multiplies every viewer's frame interval
+        self._since: float | None = None
+        self._spent = 0.0
+
+    def spent(self, seconds: float) -> None:
+        self._spent += seconds
+
+    def update(self, now: float, training: bool) -> None:
+        if self._since is None:
+            self._since = now
+        elapsed = now - self._since
+        if elapsed < self.window:
+            return
+        used = self._spent / elapsed
+        if training and used > self.share:
+            self.scale = min(self.most, self.scale * used / self.share)
+        elif not training or used < self.share / 2:
+            self.scale = max(1.0, self.scale * 0.7)
+        self._since, self._spent = now, 0.0
+
+
 class Worker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -70,6 +100,7 @@ class Worker:
         self._next_expiry = 0.0
         self._turn = 0  # which group trains first in a pass (fairness)
         self._cost: dict[Hashable, float] = {}  # seconds per epoch, by group key
+        self.budget = FrameBudget()
         self.expire: Callable[[float], None] = lambda now: None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -243,6 +274,8 @@ class Worker:
     def _frames(self, now: float) -> float:
         """Send a frame to every viewer that can take one; seconds until one could be due."""
         wait = math.inf
+        training = any(s.state == "running" or s.pending for s in self.sessions.values())
+        self.budget.update(now, training)
         for session in self.sessions.values():
             rendered: dict[tuple, bytearray] = {}
             for viewer in list(session.viewers):
@@ -253,10 +286,13 @@ class Worker:
                     continue
                 key = viewer.view.key
                 if key not in rendered:
+                    started = time.perf_counter()
                     rendered[key] = self._encode(session, viewer.view)
+                    self.budget.spent(time.perf_counter() - started)
                 viewer.ready = False
                 viewer.version = session.version
-                viewer.next_frame = now + 1 / min(viewer.view.fps, self.settings.max_fps)
+                fps = min(viewer.view.fps, self.settings.max_fps)
+                viewer.next_frame = now + self.budget.scale / fps
                 viewer.seq += 1
                 viewer.offer(set_seq(rendered[key], viewer.seq))
         return wait

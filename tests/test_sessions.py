@@ -115,3 +115,21 @@ def test_float32_setting_trains(settings: Settings) -> None:
             ]
             < 0.02
         )
+
+
+def test_frame_budget_stretches_evenly_under_load_and_relaxes() -> None:
+    from server.worker import FrameBudget
+
+    budget = FrameBudget(share=0.5, window=1.0)
+    budget.update(0.0, training=True)
+    budget.spent(0.8)  # 80 % of a second spent rendering while sessions train
+    budget.update(1.0, training=True)
+    assert budget.scale == pytest.approx(1.6)  # every interval 1.6x longer: 0.8 -> 0.5 share
+    budget.spent(0.1)
+    budget.update(2.0, training=True)
+    assert budget.scale == pytest.approx(1.6 * 0.7)
+    budget.update(3.0, training=False)  # nothing trains: frames may use all the time
+    assert budget.scale == 1.0
+    budget.spent(100.0)
+    budget.update(4.0, training=True)
+    assert budget.scale == budget.most

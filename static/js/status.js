@@ -11,8 +11,15 @@ export function formatLoss(loss) {
   return loss === null || loss === undefined || !Number.isFinite(loss) ? "–" : loss.toFixed(3);
 }
 
+/** Achieved training speed while running, e.g. "achieved 412/s"; empty otherwise. */
+export function formatAchieved(frame) {
+  if (!frame || frame.state !== "running" || !(frame.speed > 0)) return "";
+  return `achieved ${Math.round(frame.speed).toLocaleString("en-US")}/s`;
+}
+
 export function bindStatus(root, store) {
   const epoch = root.querySelector("[data-epoch]");
+  const achieved = root.querySelector("[data-achieved]");
   const testLoss = root.querySelector('[data-loss="test"]');
   const trainLoss = root.querySelector('[data-loss="train"]');
   const play = root.querySelector('[data-action="play"]');
@@ -38,6 +45,7 @@ export function bindStatus(root, store) {
   store.addEventListener("frame", () => {
     const f = store.frame;
     showNumbers({ epoch: f.epoch, test: f.testLoss, train: f.trainLoss });
+    achieved.textContent = formatAchieved(f);
   });
   store.addEventListener("session", () => {
     const s = store.session;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ def test_play_trains_circle_and_pause_stops(playground: Playground) -> None:
     page.get_by_role("button", name="Play").click()
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
     page.wait_for_function(EPOCH_AT_LEAST, arg=200, timeout=30_000)
+    # the achieved speed shows beside the chosen one (measured over a second of training)
+    expect(page.locator("[data-achieved]")).to_have_text(re.compile(r"^achieved [\d,]+/s$"), timeout=10_000)
     # the decision boundary moves while training, and the test loss falls
     playground.wait_heatmap_change(before)
     page.wait_for_function(
