@@ -30,6 +30,9 @@ T = TypeVar("T")
 SLICE = 0.008  # seconds of training per group of sessions per pass, about
 MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
 RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
+# Sending a frame and handling its ack on the event loop costs about this much of the one
+# interpreter lock the worker shares (measured: ~2,000 frames/s took most of a core).
+FRAME_OVERHEAD = 0.0003
 TICK = 0.030  # seconds of training per pass over all sessions, at most
 BACKLOG = 0.25  # a paced session more than this many seconds behind drops the backlog
 EXPIRY_EVERY = 1.0
@@ -60,13 +63,13 @@ class TrainJob:
 
 
 class FrameBudget:
-    """Keeps rendering to a share of the worker's time while anything trains.
+    """Keeps frames (rendering, sending, acks) to a share of the time while anything trains.
 
-    Every second it compares the time spent rendering frames with ``share``; above it,
+    Every second it compares the time spent on frames with ``share``; above it,
     every viewer's frame interval stretches by the same factor (fewer frames for all,
     evenly, instead of training falling behind); well below it, the stretch relaxes."""
 
-    def __init__(self, share: float = 0.5, window: float = 1.0, most: float = 30.0) -> None:
+    def __init__(self, share: float = 0.6, window: float = 1.0, most: float = 30.0) -> None:
         self.share, self.window, self.most = share, window, most
         self.scale = 1.0  # multiplies every viewer's frame interval
         self._since: float | None = None
@@ -180,13 +183,16 @@ class Worker:
             key = group_key(session.model) if self.settings.batching else session.id
             groups.setdefault(key, []).append(session)
         order = list(groups.items())
-        if order:  # start each pass at a different group, so none is always last
-            self._turn = (self._turn + 1) % len(order)
-            order = order[self._turn :] + order[: self._turn]
+        # round robin: a pass starts with the first group the previous pass did not reach
+        start = self._turn % len(order) if order else 0
+        order = order[start:] + order[:start]
+        reached = 0
         tick_end = time.perf_counter() + TICK
         for key, group in order:
             if time.perf_counter() > tick_end:
-                return True
+                busy = True
+                break
+            reached += 1
             want = min(plan[s] for s in group)
             count = min(want, max(1, int(SLICE / self._cost.get(key, SLICE))))
             started = time.perf_counter()
@@ -199,6 +205,7 @@ class Worker:
                 busy |= session.state == "running" and (
                     session.speed == "max" or trained < plan[session]
                 )
+        self._turn = start + reached
         for session in self.sessions.values():
             self._measure(session, now)
         return busy
@@ -289,6 +296,7 @@ class Worker:
                     started = time.perf_counter()
                     rendered[key] = self._encode(session, viewer.view)
                     self.budget.spent(time.perf_counter() - started)
+                self.budget.spent(FRAME_OVERHEAD)
                 viewer.ready = False
                 viewer.version = session.version
                 fps = min(viewer.view.fps, self.settings.max_fps)
@@ -299,6 +307,7 @@ class Worker:
 
     def _encode(self, session: Session, view: Any) -> bytearray:
         m = session.model
+        metrics = session.metrics()  # once per change, shared by every view of this frame
         return encode(
             net=m.net,
             features=m.features,
@@ -308,4 +317,6 @@ class Worker:
             train_loss=m.train_loss,
             test_loss=m.test_loss,
             view=view,
+            train_accuracy=metrics["train_accuracy"],
+            test_accuracy=metrics["test_accuracy"],
         )

@@ -4,13 +4,16 @@
 
 import { ApiError } from "./api.js";
 import { decodeFrame } from "./frame.js";
+import { canRender, renderFrame } from "./render.js";
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 const UNKNOWN_SESSION = 4404;
 const SESSION_CLOSED = 4410;
 const PENDING_MS = 3000; // how long a sent change overrides the server's older echo
 const DATA_FIELDS = ["problem", "dataset", "noise", "train_ratio", "seed"];
-export const VIEW = { grid: 100, maps: true, map_size: 25, fps: 30 };
+// render "client": frames carry only weights and this page draws the maps (render.js), so
+// the server spends nothing on grids; "server" where render.js cannot draw the network.
+export const VIEW = { grid: 100, maps: true, map_size: 25, fps: 30, render: "client" };
 
 export class Connection {
   constructor(store, api) {
@@ -177,16 +180,33 @@ export class Connection {
     try {
       const frame = decodeFrame(buffer);
       seq = frame.seq;
+      if (frame.gridSize === 0 && !this.drawLocally(frame)) return this.ack(socket, seq);
       this.store.setFrame(frame);
     } catch (error) {
       this.store.showBanner(`Could not draw a frame: ${error.message}`);
     }
-    // "I have drawn a frame; send the next." (A socket opened since then sends its own.)
+    this.ack(socket, seq);
+  }
+
+  /** "I have drawn a frame; send the next." (A socket opened since then sends its own.) */
+  ack(socket, seq) {
     if (socket === this.ws) this.send(seq === undefined ? { type: "ack" } : { type: "ack", seq });
+  }
+
+  /** Fill a grid-less frame's maps from its weights; false if this page cannot. */
+  drawLocally(frame) {
+    const config = this.serverSession?.config;
+    if (!config || !canRender(config) || config.features.length !== frame.sizes[0]) return false;
+    const mapSize = this.view.maps ? this.view.map_size : 0;
+    const { grid, maps } = renderFrame(frame, config, this.view.grid, mapSize);
+    Object.assign(frame, { grid, maps, gridSize: this.view.grid, mapSize });
+    return true;
   }
 
   acceptSession(session) {
     this.serverSession = session;
+    const render = canRender(session.config) ? "client" : "server";
+    if (render !== this.view.render) this.setView({ render });
     const now = performance.now();
     const config = { ...session.config };
     let speed = session.speed;
