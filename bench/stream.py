@@ -17,8 +17,10 @@ and CPU (utime + stime delta of /proc/PID/stat over the wall time; 100 % = one c
 Frame age. A frame carries no send time, so by default the server subprocess is started
 through ``serve_stamped`` below: the unmodified server with two wrappers that record when
 each session's last training slice returned (time.monotonic, i.e. CLOCK_MONOTONIC, which
-the client process shares on Linux) and write it, in units of 0.1 ms, into the frame's
-reserved u32 at offset 36. Age = arrival time - the time the frame's epoch was trained:
+the client process shares on Linux) and append it, in units of 0.1 ms, as a u32 after the
+frame's last byte (protocol v2 has no spare header field that wide; the decoder below
+takes 4 bytes beyond the layout as the stamp and otherwise checks the length exactly).
+Age = arrival time - the time the frame's epoch was trained:
 how old the picture is when the client gets it. The stamping costs one clock read per
 slice. ``--no-stamp`` runs plain ``python -m server`` instead; the age column then reads
 "-" and only the round trip is left. The round trip ("rtt") is ack sent -> next frame
@@ -54,8 +56,8 @@ import httpx
 import numpy as np
 from websockets.asyncio.client import connect
 
-HEADER = struct.Struct("<BBBBHHIfddII")  # docs/protocol.md, 40 bytes
-STAMP_OFFSET = 36  # the reserved u32; serve_stamped writes the training time there
+HEADER = struct.Struct("<BBBBHHIfddIBBHff")  # docs/protocol.md, version 2, 48 bytes
+STAMP = struct.Struct("<I")  # serve_stamped appends the training time after the frame
 STAMP_UNIT = 1e-4  # seconds per stamp tick (0.1 ms); wraps after ~5 days
 ALL_FEATURES = ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
 NETS = {
@@ -87,7 +89,7 @@ def serve_stamped(argv: list[str]) -> None:
         frame = encode(self, session, view)
         trained = getattr(session, "bench_trained_at", None)
         if trained is not None:
-            struct.pack_into("<I", frame, STAMP_OFFSET, int(trained / STAMP_UNIT) & 0xFFFFFFFF)
+            frame += STAMP.pack(int(trained / STAMP_UNIT) & 0xFFFFFFFF)
         return frame
 
     sessions.Session.train_epochs = train_epochs  # type: ignore[method-assign]
@@ -160,10 +162,9 @@ class Server:
 # -- clients --------------------------------------------------------------------------------
 def decode(frame: bytes) -> tuple[int, int]:
     """Every field of a frame, as a viewer would; returns (epoch, stamp)."""
-    (version, _state, n, flags, grid, msize, epoch, _rate, _train, _test, _seq, stamp) = (
-        HEADER.unpack_from(frame)
-    )
-    if version != 1:
+    (version, _state, n, flags, grid, msize, epoch, _rate, _train, _test, _seq, classes,
+     _flags2, _reserved, _train_acc, _test_acc) = HEADER.unpack_from(frame)  # fmt: skip
+    if version != 2:
         raise ValueError(f"frame version {version}")
     sizes = struct.unpack_from(f"<{n}H", frame, HEADER.size)
     offset = HEADER.size + 2 * n + (-2 * n) % 8
@@ -171,7 +172,8 @@ def decode(frame: bytes) -> tuple[int, int]:
     n_biases = sum(sizes[1:])
     params = np.frombuffer(frame, "<f8", n_weights + n_biases, offset)
     offset += params.nbytes
-    output = np.frombuffer(frame, np.uint8, grid * grid, offset).reshape(grid, grid)
+    # k classes: G·G winning classes, then G·G confidences; else G·G output values
+    output = np.frombuffer(frame, np.uint8, grid * grid * (2 if classes else 1), offset)
     offset += output.nbytes
     hidden = sum(sizes[1:-1])
     if flags & 1:
@@ -179,7 +181,10 @@ def decode(frame: bytes) -> tuple[int, int]:
             hidden, msize, msize
         )
         offset += maps.nbytes
-    if offset != len(frame):
+    stamp = 0
+    if len(frame) == offset + STAMP.size:
+        (stamp,) = STAMP.unpack_from(frame, offset)
+    elif offset != len(frame):
         raise ValueError(f"frame is {len(frame)} bytes, layout says {offset}")
     if not math.isfinite(float(params.sum())):
         raise ValueError("non-finite parameters")

@@ -11,8 +11,11 @@ from .config import Settings
 from .engine import datasets
 from .engine.features import FEATURES, LABELS
 from .engine.network import ACTIVATIONS
+from .engine.objectives import LOSSES
+from .engine.optimizers import OPTIMIZERS
 from .engine.render import render
 from .engine.training import REGULARIZATIONS
+from .errors import Conflict
 from .images import boundary_png, figure_json
 from .manager import SessionManager
 from .schemas import (
@@ -25,6 +28,7 @@ from .schemas import (
     CreateSession,
     Data,
     Health,
+    Metrics,
     Params,
     PatchSession,
     SessionState,
@@ -69,12 +73,14 @@ def option_lists(s: Settings) -> dict[str, Any]:
     return {
         "problems": list(datasets.PROBLEMS),
         "datasets": [
-            {"name": n, "problem": d.problem, "title": d.title}
+            {"name": n, "problem": d.problem, "title": d.title, "classes": list(d.classes)}
             for n, d in datasets.DATASETS.items()
         ],
         "features": [{"name": n, "label": LABELS[n]} for n in FEATURES],
         "activations": list(ACTIVATIONS),
         "regularizations": list(REGULARIZATIONS),
+        "losses": list(LOSSES),
+        "optimizers": list(OPTIMIZERS),
         "learning_rates": LEARNING_RATES,
         "regularization_rates": REGULARIZATION_RATES,
         "speeds": SPEEDS,
@@ -87,6 +93,11 @@ def option_lists(s: Settings) -> dict[str, Any]:
             "train_ratio": [10, 90],
             "learning_rate": [0, 10],
             "regularization_rate": [0, 10],
+            "classes": [2, datasets.MAX_CLASSES],
+            "momentum": [0, 0.999],
+            "beta1": [0, 0.999],
+            "beta2": [0, 0.99999],
+            "epsilon": [0, 1],
             "max_train_epochs": s.max_train_epochs,
             "max_points": s.max_points,
             "max_sessions": s.max_sessions,
@@ -97,14 +108,20 @@ def option_lists(s: Settings) -> dict[str, Any]:
 
 @router.get("/datasets", tags=["server"])
 async def list_datasets(request: Request) -> list[dict[str, Any]]:
-    """Every dataset with 200 preview points [x, y, label] (noise 0, seed 0) for thumbnails."""
+    """Every dataset with its class range and 200 preview points [x, y, label] (noise 0,
+    seed 0) for thumbnails; k-class datasets preview 3 classes (labels 0, 1, 2)."""
     return request.app.state.previews
+
+
+PREVIEW_CLASSES = 3  # k-class datasets show this many classes in their thumbnail
 
 
 def previews() -> list[dict[str, Any]]:
     out = []
     for name, spec in datasets.DATASETS.items():
-        split = datasets.generate(name, 0, 50, 0)
+        low, high = spec.classes
+        classes = PREVIEW_CLASSES if high >= PREVIEW_CLASSES else low
+        split = datasets.generate(name, 0, 50, 0, classes)
         points = np.concatenate([split.train_x, split.test_x])[:200]
         labels = np.concatenate([split.train_y, split.test_y])[:200]
         out.append(
@@ -112,6 +129,8 @@ def previews() -> list[dict[str, Any]]:
                 "name": name,
                 "problem": spec.problem,
                 "title": spec.title,
+                "classes": [low, high],
+                "preview_classes": classes,
                 "preview": np.round(np.column_stack([points, labels]), 4).tolist(),
             }
         )
@@ -132,8 +151,10 @@ async def get_session(session_id: str, manager: Manager) -> dict[str, Any]:
 
 @sessions.patch("/{session_id}", response_model=SessionState)
 async def patch_session(session_id: str, body: PatchSession, manager: Manager) -> dict[str, Any]:
-    """Change part of the config. learning_rate, regularization_rate and batch_size keep
-    the weights; any other change rebuilds the network (epoch 0), as TFP does."""
+    """Change part of the config. learning_rate, regularization_rate, batch_size, the
+    optimizer and its settings, and same_init keep the weights; any other change rebuilds
+    the network (epoch 0), as TFP does. classes > 2 without a loss switches to
+    cross_entropy; a new dataset keeps the class count if it can."""
     return await manager.configure(session_id, body.config)
 
 
@@ -199,16 +220,43 @@ async def history(session_id: str, manager: Manager) -> dict[str, Any]:
     return await manager.history(session_id)
 
 
+@sessions.get("/{session_id}/metrics", response_model=Metrics)
+async def metrics(session_id: str, manager: Manager) -> dict[str, Any]:
+    """Train and test accuracy, per-class accuracy and confusion matrices (classification),
+    or R² (regression), for the network as it is now."""
+    return await manager.run(session_id, Session.metrics)
+
+
 def _grid(session: Session, size: int) -> np.ndarray:
+    """(G, G) the shown output in [-1, 1] (a single output only)."""
+    if session.model.net.sizes[-1] > 1:
+        raise Conflict(
+            "pictures show one output; this session has "
+            f"{session.model.net.sizes[-1]} classes: use GET …/boundary",
+            "classes",
+        )
     net = session.model.net
     return render(net, session.model.features, size, 5).output.cpu().numpy()
 
 
+def _boundary(session: Session, size: int) -> dict[str, Any]:
+    maps = render(session.model.net, session.model.features, size, 5)
+    values = np.nan_to_num(maps.output.cpu().numpy()).tolist()
+    if maps.confidence is None:
+        return {"size": size, "values": values}
+    return {
+        "size": size,
+        "values": values,
+        "classes": session.model.net.sizes[-1],
+        "confidence": np.nan_to_num(maps.confidence.cpu().numpy()).tolist(),
+    }
+
+
 @sessions.get("/{session_id}/boundary", response_model=Boundary)
 async def boundary(session_id: str, manager: Manager, size: GridSize = 100) -> dict[str, Any]:
-    """The network's output over a size×size grid on [-6, 6]²."""
-    grid = await manager.run(session_id, lambda s: _grid(s, size))
-    return {"size": size, "values": np.nan_to_num(grid).tolist()}
+    """The network's output over a size×size grid on [-6, 6]² (2p − 1 for a sigmoid
+    output); with k > 2 classes the winning class and its probability."""
+    return await manager.run(session_id, lambda s: _boundary(s, size))
 
 
 @sessions.get("/{session_id}/boundary.png", response_class=Response)

@@ -6,15 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import plotly
 import fastapi_offline
+import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from . import __version__, api, pages, ws
+from . import __version__, api, api_data, pages, ws
 from .config import Settings
 from .errors import InvalidInput, PlaygroundError
 from .manager import SessionManager
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.manager = SessionManager(settings)
     app.state.previews = api.previews()
     app.include_router(api.router)
+    app.include_router(api_data.router)  # before api.sessions: its /{id}/{action} would match
     app.include_router(api.sessions)
     app.include_router(ws.router)
     app.include_router(pages.router)

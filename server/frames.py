@@ -1,4 +1,4 @@
-"""Binary frames, byte by byte as docs/protocol.md describes them (version 1)."""
+"""Binary frames, byte by byte as docs/protocol.md describes them (version 2)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 import torch
 
-from .engine.render import quantize, render
+from .engine.render import quantize, quantize_probability, render
 
-VERSION = 1
-HEADER = struct.Struct("<BBBBHHIfddII")  # 40 bytes
+VERSION = 2
+# version, state, n, flags, G, M, epoch, rate, train loss, test loss, seq,
+# classes, flags2 (0), reserved u16 (0), train accuracy, test accuracy
+HEADER = struct.Struct("<BBBBHHIfddIBBHff")  # 48 bytes
 FLAG_MAPS = 1
 SEQ_OFFSET = 32
 
@@ -24,10 +26,11 @@ class View:
     maps: bool = True
     map_size: int = 25
     fps: float = 60.0
+    render: str = "server"  # "client": no grids in the frame, the viewer draws them
 
     @property
-    def key(self) -> tuple[int, bool, int]:
-        return (self.grid, self.maps, self.map_size)
+    def key(self) -> tuple[int, bool, int, str]:
+        return (self.grid, self.maps, self.map_size, self.render)
 
 
 def encode(
@@ -40,34 +43,49 @@ def encode(
     train_loss: float,
     test_loss: float,
     view: View,
+    train_accuracy: float | None = None,
+    test_accuracy: float | None = None,
 ) -> bytearray:
-    """One frame with sequence number 0 (set per connection with ``set_seq``)."""
+    """One frame with sequence number 0 (set per connection with ``set_seq``).
+    Accuracies are fractions, None (sent as NaN) for regression or without points."""
     sizes = net.sizes
-    maps = render(net, features, view.grid, view.map_size)
-    map_size = view.map_size if view.maps else 0
+    classes = sizes[-1] if sizes[-1] > 1 else 0  # k softmax outputs, or one output
+    client = view.render == "client"
+    maps = None if client else render(net, features, view.grid, view.map_size)
+    grid = 0 if client else view.grid
+    map_size = view.map_size if view.maps and not client else 0
     parts = [
         HEADER.pack(
             VERSION,
             state_code,
             len(sizes),
-            FLAG_MAPS if view.maps else 0,
-            view.grid,
+            FLAG_MAPS if map_size else 0,
+            grid,
             map_size,
             epoch & 0xFFFFFFFF,
             rate,
             train_loss if math.isfinite(train_loss) else math.nan,
             test_loss if math.isfinite(test_loss) else math.nan,
             0,
+            classes,
             0,
+            0,
+            math.nan if train_accuracy is None else train_accuracy,
+            math.nan if test_accuracy is None else test_accuracy,
         )
     ]
     size_bytes = struct.pack(f"<{len(sizes)}H", *sizes)
     parts.append(size_bytes + b"\0" * (-len(size_bytes) % 8))
     params = torch.cat([w.reshape(-1) for w in net.weights] + list(net.biases))
     parts.append(params.to("cpu", torch.float64).numpy().astype("<f8").tobytes())
-    parts.append(quantize(maps.output).cpu().numpy().tobytes())
-    if view.maps:
-        parts.append(quantize(maps.neurons).cpu().numpy().tobytes())
+    if maps is not None:
+        if maps.confidence is not None:  # k classes: G·G winners, then G·G confidences
+            parts.append(maps.output.to(torch.uint8).cpu().numpy().tobytes())
+            parts.append(quantize_probability(maps.confidence).cpu().numpy().tobytes())
+        else:
+            parts.append(quantize(maps.output).cpu().numpy().tobytes())
+        if map_size:
+            parts.append(quantize(maps.neurons).cpu().numpy().tobytes())
     return bytearray(b"".join(parts))
 
 

@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 from .config import Settings
 from .errors import Conflict, InvalidInput, NotFound, TooManySessions
-from .schemas import Config, ConfigPatch, Data, SetParam
+from .schemas import Config, ConfigPatch, Data, ModelFile, Point, SetParam
 from .sessions import Session, check_config, new_id
+from .transfer import classes_of, parse_csv
 from .worker import TrainJob, Worker
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,27 @@ class SessionManager:
     async def set_data(self, session_id: str, data: Data) -> dict[str, Any]:
         return await self.on(session_id, then(lambda s: s.set_data(data), Session.public))
 
+    async def set_data_csv(self, session_id: str, text: str) -> dict[str, Any]:
+        """Points from CSV text (see transfer.parse_csv), checked against the session's config."""
+
+        def upload(s: Session) -> None:
+            classes = classes_of(s.config)
+            s.set_data(parse_csv(text, s.config.problem, classes, self.settings.max_points))
+
+        return await self.on(session_id, then(upload, Session.public))
+
+    async def add_point(self, session_id: str, point: Point) -> dict[str, Any]:
+        return await self.on(session_id, then(lambda s: s.add_point(point), Session.public))
+
+    async def remove_point(self, session_id: str, x: float, y: float) -> dict[str, Any]:
+        return await self.on(session_id, then(lambda s: s.remove_point(x, y), Session.public))
+
+    async def clear_points(self, session_id: str) -> dict[str, Any]:
+        return await self.on(session_id, then(Session.clear_points, Session.public))
+
+    async def load_model(self, session_id: str, file: ModelFile) -> dict[str, Any]:
+        return await self.on(session_id, then(lambda s: s.load_model(file), Session.public))
+
     async def data(self, session_id: str) -> dict[str, Any]:
         return await self.on(session_id, data)
 
@@ -164,6 +186,7 @@ class SessionManager:
                 raise Conflict("this session is already training a request", "epochs")
             if session.state in ("diverged", "failed"):
                 raise Conflict(f"cannot train: the session is {session.state} (reset it first)")
+            session.require_training_points("train")
             if session.state == "idle":
                 session.transition("paused", "train")
             session.pending = TrainJob(session, epochs)

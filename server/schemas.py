@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .engine.datasets import DATASETS
+from .engine.datasets import DATASETS, MAX_CLASSES
 from .engine.features import FEATURES, canonical
 
 Problem = Literal["classification", "regression"]
 FeatureName = Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
 ActivationName = Literal["tanh", "relu", "sigmoid", "linear"]
 RegularizationName = Literal["none", "l1", "l2"]
+LossName = Literal["mse", "cross_entropy"]
+OptimizerName = Literal["sgd", "momentum", "adam"]
 Speed = Annotated[float, Field(gt=0, le=100_000)] | Literal["max"]
 State = Literal["idle", "running", "paused", "diverged", "failed", "closed"]
 
@@ -46,6 +48,42 @@ class Config(Strict):
     batch_size: int = Field(10, ge=1, le=30)
     regularization: RegularizationName = "none"
     regularization_rate: float = Field(0.0, ge=0, le=10)
+    # -- beyond TensorFlow Playground (the defaults keep its rules) -----------------------
+    classes: int = Field(
+        2,
+        ge=2,
+        le=MAX_CLASSES,
+        description="classification only (regression: 2); more than 2 needs loss cross_entropy "
+        "and a dataset that makes them (arms, clouds, rings)",
+    )
+    loss: LossName = Field(
+        "mse",
+        description="mse: TFP's 0.5·(output − target)²; cross_entropy: sigmoid + binary "
+        "cross-entropy for 2 classes, softmax + cross-entropy for more (classification only)",
+    )
+    optimizer: OptimizerName = Field("sgd", description="sgd is TFP's update")
+    momentum: float = Field(0.9, ge=0, le=0.999, description="μ of the momentum optimizer")
+    beta1: float = Field(0.9, ge=0, le=0.999, description="adam's first-moment decay")
+    beta2: float = Field(0.999, ge=0, le=0.99999, description="adam's second-moment decay")
+    epsilon: float = Field(1e-8, gt=0, le=1, description="adam's denominator guard")
+    same_init: bool = Field(
+        False, description="reset (and every rebuild) starts from the seed's first weights"
+    )
+    layer_activations: list[ActivationName | None] = Field(
+        default_factory=list,
+        description="per hidden layer: an activation, or null for `activation` "
+        "(at most one entry per hidden layer)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _classes_need_cross_entropy(cls, data: Any) -> Any:
+        # more than two classes without a loss given: cross-entropy, the only one that fits
+        if isinstance(data, dict) and "loss" not in data:
+            classes = data.get("classes")
+            if isinstance(classes, int) and classes > 2:
+                return {**data, "loss": "cross_entropy"}
+        return data
 
     @field_validator("dataset")
     @classmethod
@@ -75,6 +113,15 @@ class ConfigPatch(Strict):
     batch_size: int | None = Field(None, ge=1, le=30)
     regularization: RegularizationName | None = None
     regularization_rate: float | None = Field(None, ge=0, le=10)
+    classes: int | None = Field(None, ge=2, le=MAX_CLASSES)
+    loss: LossName | None = None
+    optimizer: OptimizerName | None = None
+    momentum: float | None = Field(None, ge=0, le=0.999)
+    beta1: float | None = Field(None, ge=0, le=0.999)
+    beta2: float | None = Field(None, ge=0, le=0.99999)
+    epsilon: float | None = Field(None, gt=0, le=1)
+    same_init: bool | None = None
+    layer_activations: list[ActivationName | None] | None = None
 
 
 class CreateSession(Strict):
@@ -83,6 +130,29 @@ class CreateSession(Strict):
 
 class PatchSession(Strict):
     config: ConfigPatch
+
+
+class Metrics(BaseModel):
+    """How well the network does now, on the training and the test points."""
+
+    problem: Problem
+    classes: int = Field(description="class count; 0 for regression")
+    labels: list[float] = Field(
+        description="the label of each confusion row and column: [-1, 1] for two classes, "
+        "0..k-1 for more"
+    )
+    train_accuracy: float | None = Field(description="fraction right; null for regression")
+    test_accuracy: float | None
+    train_class_accuracy: list[float | None] = Field(
+        description="per true class, the fraction predicted right (null: no such points)"
+    )
+    test_class_accuracy: list[float | None]
+    train_confusion: list[list[int]] = Field(
+        description="counts [true class][predicted class]; [] for regression"
+    )
+    test_confusion: list[list[int]]
+    train_r2: float | None = Field(description="R² of a regression; null for classification")
+    test_r2: float | None
 
 
 class SessionState(BaseModel):
@@ -100,6 +170,7 @@ class SessionState(BaseModel):
     dead_links: int = Field(0, description="links L1 regularization has killed")
     data_version: int = Field(1, description="changes whenever the points change")
     custom_data: bool = Field(False, description="the points were uploaded, not generated")
+    metrics: Metrics | None = Field(None, description="accuracy, confusion or R², as now")
 
 
 class TrainRequest(Strict):
@@ -146,11 +217,45 @@ class Data(Strict):
     test: list[tuple[float, float, float]] = Field(default_factory=list)
 
 
+Coordinate = Annotated[float, Field(ge=-6, le=6, allow_inf_nan=False, description="in [-6, 6]")]
+
+
+class Point(Strict):
+    """One point to add: where, its label, and whether it trains or tests."""
+
+    x: Coordinate
+    y: Coordinate
+    label: float = Field(
+        allow_inf_nan=False,
+        description="1 or -1 (two classes), 0..k-1 (k classes) or any number (regression)",
+    )
+    split: Literal["train", "test"] = "train"
+
+
+class ModelFile(Strict):
+    """A network saved by GET …/export/model.json: POST …/import trains on from it."""
+
+    format: Literal["neural-playground-model"] = "neural-playground-model"
+    version: Literal[1] = 1
+    config: Config
+    params: Params
+    epoch: int = Field(0, ge=0)
+    custom_data: bool = Field(
+        False, description="trained on uploaded points: import keeps the session's own points"
+    )
+
+
 class Boundary(BaseModel):
     size: int
     extent: tuple[float, float] = (-6.0, 6.0)
     rows: str = "y from +6 (first row) down to -6; x from -6 (first column) to +6"
-    values: list[list[float]]
+    values: list[list[float]] = Field(
+        description="the output in [-1, 1]; with k > 2 classes the winning class index"
+    )
+    classes: int = Field(0, description="k for k > 2 classes, else 0 (a single output)")
+    confidence: list[list[float]] | None = Field(
+        None, description="k > 2 classes: the winning class's probability"
+    )
 
 
 class Health(BaseModel):
@@ -208,10 +313,42 @@ class View(Strict):
     maps: bool = True
     map_size: int = Field(25, ge=5, le=50)
     fps: float = Field(60, gt=0, le=120, description="most frames per second this viewer wants")
+    render: Literal["server", "client"] = Field(
+        "server",
+        description="client: frames carry no grids; the viewer renders them from the weights",
+    )
+
+
+class AddPoint(Point):
+    type: Literal["add_point"]
+
+
+class RemovePoint(Strict):
+    """Remove the point nearest (x, y), if one lies within 0.5."""
+
+    type: Literal["remove_point"]
+    x: Coordinate
+    y: Coordinate
+
+
+class ClearPoints(Strict):
+    type: Literal["clear_points"]
 
 
 ClientMessage = Annotated[
-    Play | Pause | Step | Reset | Regenerate | SetConfig | SetWeight | SetSpeed | Ack | View,
+    Play
+    | Pause
+    | Step
+    | Reset
+    | Regenerate
+    | SetConfig
+    | SetWeight
+    | SetSpeed
+    | Ack
+    | View
+    | AddPoint
+    | RemovePoint
+    | ClearPoints,
     Field(discriminator="type"),
 ]
 

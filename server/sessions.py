@@ -16,18 +16,33 @@ import numpy as np
 import torch
 
 from .config import Settings
+from .config_rules import check_config, follow_changes, hyper_of
 from .engine import datasets
 from .engine.model import Model
 from .engine.network import check_layers, set_layers
-from .engine.training import Hyper
 from .errors import Conflict, InvalidInput
 from .history import LossHistory
-from .schemas import DEFAULT_SPEED, Config, ConfigPatch, Data, SetParam
+from .schemas import DEFAULT_SPEED, Config, ConfigPatch, Data, ModelFile, Point, SetParam
+from .transfer import (
+    REMOVE_RADIUS,
+    classes_of,
+    empty_split,
+    labels_error,
+    load_params,
+    with_point,
+    without_nearest,
+)
 
 # Changing any of these keeps the weights (as TFP); anything else rebuilds the network.
-KEEPS_WEIGHTS = {"learning_rate", "regularization_rate", "batch_size"}
+# A new optimizer or optimizer setting starts the optimizer's state over.
+KEEPS_WEIGHTS = {
+    "learning_rate",
+    "regularization_rate",
+    "batch_size",
+    *("optimizer", "momentum", "beta1", "beta2", "epsilon", "same_init"),
+}
 # Changing any of these makes new points.
-DATA_FIELDS = {"problem", "dataset", "noise", "train_ratio", "seed"}
+DATA_FIELDS = {"problem", "dataset", "noise", "train_ratio", "seed", "classes"}
 
 TRANSITIONS: dict[str, set[str]] = {
     "idle": {"running", "paused"},
@@ -63,6 +78,7 @@ class Session:
         self.last_active = time.monotonic()
         self.unwatched_since: float | None = time.monotonic()
         self.on_change: Callable[[Session], None] = lambda session: None
+        self._metrics: tuple[tuple, dict[str, Any]] | None = None  # (key, metrics) cache
         # live schedule (worker.py): epochs trained since `clock_start` at `speed`
         self.clock_start = 0.0
         self.clock_epochs = 0
@@ -76,26 +92,34 @@ class Session:
 
     # -- construction -------------------------------------------------------------------
     def _generate(self, config: Config) -> datasets.Split:
-        return datasets.generate(config.dataset, config.noise, config.train_ratio, config.seed)
+        return datasets.generate(
+            config.dataset, config.noise, config.train_ratio, config.seed, config.classes
+        )
 
     def _build(self, config: Config, split: datasets.Split) -> Model:
+        if config.same_init:  # every fresh network starts from the seed's first weights
+            self.init_generator.manual_seed(config.seed)
         model = Model(
             problem=config.problem,
             features=config.features,
             hidden=config.hidden,
             activation=config.activation,
-            hyper=Hyper(
-                config.learning_rate,
-                config.batch_size,
-                config.regularization,
-                config.regularization_rate,
-            ),
+            hyper=hyper_of(config),
             generator=self.init_generator,
             split=split,
             dtype=self.dtype,
             device=self.device,
+            classes=config.classes,
+            loss=config.loss,
+            layer_activations=config.layer_activations,
         )
         return model
+
+    def _fresh_weights(self) -> None:
+        """New initial weights: the seed's stream goes on, or with same_init starts over."""
+        if self.config.same_init:
+            self.init_generator.manual_seed(self.config.seed)
+        self.model.reset()
 
     # -- state machine ------------------------------------------------------------------
     def transition(self, new: str, action: str) -> None:
@@ -125,6 +149,7 @@ class Session:
 
     # -- actions (REST and websocket share these) ---------------------------------------
     def play(self) -> None:
+        self.require_training_points("play")
         self.transition("running", "play")
 
     def pause(self) -> None:
@@ -137,13 +162,15 @@ class Session:
         self.changed()
 
     def step(self) -> None:
+        self.require_training_points("step")
         self.transition("paused", "step")
         self.train_epochs(1)
         self.changed()
 
     def reset(self) -> None:
-        """New initial weights (the seed's stream goes on), epoch 0, same data."""
-        self.model.reset()
+        """New initial weights (the seed's stream goes on, or with same_init the seed's
+        first weights again), epoch 0, same data."""
+        self._fresh_weights()
         self._rebuilt()
 
     def regenerate(self) -> None:
@@ -164,6 +191,7 @@ class Session:
             changes["dataset"] = next(
                 name for name, spec in datasets.DATASETS.items() if spec.problem == problem
             )
+        follow_changes(self.config, changes)
         config = Config.model_validate({**self.config.model_dump(), **changes})
         check_config(config, self.settings)
         changed = {k for k in changes if getattr(config, k) != getattr(self.config, k)}
@@ -171,12 +199,7 @@ class Session:
             return
         self.config = config
         if changed <= KEEPS_WEIGHTS:
-            self.model.hyper = Hyper(
-                config.learning_rate,
-                config.batch_size,
-                config.regularization,
-                config.regularization_rate,
-            )
+            self.model.set_hyper(hyper_of(config))
             self.changed()
             return
         if changed & DATA_FIELDS:
@@ -193,7 +216,7 @@ class Session:
     def _rebuilt(self) -> None:
         """After new weights: epoch 0, a fresh loss history, and paused (as TFP)."""
         self.history.clear()
-        self.history.add(0, self.model.train_loss, self.model.test_loss)
+        self.history.add(self.model.epoch, self.model.train_loss, self.model.test_loss)
         self.state, self.message = "idle", None
         self.changed()
 
@@ -228,11 +251,81 @@ class Session:
 
     def set_data(self, data: Data) -> None:
         """Replace the points with the caller's own, in order; rebuilds the network."""
-        split = check_data(data, self.config.problem, self.settings.max_points)
+        split = check_data(
+            data, self.config.problem, self.settings.max_points, classes_of(self.config)
+        )
         self.custom_data = True
         self.model.set_data(split)
-        self.model.reset()
+        self._fresh_weights()
         self.data_version += 1
+        self._rebuilt()
+
+    # -- point edits: the weights and the epoch stay ------------------------------------
+    def add_point(self, point: Point) -> None:
+        """Append one point to the training or test points."""
+        wrong = labels_error(np.array([point.label]), self.config.problem, classes_of(self.config))
+        if wrong:
+            raise InvalidInput(wrong[1], "label")
+        split = self.model.split
+        if len(split.train_y) + len(split.test_y) >= self.settings.max_points:
+            raise InvalidInput(f"at most {self.settings.max_points} points in all", "split")
+        self._edit_points(with_point(split, point.x, point.y, point.label, point.split))
+
+    def remove_point(self, x: float, y: float) -> None:
+        """Remove the point (training or test) nearest (x, y), within REMOVE_RADIUS."""
+        split = without_nearest(self.model.split, x, y, REMOVE_RADIUS)
+        if split is None:
+            raise InvalidInput(f"no point within {REMOVE_RADIUS} of ({x:g}, {y:g})", "x")
+        self._edit_points(split)
+
+    def clear_points(self) -> None:
+        """Remove every point; training waits until some are added."""
+        self._edit_points(empty_split())
+
+    def _edit_points(self, split: datasets.Split) -> None:
+        self.model.set_data(split)  # keeps the network; recomputes the losses
+        self.custom_data = True
+        self.data_version += 1
+        if not len(split.train_y):
+            self.pause()
+        self.changed()
+
+    def require_training_points(self, action: str) -> None:
+        if not self.model.train_y.shape[-1]:
+            raise Conflict(
+                f"cannot {action}: no training points (add some, upload data or regenerate)",
+                "train",
+            )
+
+    def load_model(self, file: ModelFile) -> None:
+        """Rebuild from an exported model file: its config, weights, dead links and epoch.
+
+        The points come from the config, unless both the file and the session have
+        uploaded points: then the session's are kept."""
+        config = file.config
+        check_config(config, self.settings)
+        keep = file.custom_data and self.custom_data
+        split = self.model.split if keep else self._generate(config)
+        if keep:
+            for labels in (split.train_y, split.test_y):
+                wrong = labels_error(labels, config.problem, classes_of(config))
+                if wrong:
+                    raise InvalidInput(f"the session's points don't fit: {wrong[1]}", "config")
+        saved = self.init_generator.get_state()
+        try:
+            if config.seed != self.config.seed:
+                self.init_generator.manual_seed(config.seed)
+            model = self._build(config, split)
+            load_params(model.net, file.params)
+        except Exception:
+            self.init_generator.set_state(saved)  # a bad file changes nothing
+            raise
+        model.epoch = file.epoch
+        model.weights_changed()
+        self.config, self.model = config, model
+        if not keep:
+            self.custom_data = False
+            self.data_version += 1
         self._rebuilt()
 
     # -- training -----------------------------------------------------------------------
@@ -240,6 +333,7 @@ class Session:
         """Train up to ``count`` epochs or ``budget`` seconds; stops on divergence."""
         if self.state in ("diverged", "failed", "closed"):
             raise Conflict(f"cannot train: the session is {self.state}", "epochs")
+        self.require_training_points("train")
         done: list[tuple[int, float, float]] = []
         deadline = time.perf_counter() + budget
         try:
@@ -290,29 +384,19 @@ class Session:
             "dead_links": len(m.net.dead_links()),
             "data_version": self.data_version,
             "custom_data": self.custom_data,
+            "metrics": self.metrics(),
         }
 
-
-def check_config(config: Config, settings: Settings) -> None:
-    """Checks that depend on settings or on two fields at once."""
-    if datasets.DATASETS[config.dataset].problem != config.problem:
-        allowed = [n for n, s in datasets.DATASETS.items() if s.problem == config.problem]
-        raise InvalidInput(
-            f"dataset {config.dataset!r} is not a {config.problem} dataset; "
-            f"allowed: {', '.join(allowed)}",
-            "config.dataset",
-        )
-    if len(config.hidden) > settings.max_layers:
-        raise InvalidInput(f"at most {settings.max_layers} hidden layers", "config.hidden")
-    for i, size in enumerate(config.hidden):
-        if not 1 <= size <= settings.max_neurons:
-            raise InvalidInput(
-                f"hidden layer sizes must be 1..{settings.max_neurons}, got {size}",
-                f"config.hidden.{i}",
-            )
+    def metrics(self) -> dict[str, Any]:
+        """Accuracy / confusion or R² now: computed when asked, at most once per change
+        (frames and state messages share it), never per epoch."""
+        key = (self.version, id(self.model), self.model.epoch, self.data_version)
+        if self._metrics is None or self._metrics[0] != key:
+            self._metrics = (key, self.model.metrics())
+        return self._metrics[1]
 
 
-def check_data(data: Data, problem: str, max_points: int) -> datasets.Split:
+def check_data(data: Data, problem: str, max_points: int, classes: int = 2) -> datasets.Split:
     total = len(data.train) + len(data.test)
     if total > max_points:
         raise InvalidInput(f"at most {max_points} points in all, got {total}", "train")
@@ -327,10 +411,9 @@ def check_data(data: Data, problem: str, max_points: int) -> datasets.Split:
             raise InvalidInput(
                 f"must be a finite number ({['x', 'y', 'label'][c]})", f"{part}.{r}.{c}"
             )
-        if problem == "classification":
-            wrong = np.flatnonzero(~np.isin(rows[:, 2], (-1.0, 1.0)))
-            if len(wrong):
-                raise InvalidInput("classification labels must be 1 or -1", f"{part}.{wrong[0]}.2")
+        wrong = labels_error(rows[:, 2], problem, classes)
+        if wrong:
+            raise InvalidInput(f"label {wrong[1]}", f"{part}.{wrong[0]}.2")
         parts.append(rows)
     (train, test) = parts
     return datasets.Split(train[:, :2], train[:, 2], test[:, :2], test[:, 2])

@@ -17,7 +17,10 @@ from .frames import View as FrameView
 from .manager import SessionManager
 from .schemas import (
     Ack,
+    AddPoint,
+    ClearPoints,
     ClientMessage,
+    RemovePoint,
     SetConfig,
     SetSpeed,
     SetWeight,
@@ -140,7 +143,9 @@ async def _dispatch(manager: SessionManager, session_id: str, viewer: Viewer, te
             viewer.ready = True
             manager.worker.wake()
         elif isinstance(message, View):
-            view = FrameView(message.grid, message.maps, message.map_size, message.fps)
+            view = FrameView(
+                message.grid, message.maps, message.map_size, message.fps, message.render
+            )
             manager.worker.submit(lambda: viewer.set_view(view))  # frame state is the worker's
         elif isinstance(message, SetConfig):
             await manager.configure(session_id, message.config)
@@ -148,6 +153,12 @@ async def _dispatch(manager: SessionManager, session_id: str, viewer: Viewer, te
             await manager.set_param(session_id, message)
         elif isinstance(message, SetSpeed):
             await manager.set_speed(session_id, message.speed)
+        elif isinstance(message, AddPoint):
+            await manager.add_point(session_id, message)
+        elif isinstance(message, RemovePoint):
+            await manager.remove_point(session_id, message.x, message.y)
+        elif isinstance(message, ClearPoints):
+            await manager.clear_points(session_id)
         else:
             await manager.act(session_id, message.type)
     except PlaygroundError as exc:

@@ -48,6 +48,16 @@ def test_create_has_tfp_defaults(client: TestClient) -> None:
         "batch_size": 10,
         "regularization": "none",
         "regularization_rate": 0.0,
+        # issue #5's options, at the defaults that keep TFP's rules
+        "classes": 2,
+        "loss": "mse",
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "epsilon": 1e-8,
+        "same_init": False,
+        "layer_activations": [],
     }
     assert body["epoch"] == 0 and body["state"] == "idle"
     assert len(body["id"]) >= 20  # secrets.token_urlsafe(16)
@@ -198,7 +208,7 @@ def test_delete(client: TestClient, session: str) -> None:
         ({"config": {"train_ratio": 5}}, "train_ratio"),
         ({"config": {"batch_size": 31}}, "batch_size"),
         ({"config": {"activation": "softplus"}}, "activation"),
-        ({"config": {"dataset": "moons"}}, "dataset"),
+        ({"config": {"dataset": "swirl"}}, "dataset"),
         ({"config": {"features": []}}, "features"),
         ({"config": {"features": ["x3"]}}, "features"),
         ({"config": {"hidden": [4, 9]}}, "hidden"),

@@ -22,7 +22,13 @@ def everything(name: str, noise: int = 0, seed: int = 0) -> tuple[np.ndarray, np
 
 
 def test_registry_lists_tfp_datasets() -> None:
-    assert set(CLASSIFY) == {"circle", "xor", "gauss", "spiral"}
+    assert set(CLASSIFY) == {"circle", "xor", "gauss", "spiral"} | {
+        "moons",
+        "checkerboard",
+        "arms",
+        "clouds",
+        "rings",
+    }
     assert set(REGRESS) == {"plane", "multi_gauss"}
     assert all(spec.title for spec in DATASETS.values())
 

@@ -15,9 +15,9 @@ from server.frames import HEADER
 
 
 def parse_frame(data: bytes) -> dict[str, Any]:
-    version, state, n, flags, grid, msize, epoch, _rate, train, test, seq, _ = HEADER.unpack_from(
-        data
-    )
+    (version, state, n, flags, grid, msize, epoch, _rate, train, test, seq, classes, flags2,
+     reserved, train_acc, test_acc) = HEADER.unpack_from(data)  # fmt: skip
+    assert HEADER.size == 48 and flags2 == reserved == 0
     sizes = struct.unpack_from(f"<{n}H", data, HEADER.size)
     offset = HEADER.size + -(-2 * n // 8) * 8
     n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
@@ -25,9 +25,14 @@ def parse_frame(data: bytes) -> dict[str, Any]:
     params = struct.unpack_from(f"<{n_weights + n_biases}d", data, offset)
     offset += 8 * (n_weights + n_biases)
     hidden = sum(sizes[1:-1])
-    expected = offset + grid * grid + (hidden * msize * msize if flags & 1 else 0)
+    grid_bytes = grid * grid * (2 if classes else 1)  # k classes: winners, then confidences
+    expected = offset + grid_bytes + (hidden * msize * msize if flags & 1 else 0)
     assert len(data) == expected
     return {
+        "classes": classes,
+        "train_accuracy": train_acc,
+        "test_accuracy": test_acc,
+        "confidence": data[offset + grid * grid : offset + grid_bytes] if classes else None,
         "version": version,
         "state": state,
         "sizes": list(sizes),
@@ -74,7 +79,7 @@ def test_connect_sends_state_then_a_frame(client: TestClient, session: str) -> N
     with client.websocket_connect(f"/ws/sessions/{session}") as ws:
         assert ws.receive_json()["session"]["id"] == session
         frame = next_frame(ws)
-        assert frame["version"] == 1 and frame["sizes"] == [2, 4, 2, 1] and frame["epoch"] == 0
+        assert frame["version"] == 2 and frame["sizes"] == [2, 4, 2, 1] and frame["epoch"] == 0
         params = client.get(f"/api/sessions/{session}/params").json()
         assert list(frame["weights"][:2]) == params["layers"][0]["weight"][0]
         assert frame["grid_size"] == 100 and frame["seq"] == 1
@@ -217,3 +222,12 @@ def test_view_options_shape_frames(client: TestClient, session: str) -> None:
         frame = next_frame(ws)
         while frame["grid_size"] != 40:
             frame = next_frame(ws)
+
+
+def test_client_render_view_sends_weights_without_grids(client: TestClient, session: str) -> None:
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        ws.send_json({"type": "view", "render": "client"})
+        frame = next_frame(ws)
+        while frame["grid_size"] != 0:
+            frame = next_frame(ws)
+        assert frame["grid"] == b"" and len(frame["weights"]) == 2 * 4 + 4 * 2 + 2

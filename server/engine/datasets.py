@@ -1,8 +1,10 @@
 """TensorFlow Playground's data generators, seeded, as numpy arrays.
 
-Every generator takes ``(n, noise, rng)`` with ``noise`` a fraction (TFP's percent / 100)
-and returns ``points`` (n, 2) float64 and ``labels`` (n,) float64. Classification labels
-are +1/-1; regression targets lie in about [-1, 1].
+Every generator takes ``(n, noise, rng, classes=2)`` with ``noise`` a fraction (TFP's
+percent / 100) and returns ``points`` (n, 2) float64 and ``labels`` (n,) float64.
+Classification labels are +1/-1 with two classes (TFP's convention) and the class index
+0..k-1 with k > 2; regression targets lie in about [-1, 1]. TFP's generators ignore
+``classes`` (they make two classes, or a regression target).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import numpy as np
 CLASSIFY_SAMPLES = 500
 REGRESS_SAMPLES = 1200
 
-Generator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+MAX_CLASSES = 6
+
+Generator = Callable[..., tuple[np.ndarray, np.ndarray]]  # (n, noise, rng, classes=2)
 
 
 def _uniform(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
@@ -36,7 +40,9 @@ def _normal(rng: np.random.Generator, mean: float, variance: float, n: int) -> n
     return mean + math.sqrt(variance) * out
 
 
-def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def circle(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Blue points inside a disc of radius 2.5, orange points in a ring from 3.5 to 5."""
     radius = 5.0
     parts = []
@@ -52,7 +58,9 @@ def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     return _concat(parts)
 
 
-def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def xor(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Four quadrants: blue where x·y ≥ 0, orange elsewhere, with a gap around the axes."""
     padding = 0.3
     x = _uniform(rng, -5, 5, n)
@@ -65,7 +73,9 @@ def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.
     return np.stack([x, y], 1), label
 
 
-def gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def gauss(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Two Gaussian clouds around (2, 2) (blue) and (-2, -2) (orange)."""
     variance = 0.5 + (4 - 0.5) * (noise / 0.5)
     parts = []
@@ -77,7 +87,9 @@ def gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, n
     return _concat(parts)
 
 
-def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def spiral(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved spiral arms, blue and orange."""
     m = n // 2
     parts = []
@@ -91,7 +103,9 @@ def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     return _concat(parts)
 
 
-def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def plane(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Regression: the target rises linearly with x + y (from -1 at -10 to +1 at +10)."""
     radius = 6.0
     x = _uniform(rng, -radius, radius, n)
@@ -105,7 +119,9 @@ def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, n
 _GAUSSIANS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
 
 
-def multi_gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def multi_gauss(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Regression: six Gaussian bumps of alternating sign."""
     radius = 6.0
     x = _uniform(rng, -radius, radius, n)
@@ -121,6 +137,94 @@ def multi_gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndar
     return np.stack([x, y], 1), label
 
 
+# -- beyond TFP: two-class moons and checkerboard; k-class arms, clouds and rings ---------
+
+
+def _label(c: int, classes: int) -> float:
+    """Class c's label: +1 / -1 with two classes (the first group is +1, as in TFP), else c."""
+    return (1.0 if c == 0 else -1.0) if classes == 2 else float(c)
+
+
+def _counts(n: int, classes: int) -> list[int]:
+    """n points over the classes, the first n % classes classes one point more."""
+    return [n // classes + (c < n % classes) for c in range(classes)]
+
+
+def moons(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved half circles of radius 3: blue above, orange below."""
+    parts = []
+    for c, m in enumerate(_counts(n, 2)):
+        t = _uniform(rng, 0, math.pi, m)
+        x = 3 * np.cos(t) + (-1.5 if c == 0 else 1.5)
+        y = 3 * np.sin(t) * (1 if c == 0 else -1) + (-0.75 if c == 0 else 0.75)
+        x = x + _uniform(rng, -1, 1, m) * noise * 3
+        y = y + _uniform(rng, -1, 1, m) * noise * 3
+        parts.append((np.stack([x, y], 1), np.full(m, _label(c, 2))))
+    return _concat(parts)
+
+
+def checkerboard(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """A 4×4 board of 2.5-wide squares on [-5, 5]²: blue where the square's row + column is even."""
+    x = _uniform(rng, -5, 5, n)
+    y = _uniform(rng, -5, 5, n)
+    nx = _uniform(rng, -5, 5, n) * noise
+    ny = _uniform(rng, -5, 5, n) * noise
+    cell = np.floor((x + nx + 5) / 2.5) + np.floor((y + ny + 5) / 2.5)
+    return np.stack([x, y], 1), np.where(cell % 2 == 0, 1.0, -1.0)
+
+
+def arms(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """k spiral arms (TFP's spiral with k arms, evenly turned), one class each."""
+    parts = []
+    for c, m in enumerate(_counts(n, classes)):
+        i = np.arange(m)
+        r = i / m * 5
+        t = 1.75 * i / m * 2 * math.pi + 2 * math.pi * c / classes
+        x = r * np.sin(t) + _uniform(rng, -1, 1, m) * noise
+        y = r * np.cos(t) + _uniform(rng, -1, 1, m) * noise
+        parts.append((np.stack([x, y], 1), np.full(m, _label(c, classes))))
+    return _concat(parts)
+
+
+def clouds(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """k Gaussian clouds on a circle of radius 3.5 (variance as TFP's gauss)."""
+    variance = 0.5 + (4 - 0.5) * (noise / 0.5)
+    parts = []
+    for c, m in enumerate(_counts(n, classes)):
+        angle = math.pi / 4 + 2 * math.pi * c / classes
+        x = _normal(rng, 3.5 * math.cos(angle), variance, m)
+        y = _normal(rng, 3.5 * math.sin(angle), variance, m)
+        parts.append((np.stack([x, y], 1), np.full(m, _label(c, classes))))
+    return _concat(parts)
+
+
+def rings(
+    n: int, noise: float, rng: np.random.Generator, classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """k concentric rings out to radius 5.5 (a disc in the middle); the class is the ring
+    the noisy point falls in, as TFP's circle labels by the noisy radius."""
+    width = 5.5 / classes
+    parts = []
+    for c, m in enumerate(_counts(n, classes)):
+        r = _uniform(rng, c * width + (0.15 * width if c else 0), (c + 0.85) * width, m)
+        angle = _uniform(rng, 0, 2 * math.pi, m)
+        x, y = r * np.sin(angle), r * np.cos(angle)
+        nx = _uniform(rng, -5.5, 5.5, m) * noise
+        ny = _uniform(rng, -5.5, 5.5, m) * noise
+        ring = np.clip(np.floor(np.hypot(x + nx, y + ny) / width), 0, classes - 1).astype(int)
+        label = np.array([_label(int(k), classes) for k in ring]) if m else np.zeros(0)
+        parts.append((np.stack([x, y], 1), label))
+    return _concat(parts)
+
+
 def _concat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([p for p, _ in parts]), np.concatenate([lab for _, lab in parts])
 
@@ -130,6 +234,7 @@ class DatasetSpec:
     problem: str  # "classification" | "regression"
     generate: Generator
     title: str
+    classes: tuple[int, int] = (2, 2)  # the class counts it makes, lowest and highest
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -137,6 +242,11 @@ DATASETS: dict[str, DatasetSpec] = {
     "xor": DatasetSpec("classification", xor, "Exclusive or"),
     "gauss": DatasetSpec("classification", gauss, "Gaussian"),
     "spiral": DatasetSpec("classification", spiral, "Spiral"),
+    "moons": DatasetSpec("classification", moons, "Two moons"),
+    "checkerboard": DatasetSpec("classification", checkerboard, "Checkerboard"),
+    "arms": DatasetSpec("classification", arms, "Spiral arms", (2, MAX_CLASSES)),
+    "clouds": DatasetSpec("classification", clouds, "Gaussian clouds", (2, MAX_CLASSES)),
+    "rings": DatasetSpec("classification", rings, "Rings", (2, MAX_CLASSES)),
     "plane": DatasetSpec("regression", plane, "Plane"),
     "multi_gauss": DatasetSpec("regression", multi_gauss, "Multi Gaussian"),
 }
@@ -176,10 +286,18 @@ def make_split(points: np.ndarray, labels: np.ndarray, train_ratio: int) -> Spli
     return Split(points[:cut], labels[:cut], points[cut:], labels[cut:])
 
 
-def generate(name: str, noise: int = 0, train_ratio: int = 50, seed: int = 0) -> Split:
-    """Generate dataset ``name`` with noise in percent, shuffle once with the seed, split."""
+def generate(
+    name: str, noise: int = 0, train_ratio: int = 50, seed: int = 0, classes: int = 2
+) -> Split:
+    """Generate dataset ``name`` with noise in percent (and ``classes`` classes where it
+    has a choice), shuffle once with the seed, split."""
     spec = DATASETS[name]
+    low, high = spec.classes
+    assert low <= classes <= high, f"{name} makes {low}..{high} classes"
     rng = np.random.default_rng(seed)
-    points, labels = spec.generate(sample_count(spec.problem), noise / 100, rng)
+    if classes == 2:  # TFP's call, unchanged
+        points, labels = spec.generate(sample_count(spec.problem), noise / 100, rng)
+    else:
+        points, labels = spec.generate(sample_count(spec.problem), noise / 100, rng, classes)
     order = shuffle_indices(len(points), rng)
     return make_split(points[order], labels[order], train_ratio)

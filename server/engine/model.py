@@ -9,11 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import datasets
+from . import datasets, metrics
 from .features import canonical, make_inputs
 from .network import Network, build
+from .objectives import output_activation, output_size
+from .optimizers import OptState
 from .training import Accumulator, Hyper, loss, train_epoch
 
+# TFP's output activations (the mse loss); objectives.output_activation covers the rest
 OUTPUT_ACTIVATION = {"classification": "tanh", "regression": "linear"}
 
 
@@ -25,7 +28,9 @@ class EpochResult:
 
 
 class Model:
-    """Data, network and the gradient carry of one training run (float64 by default)."""
+    """Data, network, the gradient carry and the optimizer's state of one training run
+    (float64 by default). ``classes`` > 2 needs the cross_entropy loss (k softmax outputs);
+    ``layer_activations`` overrides ``activation`` per hidden layer (None: keep it)."""
 
     def __init__(
         self,
@@ -39,11 +44,18 @@ class Model:
         split: datasets.Split,
         dtype: torch.dtype = torch.float64,
         device: torch.device | str = "cpu",
+        classes: int = 2,
+        loss: str = "mse",
+        layer_activations: Sequence[str | None] = (),
     ) -> None:
+        assert classes == 2 or (problem == "classification" and loss == "cross_entropy")
         self.problem = problem
         self.features = canonical(features)
         self.hidden = list(hidden)
         self.activation = activation
+        self.classes = classes
+        self.loss = loss
+        self.layer_activations = list(layer_activations)
         self.hyper = hyper
         self.generator = generator
         self.dtype = dtype
@@ -69,32 +81,55 @@ class Model:
     # -- network ------------------------------------------------------------------------
     def reset(self) -> None:
         """Fresh weights from the generator's stream; epoch 0; no carried gradients."""
-        sizes = [len(self.features), *self.hidden, 1]
+        sizes = [len(self.features), *self.hidden, output_size(self.problem, self.classes)]
         self.net: Network = build(
             sizes,
             self.activation,
-            OUTPUT_ACTIVATION[self.problem],
+            output_activation(self.problem, self.loss, self.classes),
             self.generator,
             self.dtype,
             self.device,
+            self.layer_activations,
         )
         self.acc = Accumulator.zeros(self.net)
+        self.opt = OptState.zeros(self.net, self.hyper.optimizer)
         self.epoch = 0
         self.refresh_losses()
+
+    def set_hyper(self, hyper: Hyper) -> None:
+        """New step settings; the weights stay. A new optimizer or optimizer setting starts
+        the optimizer's state over (the carried gradients stay, as TFP keeps them)."""
+        fresh = hyper.optimizer_settings() != self.hyper.optimizer_settings()
+        self.hyper = hyper
+        if fresh:
+            self.opt = OptState.zeros(self.net, hyper.optimizer)
 
     def refresh_losses(self) -> None:
         self.train_loss = loss(self.net, self.train_inputs, self.train_y)
         self.test_loss = loss(self.net, self.test_inputs, self.test_y)
 
     def weights_changed(self) -> None:
-        """Call after editing weights by hand: drops carried gradients, recomputes losses."""
+        """Call after editing weights by hand: drops carried gradients and the optimizer's
+        state, recomputes losses."""
         self.acc = Accumulator.zeros(self.net)
+        self.opt = OptState.zeros(self.net, self.hyper.optimizer)
         self.refresh_losses()
+
+    def metrics(self) -> dict[str, object]:
+        """Accuracy, per-class accuracy and confusion (classification) or R² (regression),
+        on the training and the test points (engine/metrics.py)."""
+        return metrics.evaluate(
+            self.net,
+            self.problem,
+            self.classes,
+            (self.train_inputs, self.train_y),
+            (self.test_inputs, self.test_y),
+        )
 
     # -- training -----------------------------------------------------------------------
     def train_epoch(self) -> EpochResult:
         """One epoch, then both losses (as TFP computes them after every epoch)."""
-        train_epoch(self.net, self.acc, self.train_inputs, self.train_y, self.hyper)
+        train_epoch(self.net, self.acc, self.train_inputs, self.train_y, self.hyper, self.opt)
         self.epoch += 1
         self.refresh_losses()
         return EpochResult(self.epoch, self.train_loss, self.test_loss)

@@ -11,7 +11,7 @@ Every tensor may carry a leading session dimension S — weights (S, out, in), b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -28,6 +28,16 @@ ACTIVATIONS: dict[str, Activation] = {
     "linear": (lambda z: z, lambda z, a: torch.ones_like(z)),
 }
 
+# Output-only activations (not elementwise): softmax's derivative is folded into the
+# cross-entropy delta (engine/objectives.py), so it has none here.
+OUTPUT_ACTIVATIONS = ("tanh", "linear", "sigmoid", "softmax")
+
+
+def activate(name: str, z: torch.Tensor) -> torch.Tensor:
+    """f(z) for any activation, softmax over the last dimension (the layer's neurons)."""
+    return torch.softmax(z, dim=-1) if name == "softmax" else ACTIVATIONS[name][0](z)
+
+
 INIT_BIAS = 0.1
 INIT_RANGE = 0.5  # weights uniform in [-0.5, 0.5)
 
@@ -40,7 +50,11 @@ class Network:
     biases: list[torch.Tensor]  # [(out,)] per layer
     alive: list[torch.Tensor]  # [(out, in)] bool, False for links L1 has killed
     activation: str  # hidden layers
-    output_activation: str  # "tanh" (classification) or "linear" (regression)
+    # "tanh" (classification, mse), "linear" (regression), "sigmoid" (2 classes,
+    # cross-entropy) or "softmax" (k > 2 classes: k output neurons)
+    output_activation: str
+    # per hidden layer: its own activation, or None for ``activation`` (missing = None)
+    layer_activations: list[str | None] = field(default_factory=list)
 
     @property
     def sizes(self) -> list[int]:
@@ -48,7 +62,17 @@ class Network:
         return [self.weights[0].shape[-1]] + [w.shape[-2] for w in self.weights]
 
     def layer_activation(self, layer: int) -> str:
-        return self.output_activation if layer == len(self.weights) - 1 else self.activation
+        """The activation of layer ``layer`` (0 = first hidden; the last is the output)."""
+        if layer == len(self.weights) - 1:
+            return self.output_activation
+        if layer < len(self.layer_activations):
+            return self.layer_activations[layer] or self.activation
+        return self.activation
+
+    @property
+    def hidden_activations(self) -> tuple[str, ...]:
+        """Every hidden layer's activation, resolved."""
+        return tuple(self.layer_activation(layer) for layer in range(len(self.weights) - 1))
 
     def forward(self, inputs: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """([S,] N, in) inputs -> [(z, a)] per layer, each ([S,] N, out)."""
@@ -59,13 +83,15 @@ class Network:
                 z = torch.addmm(b, a, w.T)  # (N, out)
             else:
                 z = torch.baddbmm(b.unsqueeze(-2), a, w.mT)  # (S, N, out)
-            a = ACTIVATIONS[self.layer_activation(layer)][0](z)
+            a = activate(self.layer_activation(layer), z)
             out.append((z, a))
         return out
 
     def predict(self, inputs: torch.Tensor) -> torch.Tensor:
-        """([S,] N, in) -> ([S,] N) network output."""
-        return self.forward(inputs)[-1][1][..., 0]
+        """([S,] N, in) -> ([S,] N) the single output as shown: a sigmoid's p as 2p − 1,
+        so every two-class output reads in [-1, 1] (use ``forward`` for k outputs)."""
+        out = self.forward(inputs)[-1][1][..., 0]
+        return 2 * out - 1 if self.output_activation == "sigmoid" else out
 
     def dead_links(self) -> list[tuple[int, int, int]]:
         """(layer, neuron, input) of every link L1 regularization has killed."""
@@ -82,6 +108,7 @@ class Network:
             [m.to(device) for m in self.alive],
             self.activation,
             self.output_activation,
+            list(self.layer_activations),
         )
 
 
@@ -92,6 +119,7 @@ def build(
     generator: torch.Generator,
     dtype: torch.dtype = torch.float64,
     device: torch.device | str = "cpu",
+    layer_activations: Sequence[str | None] = (),
 ) -> Network:
     """TFP's initialisation: weights uniform in [-0.5, 0.5), biases 0.1."""
     weights, biases, alive = [], [], []
@@ -100,7 +128,7 @@ def build(
         weights.append(w.to(device, dtype))
         biases.append(torch.full((n_out,), INIT_BIAS, dtype=dtype, device=device))
         alive.append(torch.ones(n_out, n_in, dtype=torch.bool, device=device))
-    return Network(weights, biases, alive, activation, output_activation)
+    return Network(weights, biases, alive, activation, output_activation, list(layer_activations))
 
 
 def check_layers(net: Network, layers: Sequence[tuple[Sequence, Sequence]]) -> str | None:

@@ -2,6 +2,8 @@
 
 Grids are (G, G) with x along columns (left = -6) and y along rows (top = +6), as the
 output plot shows them. ``quantize`` maps [-1, 1] to uint8 0..255 (values outside clip).
+With k > 2 classes (softmax outputs) the output map holds the winning class index and
+``confidence`` its probability.
 """
 
 from __future__ import annotations
@@ -28,23 +30,36 @@ def grid_points(size: int, dtype: torch.dtype, device: torch.device | str) -> to
 
 @dataclass
 class Maps:
-    output: torch.Tensor  # (G, G)
+    output: torch.Tensor  # (G, G): the shown output in [-1, 1], or the winning class (k > 2)
     neurons: torch.Tensor  # (hidden neurons, M, M), layer after layer
+    confidence: torch.Tensor | None = None  # (G, G) the winner's probability (k > 2 only)
 
 
 def render(net: Network, features: Sequence[str], grid: int = GRID, map_size: int = MAP) -> Maps:
     """Evaluate the output on a grid×grid and every hidden neuron on a map×map grid."""
     dtype, device = net.weights[0].dtype, net.weights[0].device
-    out = net.predict(make_inputs(grid_points(grid, dtype, device), features))
+    inputs = make_inputs(grid_points(grid, dtype, device), features)
+    confidence = None
+    if net.sizes[-1] > 1:
+        best, winner = net.forward(inputs)[-1][1].max(dim=-1)  # (G*G,) each
+        out, confidence = winner.to(dtype), best.reshape(grid, grid)
+    else:
+        out = net.predict(inputs)
     hidden = net.forward(make_inputs(grid_points(map_size, dtype, device), features))[:-1]
     if hidden:
         neurons = torch.cat([a for _, a in hidden], dim=1).T  # (neurons, M*M)
     else:
         neurons = torch.empty(0, map_size * map_size, dtype=dtype, device=device)
-    return Maps(out.reshape(grid, grid), neurons.reshape(-1, map_size, map_size))
+    return Maps(out.reshape(grid, grid), neurons.reshape(-1, map_size, map_size), confidence)
 
 
 def quantize(values: torch.Tensor) -> torch.Tensor:
     """[-1, 1] -> uint8 [0, 255] (NaN -> 128, the neutral grey)."""
     scaled = ((values.clamp(-1, 1) + 1) * 127.5).round()
     return torch.nan_to_num(scaled, nan=128.0).to(torch.uint8)
+
+
+def quantize_probability(values: torch.Tensor) -> torch.Tensor:
+    """[0, 1] -> uint8 [0, 255] (NaN -> 0)."""
+    scaled = (values.clamp(0, 1) * 255).round()
+    return torch.nan_to_num(scaled, nan=0.0).to(torch.uint8)

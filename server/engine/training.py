@@ -6,6 +6,10 @@ step by lr · (sum / count). Points left over at the end of an epoch are not flu
 they carry into the first update of the next epoch. Weights then take the regularization
 step, with the derivative taken at the weight before the update; biases never do. Under
 L1 a weight whose two steps have opposite signs becomes 0 and its link is dead for good.
+
+Beyond TFP, with defaults that keep the rules above: the loss (engine/objectives.py:
+cross-entropy through the output layer's error) and the optimizer that turns the mean
+gradient into a step (engine/optimizers.py: momentum, adam).
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ from dataclasses import dataclass, field
 
 import torch
 
+from . import optimizers
 from .network import ACTIVATIONS, Network
+from .objectives import loss as loss
+from .objectives import losses as losses
+from .objectives import output_delta
+from .optimizers import OptState
 
 REGULARIZATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor] | None] = {
     "none": None,
@@ -28,12 +37,25 @@ REGULARIZATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor] | None] = {
 class Hyper:
     """Per-step settings that can change without rebuilding the network.
 
-    For a stack of S networks (engine/batched.py) the two rates are (S, 1) tensors."""
+    For a stack of S networks (engine/batched.py) the rates and the optimizer's settings
+    are (S, 1) tensors."""
 
     learning_rate: float | torch.Tensor = 0.03
     batch_size: int = 10
     regularization: str = "none"
     regularization_rate: float | torch.Tensor = 0.0
+    optimizer: str = "sgd"  # engine/optimizers.py
+    momentum: float | torch.Tensor = 0.9
+    beta1: float | torch.Tensor = 0.9
+    beta2: float | torch.Tensor = 0.999
+    epsilon: float | torch.Tensor = 1e-8
+
+    def optimizer_settings(self) -> tuple[object, ...]:
+        """What, when it changes, makes the optimizer's state start over."""
+        if self.optimizer == "sgd":
+            return (self.optimizer,)
+        values = [getattr(self, name) for name in optimizers.SETTINGS]
+        return (self.optimizer, *(v.tolist() if isinstance(v, torch.Tensor) else v for v in values))
 
 
 def _per_weight(rate: float | torch.Tensor) -> float | torch.Tensor:
@@ -57,26 +79,11 @@ class Accumulator:
         )
 
 
-def losses(net: Network, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean of 0.5·(output − target)² over the points: a scalar, or (S,) for a stack."""
-    out = net.predict(inputs)
-    return (0.5 * (out - targets) ** 2).mean(-1)
-
-
-def loss(net: Network, inputs: torch.Tensor, targets: torch.Tensor) -> float:
-    """The loss of one network as a float (NaN when there are no points)."""
-    if targets.shape[-1] == 0:
-        return float("nan")
-    return float(losses(net, inputs, targets))
-
-
 def accumulate(net: Network, acc: Accumulator, inputs: torch.Tensor, targets: torch.Tensor) -> None:
     """Add the summed gradients of ([S,] B, in) inputs and ([S,] B) targets to ``acc``."""
     layers = net.forward(inputs)
     z, a = layers[-1]
-    delta = (a - targets.unsqueeze(-1)) * ACTIVATIONS[net.output_activation][1](
-        z, a
-    )  # ([S,] B, out)
+    delta = output_delta(net, z, a, targets)  # ([S,] B, out)
     for layer in range(len(net.weights) - 1, -1, -1):
         below = layers[layer - 1][1] if layer > 0 else inputs  # ([S,] B, in)
         if delta.dim() == 2:
@@ -91,18 +98,32 @@ def accumulate(net: Network, acc: Accumulator, inputs: torch.Tensor, targets: to
     acc.count += targets.shape[-1]
 
 
-def update(net: Network, acc: Accumulator, hyper: Hyper) -> None:
-    """One TFP update from the accumulated gradients, then clear them."""
+def update(net: Network, acc: Accumulator, hyper: Hyper, opt: OptState | None = None) -> None:
+    """One TFP update from the accumulated gradients, then clear them. ``opt`` holds the
+    optimizer's state (needed unless the optimizer is sgd)."""
     if acc.count == 0:
         return
     lr, n = hyper.learning_rate, acc.count
     lr_w, rate_w = _per_weight(lr), _per_weight(hyper.regularization_rate)
     reg = REGULARIZATIONS[hyper.regularization]
+    settings: dict[str, float | torch.Tensor] = {}
+    if hyper.optimizer != "sgd":
+        assert opt is not None, f"{hyper.optimizer} needs its OptState"
+        opt.steps.add_(1)
+        settings = {name: getattr(hyper, name) for name in ("learning_rate", *optimizers.SETTINGS)}
+    layers = len(net.weights)
     for layer, w in enumerate(net.weights):
         alive = net.alive[layer]
         b = net.biases[layer]
-        b.sub_(acc.biases[layer] * lr / n)
-        stepped = w - (lr_w / n) * (acc.weights[layer] * alive)
+        if hyper.optimizer == "sgd":  # TFP's arithmetic, operation for operation
+            b.sub_(acc.biases[layer] * lr / n)
+            stepped = w - (lr_w / n) * (acc.weights[layer] * alive)
+        else:
+            assert opt is not None
+            grad_b = acc.biases[layer] / n
+            grad_w = (acc.weights[layer] * alive) / n
+            b.sub_(optimizers.step(hyper.optimizer, settings, opt, layers + layer, grad_b, False))
+            stepped = w - optimizers.step(hyper.optimizer, settings, opt, layer, grad_w, True)
         crossed = None
         if reg is not None:
             penalized = stepped - (lr_w * rate_w) * reg(w)
@@ -119,12 +140,18 @@ def update(net: Network, acc: Accumulator, hyper: Hyper) -> None:
 
 
 def train_epoch(
-    net: Network, acc: Accumulator, inputs: torch.Tensor, targets: torch.Tensor, hyper: Hyper
+    net: Network,
+    acc: Accumulator,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    hyper: Hyper,
+    opt: OptState | None = None,
 ) -> None:
-    """One pass over ([S,] N, in) training inputs in order, updating after each full batch."""
+    """One pass over ([S,] N, in) training inputs in order, updating after each full batch.
+    Targets are ([S,] N): ±1 labels, class indices (k > 2) or regression values."""
     size, count = hyper.batch_size, targets.shape[-1]
     for start in range(0, count, size):
         end = min(start + size, count)
         accumulate(net, acc, inputs[..., start:end, :], targets[..., start:end])
         if end % size == 0:
-            update(net, acc, hyper)
+            update(net, acc, hyper, opt)

@@ -96,19 +96,21 @@ def test_hash_and_frame_modules(playground: Playground) -> None:
           const parsed = parseHash(hash, options);
           const again = parseHash(formatHash(parsed), options);
           // a hand-made frame: 2 inputs -> 1 output, grid 2x2, no maps
-          const buffer = new ArrayBuffer(40 + 8 + 16 + 8 + 4);
+          const buffer = new ArrayBuffer(48 + 8 + 16 + 8 + 4);
           const v = new DataView(buffer);
-          v.setUint8(0, 1); v.setUint8(1, 2); v.setUint8(2, 2); v.setUint16(4, 2, true);
+          v.setUint8(0, 2); v.setUint8(1, 2); v.setUint8(2, 2); v.setUint16(4, 2, true);
           v.setUint32(8, 1234, true); v.setFloat64(16, 0.25, true); v.setFloat64(24, NaN, true);
-          v.setUint32(32, 9, true); v.setUint16(40, 2, true); v.setUint16(42, 1, true);
-          v.setFloat64(48, -0.5, true); v.setFloat64(56, 0.75, true); v.setFloat64(64, 0.1, true);
-          new Uint8Array(buffer, 72, 4).set([0, 128, 255, 7]);
+          v.setUint32(32, 9, true); v.setFloat32(40, 0.5, true); v.setFloat32(44, NaN, true);
+          v.setUint16(48, 2, true); v.setUint16(50, 1, true);
+          v.setFloat64(56, -0.5, true); v.setFloat64(64, 0.75, true); v.setFloat64(72, 0.1, true);
+          new Uint8Array(buffer, 80, 4).set([0, 128, 255, 7]);
           const f = decodeFrame(buffer);
           return {
             ...parsed.config,
             roundtrip: JSON.stringify(again) === JSON.stringify(parsed),
             frame: [f.state, f.epoch, f.trainLoss, Number.isNaN(f.testLoss), f.seq, f.sizes,
-                    [...f.weights[0]], [...f.biases[0]], [...f.grid], f.maps],
+                    [...f.weights[0]], [...f.biases[0]], [...f.grid], f.maps,
+                    f.trainAccuracy, Number.isNaN(f.testAccuracy), f.classes],
             epochs: [formatEpoch(0), formatEpoch(1234), formatEpoch(1234567)],
           };
         }"""
@@ -119,5 +121,6 @@ def test_hash_and_frame_modules(playground: Playground) -> None:
     assert result["learning_rate"] == 0.00001
     assert result["roundtrip"]
     weights, biases, grid = [-0.5, 0.75], [0.1], [0, 128, 255, 7]
-    assert result["frame"] == ["paused", 1234, 0.25, True, 9, [2, 1], weights, biases, grid, None]
+    frame = ["paused", 1234, 0.25, True, 9, [2, 1], weights, biases, grid, None, 0.5, True, 0]
+    assert result["frame"] == frame
     assert result["epochs"] == ["000,000", "001,234", "1,234,567"]

@@ -1,0 +1,192 @@
+"""REST routes for points and model files: CSV upload and download, point edits, export
+and import. Thin, as api.py: read the request, call the SessionManager, shape the reply."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+
+from .api import Manager
+from .errors import Conflict, InvalidInput
+from .manager import params
+from .schemas import ModelFile, Point, SessionState
+from .sessions import Session
+from .transfer import (
+    MAX_CSV_BYTES,
+    format_csv,
+    model_file,
+    model_script,
+    state_dict_bytes,
+)
+
+router = APIRouter(prefix="/api/sessions", tags=["data and export"])
+Coordinate = Annotated[float, Query(ge=-6, le=6, allow_inf_nan=False)]
+MULTIPART_SLACK = 16_384  # bytes of multipart headers and boundaries allowed beyond the file
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+def _attachment(body: str | bytes, media_type: str, filename: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+# -- points as CSV --------------------------------------------------------------------------
+@router.get("/{session_id}/data.csv", response_class=Response)
+async def get_data_csv(session_id: str, manager: Manager) -> Response:
+    """The points as CSV: x, y, label, split (training rows first, in training order)."""
+    text = await manager.run(session_id, lambda s: format_csv(s.model.split))
+    return _attachment(text, "text/csv", "playground-data.csv")
+
+
+router.add_api_route(
+    "/{session_id}/export/data.csv",
+    get_data_csv,
+    methods=["GET"],
+    response_class=Response,
+    summary="Export data CSV",
+)
+
+
+@router.put("/{session_id}/data.csv", response_model=SessionState, openapi_extra=CSV_BODY)
+async def put_data_csv(session_id: str, request: Request, manager: Manager) -> dict[str, Any]:
+    """Use your own points from a CSV file (header x, y, label, split; body text/csv, or a
+    multipart upload in field ``file``); rebuilds the network. A bad file changes nothing:
+    422 names the row (as a spreadsheet numbers it) and the column; over 1 MB is 413."""
+    content_type = request.headers.get("content-type", "")
+    multipart = content_type.startswith("multipart/form-data")
+    body = await _read(request, MAX_CSV_BYTES + (MULTIPART_SLACK if multipart else 0))
+    if multipart:
+        body = _multipart_file(body, content_type)
+        if len(body) > MAX_CSV_BYTES:
+            raise _too_large()
+    try:
+        text = body.decode("utf-8-sig")  # a spreadsheet's byte-order mark is fine
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"the file is not UTF-8 text (byte {exc.start})", "file") from None
+    return await manager.set_data_csv(session_id, text)
+
+
+def _too_large() -> HTTPException:
+    return HTTPException(413, f"the file is larger than {MAX_CSV_BYTES:,} bytes")
+
+
+async def _read(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise _too_large()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _multipart_file(body: bytes, content_type: str) -> bytes:
+    """The content of form field ``file`` in a multipart/form-data body."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if message.is_multipart():
+        for part in message.iter_parts():  # type: ignore[attr-defined]
+            if part.get_param("name", header="content-disposition") == "file":
+                payload = part.get_payload(decode=True)
+                return payload if isinstance(payload, bytes) else b""
+    raise InvalidInput("a multipart upload needs the CSV in a field named 'file'", "file")
+
+
+# -- point edits ----------------------------------------------------------------------------
+@router.post("/{session_id}/points", response_model=SessionState)
+async def add_point(session_id: str, body: Point, manager: Manager) -> dict[str, Any]:
+    """Add one point (x, y in [-6, 6], a label that fits the problem, split train or test).
+    The weights and epoch stay; data_version changes."""
+    return await manager.add_point(session_id, body)
+
+
+@router.delete("/{session_id}/points", response_model=SessionState)
+async def remove_point(
+    session_id: str, x: Coordinate, y: Coordinate, manager: Manager
+) -> dict[str, Any]:
+    """Remove the point nearest (x, y), training or test; 422 if none lies within 0.5.
+    The weights and epoch stay."""
+    return await manager.remove_point(session_id, x, y)
+
+
+@router.post("/{session_id}/points/clear", response_model=SessionState)
+async def clear_points(session_id: str, manager: Manager) -> dict[str, Any]:
+    """Remove every point. The weights and epoch stay; training answers 409 until points
+    are added (a running session pauses)."""
+    return await manager.clear_points(session_id)
+
+
+# -- export and import ----------------------------------------------------------------------
+def _script(s: Session) -> str:
+    c = s.config
+    title = (
+        f"A {c.problem} network exported from Neural Playground at epoch {s.model.epoch} "
+        f"({'uploaded points' if s.custom_data else c.dataset})."
+    )
+    return model_script(s.model.net, s.model.features, title, s.model.epoch)
+
+
+@router.get("/{session_id}/export/model.py", response_class=Response)
+async def export_script(session_id: str, manager: Manager) -> Response:
+    """A runnable PyTorch script with the network and its weights inline:
+    ``python model.py X Y`` prints the output at (X, Y)."""
+    text = await manager.run(session_id, _script)
+    return _attachment(text, "text/x-python", "model.py")
+
+
+@router.get("/{session_id}/export/state_dict.pt", response_class=Response)
+async def export_state_dict(session_id: str, manager: Manager) -> Response:
+    """The weights as a torch state_dict (float64; keys layers.N.weight / layers.N.bias, as
+    the script's module): ``torch.load(path, weights_only=True)``."""
+    data = await manager.run(session_id, lambda s: state_dict_bytes(s.model.net))
+    return _attachment(data, "application/octet-stream", "state_dict.pt")
+
+
+def _model_file(s: Session) -> dict[str, Any]:
+    p = params(s)
+    values = [v for layer in p["layers"] for row in layer["weight"] for v in row]
+    values += [v for layer in p["layers"] for v in layer["bias"]]
+    if not all(math.isfinite(v) for v in values):
+        raise Conflict("the weights are not finite (the session diverged); reset first", "params")
+    return model_file(s.config.model_dump(), p, s.model.epoch, s.custom_data)
+
+
+@router.get("/{session_id}/export/model.json", response_model=ModelFile)
+async def export_model(session_id: str, manager: Manager) -> Response:
+    """Config, weights, dead links and epoch as JSON: POST it to …/import to go on
+    training (in this or another session)."""
+    body = await manager.run(session_id, _model_file)
+    return _attachment(
+        ModelFile.model_validate(body).model_dump_json(), "application/json", "model.json"
+    )
+
+
+@router.post("/{session_id}/import", response_model=SessionState)
+async def import_model(session_id: str, body: ModelFile, manager: Manager) -> dict[str, Any]:
+    """Rebuild the session from an exported model.json: its config, weights and epoch, so
+    training goes on where it stopped. The points come from the config unless both the
+    file and the session hold uploaded points. A file that does not fit changes nothing
+    (422 naming the field)."""
+    return await manager.load_model(session_id, body)
