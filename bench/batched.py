@@ -1,6 +1,6 @@
 """Batched training across sessions: S networks trained as one stack vs one after another.
 
-    python -m bench.batched [--device cpu|cuda] [--dtype float64|float32] [--sizes 1,10,100,300,1000]
+    python -m bench.batched [--device cpu|cuda] [--dtype float64|float32] [--sizes 1,10,100]
 
 For each S, S default-net sessions (circle, 2-4-2-1, batch 10, 250 training points) with
 different learning rates train together with engine.batched.train_together; the
@@ -16,7 +16,7 @@ import time
 import torch
 
 from server.engine import datasets
-from server.engine.batched import train_together
+from server.engine.batched import Stack, train_together
 from server.engine.model import Model
 from server.engine.training import Hyper
 
@@ -66,29 +66,35 @@ def main() -> None:
     p.add_argument("--sizes", default="1,10,100,300")
     p.add_argument("--net", default="default", choices=list(NETS))
     p.add_argument("--seconds", type=float, default=2.0, help="rough time per measurement")
+    p.add_argument("--no-graphs", action="store_true", help="GPU: no CUDA graphs (eager epochs)")
     args = p.parse_args()
+    Stack.graphs = not args.no_graphs
     torch.set_grad_enabled(False)
     if args.device == "cpu":
         torch.set_num_threads(1)
     dtype = getattr(torch, args.dtype)
     name = torch.cuda.get_device_name() if args.device == "cuda" else "CPU, 1 torch thread"
+    if args.device == "cuda":
+        name += ", CUDA graphs" if Stack.graphs else ", no CUDA graphs"
     print(f"bench.batched: {args.net} net, {args.dtype}, {name}")
     print(
-        f"{'S':>6} {'batched ep/s/session':>21} {'aggregate ep/s':>15} {'sequential ep/s/session':>24} {'ratio':>7}"
+        f"{'S':>6} {'batched ep/s/session':>21} {'aggregate ep/s':>15} "
+        f"{'sequential ep/s/session':>24} {'ratio':>7}"
     )
     for size in (int(s) for s in args.sizes.split(",")):
         group = models(size, args.net, args.device, dtype)
-        probe = rate(lambda n: train_together(group, n), 2, args.device)
-        batched = rate(
-            lambda n: train_together(group, n), max(2, int(probe * args.seconds)), args.device
-        )
+
+        def together(n: int, group: list[Model] = group) -> None:
+            train_together(group, n)
+
+        def one_by_one(n: int, group: list[Model] = group) -> None:
+            for _ in range(n):
+                for m in group:
+                    m.train_epoch()
+
+        probe = rate(together, 2, args.device)
+        batched = rate(together, max(2, int(probe * args.seconds)), args.device)
         if size <= 300:
-
-            def one_by_one(n: int) -> None:
-                for _ in range(n):
-                    for m in group:
-                        m.train_epoch()
-
             probe = rate(one_by_one, 1, args.device)
             sequential = rate(one_by_one, max(1, int(probe * args.seconds)), args.device)
             seq_text, ratio = f"{sequential:24.1f}", f"{batched / sequential:6.1f}x"

@@ -45,9 +45,11 @@ def encode(
     view: View,
     train_accuracy: float | None = None,
     test_accuracy: float | None = None,
+    params: torch.Tensor | None = None,
 ) -> bytearray:
     """One frame with sequence number 0 (set per connection with ``set_seq``).
-    Accuracies are fractions, None (sent as NaN) for regression or without points."""
+    Accuracies are fractions, None (sent as NaN) for regression or without points;
+    ``params`` the flat weights-then-biases when the caller has them on the CPU already."""
     sizes = net.sizes
     classes = sizes[-1] if sizes[-1] > 1 else 0  # k softmax outputs, or one output
     client = view.render == "client"
@@ -76,7 +78,8 @@ def encode(
     ]
     size_bytes = struct.pack(f"<{len(sizes)}H", *sizes)
     parts.append(size_bytes + b"\0" * (-len(size_bytes) % 8))
-    params = torch.cat([w.reshape(-1) for w in net.weights] + list(net.biases))
+    if params is None:  # else the caller fetched them already (many models at once)
+        params = torch.cat([w.reshape(-1) for w in net.weights] + list(net.biases))
     parts.append(params.to("cpu", torch.float64).numpy().astype("<f8").tobytes())
     if maps is not None:
         if maps.confidence is not None:  # k classes: G·G winners, then G·G confidences

@@ -52,6 +52,7 @@ TRANSITIONS: dict[str, set[str]] = {
     "failed": {"idle"},
     "closed": set(),
 }
+METRICS_EVERY = 0.25  # seconds: how stale accuracy may be while training runs
 STATE_CODES = {name: code for code, name in enumerate(TRANSITIONS)}
 
 
@@ -78,7 +79,7 @@ class Session:
         self.last_active = time.monotonic()
         self.unwatched_since: float | None = time.monotonic()
         self.on_change: Callable[[Session], None] = lambda session: None
-        self._metrics: tuple[tuple, dict[str, Any]] | None = None  # (key, metrics) cache
+        self._metrics: tuple[float, dict[str, Any]] | None = None  # (when, metrics)
         # live schedule (worker.py): epochs trained since `clock_start` at `speed`
         self.clock_start = 0.0
         self.clock_epochs = 0
@@ -139,6 +140,7 @@ class Session:
         """Something a viewer shows changed; tell them (JSON too unless frame_only)."""
         self.version += 1
         if not frame_only:
+            self._metrics = None  # anything but training progress: recompute at once
             self.on_change(self)
 
     def close(self) -> None:
@@ -388,11 +390,13 @@ class Session:
         }
 
     def metrics(self) -> dict[str, Any]:
-        """Accuracy / confusion or R² now: computed when asked, at most once per change
-        (frames and state messages share it), never per epoch."""
-        key = (self.version, id(self.model), self.model.epoch, self.data_version)
-        if self._metrics is None or self._metrics[0] != key:
-            self._metrics = (key, self.model.metrics())
+        """Accuracy / confusion or R²: computed when asked, never per epoch. While training
+        runs they are refreshed at most every METRICS_EVERY seconds (a forward pass over
+        all points costs about as much as drawing a frame); any other change refreshes them
+        at once."""
+        now = time.monotonic()
+        if self._metrics is None or now - self._metrics[0] > METRICS_EVERY:
+            self._metrics = (now, self.model.metrics())
         return self._metrics[1]
 
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import torch
 
 from .config import Settings
-from .engine.batched import group_key, train_together
+from .engine.batched import Stack, group_key, train_together
 from .frames import encode, set_seq
 from .sessions import STATE_CODES, Session
 
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SLICE = 0.008  # seconds of training per group of sessions per pass, about
+SLICE_PER_SESSION = 0.0001  # ... or this much per session of the group, if longer
 MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
 RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
 # Sending a frame and handling its ack on the event loop costs about this much of the one
@@ -194,7 +195,10 @@ class Worker:
                 break
             reached += 1
             want = min(plan[s] for s in group)
-            count = min(want, max(1, int(SLICE / self._cost.get(key, SLICE))))
+            # a big group trains longer per pass, so the per-session work each pass costs
+            # (losses, history, frames) stays small beside its training
+            budget = max(SLICE, SLICE_PER_SESSION * len(group))
+            count = min(want, max(1, int(budget / self._cost.get(key, budget))))
             started = time.perf_counter()
             trained = self._train_group(group, count)
             if trained:
@@ -283,6 +287,7 @@ class Worker:
         wait = math.inf
         training = any(s.state == "running" or s.pending for s in self.sessions.values())
         self.budget.update(now, training)
+        host: dict[int, torch.Tensor] = {}  # per stack: everyone's parameters, one transfer
         for session in self.sessions.values():
             rendered: dict[tuple, bytearray] = {}
             for viewer in list(session.viewers):
@@ -294,7 +299,7 @@ class Worker:
                 key = viewer.view.key
                 if key not in rendered:
                     started = time.perf_counter()
-                    rendered[key] = self._encode(session, viewer.view)
+                    rendered[key] = self._encode(session, viewer.view, host)
                     self.budget.spent(time.perf_counter() - started)
                 self.budget.spent(FRAME_OVERHEAD)
                 viewer.ready = False
@@ -305,8 +310,16 @@ class Worker:
                 viewer.offer(set_seq(rendered[key], viewer.seq))
         return wait
 
-    def _encode(self, session: Session, view: Any) -> bytearray:
+    def _encode(self, session: Session, view: Any, host: dict[int, torch.Tensor]) -> bytearray:
         m = session.model
+        params = None
+        stack = m.stack
+        if self.device.type == "cuda" and isinstance(stack, Stack):
+            i = stack.position(m)
+            if i is not None:
+                if id(stack) not in host:
+                    host[id(stack)] = stack.host_params()
+                params = host[id(stack)][i]
         metrics = session.metrics()  # once per change, shared by every view of this frame
         return encode(
             net=m.net,
@@ -319,4 +332,5 @@ class Worker:
             view=view,
             train_accuracy=metrics["train_accuracy"],
             test_accuracy=metrics["test_accuracy"],
+            params=params,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 import torch
 
 from server.engine import datasets
@@ -27,7 +28,7 @@ MIX = [
 ]
 
 
-def make(hidden, activation, batch, reg, lr, rate, dataset, seed) -> Model:  # type: ignore[no-untyped-def]
+def make(hidden, activation, batch, reg, lr, rate, dataset, seed, device="cpu") -> Model:  # type: ignore[no-untyped-def]
     return Model(
         problem=datasets.DATASETS[dataset].problem,
         features=["x1", "x2", "x1_squared", "sin_x2"],
@@ -36,6 +37,7 @@ def make(hidden, activation, batch, reg, lr, rate, dataset, seed) -> Model:  # t
         hyper=Hyper(lr, batch, reg, rate),
         generator=torch.Generator().manual_seed(seed),
         split=datasets.generate(dataset, 10, 30, seed),
+        device=device,
     )
 
 
@@ -57,7 +59,8 @@ def test_a_mix_of_configs_trains_the_same_alone_and_batched() -> None:
         for r, (train, test) in zip(history, batched_losses[id(b)], strict=True):
             assert abs(r.train_loss - train) <= 1e-12 and abs(r.test_loss - test) <= 1e-12
         for wa, wb in itertools.chain(
-            zip(a.net.weights, b.net.weights), zip(a.net.biases, b.net.biases)
+            zip(a.net.weights, b.net.weights, strict=True),
+            zip(a.net.biases, b.net.biases, strict=True),
         ):
             assert torch.max(torch.abs(wa - wb)) <= 1e-12
         assert a.net.dead_links() == b.net.dead_links()
@@ -74,3 +77,55 @@ def test_carry_continues_across_calls() -> None:
     for m in pair:
         assert m.acc.count == alone.acc.count == 10
         assert torch.max(torch.abs(m.net.weights[0] - alone.net.weights[0])) <= 1e-12
+
+
+def test_models_move_between_stacks_and_alone() -> None:
+    """A model's tensors live in a stack after batched training; training it alone, editing
+    a weight in place and regrouping it with others all keep exact semantics."""
+    config = ([4, 2], "tanh", 10, "l1", 0.1, 0.003, "circle", 11)
+    reference = make(*config)
+    a, b, c = (make(*config) for _ in range(3))
+    for _ in range(3):
+        reference.train_epoch()
+    reference.net.weights[1][0, 1] = 0.25  # an edit between trainings
+    for _ in range(4):
+        reference.train_epoch()
+
+    train_together([a, b], 2)
+    a.train_epoch()  # alone, on its views into the stack
+    a.net.weights[1][0, 1] = 0.25
+    train_together([c, a], 4)  # regrouped with another model, in another order
+    assert a.epoch == reference.epoch == 7
+    for mine, theirs in zip(a.net.weights, reference.net.weights, strict=True):
+        assert torch.max(torch.abs(mine - theirs)) <= 1e-12
+    assert abs(a.train_loss - reference.train_loss) <= 1e-12
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (CUDA graph path)")
+def test_cuda_graph_epochs_match_training_alone() -> None:
+    """On a GPU a stack replays each epoch as a CUDA graph; the numbers must not change."""
+    configs = [c for c in MIX if c[2] > 1]  # batch-1 sets are slow and add nothing here
+
+    for config in configs:
+        alone, *group = (make(*config, device="cuda") for _ in range(3))
+        history = [alone.train_epoch() for _ in range(30)]
+        out = train_together(group, 30).cpu()
+        assert isinstance(group[0].stack.graph, torch.cuda.CUDAGraph)  # type: ignore[union-attr]
+        for e, r in enumerate(history):
+            assert abs(r.train_loss - float(out[e, 0, 0])) <= 1e-12
+        for mine, theirs in zip(group[1].net.weights, alone.net.weights, strict=True):
+            assert torch.max(torch.abs(mine - theirs)) <= 1e-12
+
+
+def test_stack_hands_out_every_models_parameters_at_once() -> None:
+    models = [make([3, 2], "tanh", 10, "none", 0.1, 0.0, "circle", seed) for seed in (1, 2, 3)]
+    train_together(models, 2)
+    stack = models[0].stack
+    assert stack is not None
+    rows = stack.host_params()  # type: ignore[attr-defined]
+    for m in models:
+        i = stack.position(m)  # type: ignore[attr-defined]
+        expected = torch.cat([w.reshape(-1) for w in m.net.weights] + list(m.net.biases))
+        assert torch.equal(rows[i], expected)
+    models[1].reset()  # rebuilt: its tensors no longer live in the stack
+    assert stack.position(models[1]) is None  # type: ignore[attr-defined]

@@ -38,75 +38,166 @@ def group_key(model: Model) -> Hashable:
     )
 
 
+class Stack:
+    """Models of one group_key gathered on a leading dimension S.
+
+    The models' own tensors are rebound to views into the stack, so training the stack
+    trains them with nothing copied back, and the next call finds the stack ready as
+    long as no model was rebuilt or had tensors replaced (``holds``)."""
+
+    graphs = True  # capture epochs as CUDA graphs on a GPU (bench.batched can turn it off)
+
+    def __init__(self, models: Sequence[Model]) -> None:
+        first = models[0]
+        self.models = list(models)
+        layers = range(len(first.net.weights))
+
+        def stack(get: object) -> list[torch.Tensor]:
+            return [torch.stack([get(m, layer) for m in models]) for layer in layers]  # type: ignore[operator]
+
+        self.net = Network(
+            stack(lambda m, layer: m.net.weights[layer]),  # (S, out, in)
+            stack(lambda m, layer: m.net.biases[layer]),  # (S, out)
+            stack(lambda m, layer: m.net.alive[layer]),
+            first.activation,
+            first.net.output_activation,
+            list(first.net.layer_activations),
+        )
+        self.acc = Accumulator(
+            stack(lambda m, layer: m.acc.weights[layer]),
+            stack(lambda m, layer: m.acc.biases[layer]),
+            first.acc.count,
+        )
+        params = len(first.net.weights) + len(first.net.biases)
+        self.opt = OptState(
+            {
+                name: [torch.stack([m.opt.slots[name][i] for m in models]) for i in range(params)]
+                for name in first.opt.slots
+            },
+            torch.stack([m.opt.steps.reshape(1) for m in models]),  # (S, 1)
+        )
+
+        def rates(name: str) -> torch.Tensor:
+            values = [float(getattr(m.hyper, name)) for m in models]
+            return torch.tensor(values, dtype=first.dtype, device=first.device).unsqueeze(-1)
+
+        self.hyper = Hyper(
+            rates("learning_rate"),  # (S, 1)
+            first.hyper.batch_size,
+            first.hyper.regularization,
+            rates("regularization_rate"),
+            first.hyper.optimizer,
+            **{name: rates(name) for name in SETTINGS},
+        )
+        self.train_x = torch.stack([m.train_inputs for m in models])  # (S, N, F)
+        self.train_y = torch.stack([m.train_y for m in models])  # (S, N)
+        self.test_x = torch.stack([m.test_inputs for m in models])
+        self.test_y = torch.stack([m.test_y for m in models])
+        for i, m in enumerate(models):
+            for layer in layers:
+                m.net.weights[layer] = self.net.weights[layer][i]
+                m.net.biases[layer] = self.net.biases[layer][i]
+                m.net.alive[layer] = self.net.alive[layer][i]
+                m.acc.weights[layer] = self.acc.weights[layer][i]
+                m.acc.biases[layer] = self.acc.biases[layer][i]
+            for name, tensors in self.opt.slots.items():
+                m.opt.slots[name] = [t[i] for t in tensors]
+            m.opt.steps = self.opt.steps[i]
+            m.stack = self
+        self._bindings = [self._binding(m) for m in models]
+        self._index = {id(m): i for i, m in enumerate(models)}
+        self._losses = torch.empty(len(models), 2, dtype=first.dtype, device=first.device)
+        # CUDA graphs: None until captured, False if capture failed or is not wanted
+        self.use_graph = first.device.type == "cuda" and Stack.graphs
+        self.graph: torch.cuda.CUDAGraph | bool | None = None
+        self._graph_count = 0
+
+    _FIRST_WEIGHT = 8  # where m.net.weights[0] sits in a binding
+
+    @staticmethod
+    def _binding(m: Model) -> tuple[object, ...]:
+        """Everything whose replacement means the stack no longer holds this model."""
+        return (
+            m.net, m.acc, m.opt, m.hyper, m.train_inputs, m.test_inputs, m.train_y, m.test_y,
+            *m.net.weights, *m.net.biases, *m.net.alive, *m.acc.weights, *m.acc.biases,
+        )  # fmt: skip
+
+    def position(self, model: Model) -> int | None:
+        """Where ``model`` sits in the stack, if its tensors still live here."""
+        i = self._index.get(id(model))
+        if i is None or model.net.weights[0] is not self._bindings[i][self._FIRST_WEIGHT]:
+            return None
+        return i
+
+    def host_params(self) -> torch.Tensor:
+        """(S, P) float64 on the CPU: each model's weights then biases, flattened, in one
+        transfer (a frame needs them; per model it would be one device sync each)."""
+        flat = [w.reshape(len(self.models), -1) for w in [*self.net.weights, *self.net.biases]]
+        return torch.cat(flat, dim=1).to("cpu", torch.float64)
+
+    def holds(self, models: Sequence[Model]) -> bool:
+        """Are exactly these models, in this order, still bound to this stack?"""
+        if len(models) != len(self.models):
+            return False
+        for m, mine, binding in zip(models, self.models, self._bindings, strict=True):
+            if m is not mine or any(
+                a is not b for a, b in zip(self._binding(m), binding, strict=True)
+            ):
+                return False
+        return True
+
+    def _epoch(self) -> None:
+        train_epoch(self.net, self.acc, self.train_x, self.train_y, self.hyper, self.opt)
+        self._losses[:, 0] = losses(self.net, self.train_x, self.train_y)
+        self._losses[:, 1] = losses(self.net, self.test_x, self.test_y)
+
+    def _capture(self) -> None:
+        """Record one epoch as a CUDA graph: hundreds of small kernels become one launch.
+
+        Valid because every epoch from here on runs the same kernels on the same tensors:
+        the carried point count is the same at each epoch's start and end (group_key
+        holds it), and every rate lives in a tensor."""
+        count = self.acc.count
+        graph = torch.cuda.CUDAGraph()
+        try:
+            with torch.cuda.graph(graph):
+                self._epoch()
+        except RuntimeError:  # something in the epoch cannot be captured: stay eager
+            self.graph = False
+            return
+        finally:
+            self.acc.count = count  # capturing ran the bookkeeping, not the arithmetic
+        self.graph, self._graph_count = graph, count
+
+    def train(self, epochs: int) -> torch.Tensor:
+        """``epochs`` epochs of every model; losses after each, (epochs, S, 2)."""
+        first = self.models[0]
+        self.acc.count = first.acc.count
+        out = torch.empty(epochs, len(self.models), 2, dtype=first.dtype, device=first.device)
+        for epoch in range(epochs):
+            if isinstance(self.graph, torch.cuda.CUDAGraph) and self.acc.count == self._graph_count:
+                self.graph.replay()
+            else:
+                before = self.acc.count
+                self._epoch()
+                if self.graph is None and self.use_graph and self.acc.count == before:
+                    self._capture()
+            out[epoch] = self._losses
+        final = out[-1].tolist()  # one transfer for the whole group
+        for m, (train, test) in zip(self.models, final, strict=True):
+            m.acc.count = self.acc.count
+            m.epoch += epochs
+            m.train_loss, m.test_loss = train, test
+        return out
+
+
 def train_together(models: Sequence[Model], epochs: int) -> torch.Tensor:
     """Train every model ``epochs`` epochs at once (all must share a group_key).
 
     Returns the losses after each epoch, (epochs, S, 2): train, test. The models'
-    weights, dead links, carried gradients and epoch counters are updated in place."""
-    first = models[0]
-    layers = range(len(first.net.weights))
-
-    def stack(get: object) -> list[torch.Tensor]:
-        return [torch.stack([get(m, layer) for m in models]) for layer in layers]  # type: ignore[operator]
-
-    net = Network(
-        stack(lambda m, layer: m.net.weights[layer]),  # (S, out, in)
-        stack(lambda m, layer: m.net.biases[layer]),  # (S, out)
-        stack(lambda m, layer: m.net.alive[layer]),
-        first.activation,
-        first.net.output_activation,
-        list(first.net.layer_activations),
-    )
-    acc = Accumulator(
-        stack(lambda m, layer: m.acc.weights[layer]),
-        stack(lambda m, layer: m.acc.biases[layer]),
-        first.acc.count,
-    )
-
-    params = len(first.net.weights) + len(first.net.biases)
-    opt = OptState(
-        {
-            name: [torch.stack([m.opt.slots[name][i] for m in models]) for i in range(params)]
-            for name in first.opt.slots
-        },
-        torch.stack([m.opt.steps.reshape(1) for m in models]),  # (S, 1)
-    )
-
-    def rates(name: str) -> torch.Tensor:
-        values = [float(getattr(m.hyper, name)) for m in models]
-        return torch.tensor(values, dtype=first.dtype, device=first.device).unsqueeze(-1)  # (S, 1)
-
-    hyper = Hyper(
-        rates("learning_rate"),
-        first.hyper.batch_size,
-        first.hyper.regularization,
-        rates("regularization_rate"),
-        first.hyper.optimizer,
-        **{name: rates(name) for name in SETTINGS},
-    )
-    train_x = torch.stack([m.train_inputs for m in models])  # (S, N, F)
-    train_y = torch.stack([m.train_y for m in models])  # (S, N)
-    test_x = torch.stack([m.test_inputs for m in models])
-    test_y = torch.stack([m.test_y for m in models])
-    out = torch.empty(epochs, len(models), 2, dtype=first.dtype, device=first.device)
-    for epoch in range(epochs):
-        train_epoch(net, acc, train_x, train_y, hyper, opt)
-        out[epoch, :, 0] = losses(net, train_x, train_y)
-        out[epoch, :, 1] = losses(net, test_x, test_y)
-    for i, m in enumerate(models):
-        for layer in layers:
-            m.net.weights[layer].copy_(net.weights[layer][i])
-            m.net.biases[layer].copy_(net.biases[layer][i])
-            m.net.alive[layer].copy_(net.alive[layer][i])
-            m.acc.weights[layer].copy_(acc.weights[layer][i])
-            m.acc.biases[layer].copy_(acc.biases[layer][i])
-        m.acc.count = acc.count
-        for name, tensors in opt.slots.items():
-            for mine, stacked in zip(m.opt.slots[name], tensors, strict=True):
-                mine.copy_(stacked[i])
-        m.opt.steps.copy_(opt.steps[i, 0])
-    final = out[-1].tolist()  # one transfer for the whole group
-    for m, (train, test) in zip(models, final, strict=True):
-        m.epoch += epochs
-        m.train_loss, m.test_loss = train, test
-    return out
+    weights, dead links, carried gradients and epoch counters are updated in place (their
+    tensors become views into a Stack kept for the next call with the same models)."""
+    stack = models[0].stack
+    if not isinstance(stack, Stack) or not stack.holds(models):
+        stack = Stack(models)
+    return stack.train(epochs)

@@ -94,6 +94,7 @@ class Model:
         self.acc = Accumulator.zeros(self.net)
         self.opt = OptState.zeros(self.net, self.hyper.optimizer)
         self.epoch = 0
+        self.stack: object | None = None  # the batched.Stack this model's tensors live in
         self.refresh_losses()
 
     def set_hyper(self, hyper: Hyper) -> None:
