@@ -85,8 +85,8 @@ def serve_stamped(argv: list[str]) -> None:
             self.bench_trained_at = time.monotonic()
         return done
 
-    def _encode(self: Any, session: Any, view: Any) -> bytearray:
-        frame = encode(self, session, view)
+    def _encode(self: Any, session: Any, *args: Any, **kwargs: Any) -> bytearray:
+        frame = encode(self, session, *args, **kwargs)
         trained = getattr(session, "bench_trained_at", None)
         if trained is not None:
             frame += STAMP.pack(int(trained / STAMP_UNIT) & 0xFFFFFFFF)

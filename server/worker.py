@@ -310,11 +310,14 @@ class Worker:
                 viewer.offer(set_seq(rendered[key], viewer.seq))
         return wait
 
-    def _encode(self, session: Session, view: Any, host: dict[int, torch.Tensor]) -> bytearray:
+    def _encode(
+        self, session: Session, view: Any, host: dict[int, torch.Tensor] | None = None
+    ) -> bytearray:
+        """One frame of ``session``; ``host`` caches stacks' parameters for this pass."""
         m = session.model
         params = None
         stack = m.stack
-        if self.device.type == "cuda" and isinstance(stack, Stack):
+        if host is not None and self.device.type == "cuda" and isinstance(stack, Stack):
             i = stack.position(m)
             if i is not None:
                 if id(stack) not in host:
