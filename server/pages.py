@@ -28,12 +28,25 @@ def plain_number(value: float) -> str:
     return f"{value:.10f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 
+def short_number(value: float) -> str:
+    """1e-8 rather than 1e-08, 0.999 as it is: how the optimizer settings show."""
+    return f"{value:g}".replace("e-0", "e-")
+
+
 templates.env.filters["plain_number"] = plain_number
+templates.env.filters["short_number"] = short_number
 
 # How the page names registry keys; a key missing here is shown as itself.
 ACTIVATION_TITLES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
 REGULARIZATION_TITLES = {"none": "None", "l1": "L1", "l2": "L2"}
 PROBLEM_TITLES = {"classification": "Classification", "regression": "Regression"}
+LOSS_TITLES = {"mse": "0.5·MSE", "cross_entropy": "Cross-entropy"}
+OPTIMIZER_TITLES = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
+# Choices for the optimizer settings (a link may carry any value the server accepts).
+MOMENTUMS = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999]
+BETA1S = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999]
+BETA2S = [0.9, 0.99, 0.999, 0.9999, 0.99999]
+EPSILONS = [1e-8, 1e-7, 1e-6, 1e-4, 1e-2]
 FEATURE_MAP = MAP  # input feature maps are drawn at the neuron maps' resolution
 
 
@@ -64,6 +77,11 @@ def page_options(settings: Settings) -> dict[str, Any]:
         regularizations=[
             {"name": n, "title": REGULARIZATION_TITLES.get(n, n)} for n in REGULARIZATIONS
         ],
+        losses=[{"name": n, "title": LOSS_TITLES.get(n, n)} for n in options["losses"]],
+        optimizers=[
+            {"name": n, "title": OPTIMIZER_TITLES.get(n, n)} for n in options["optimizers"]
+        ],
+        choices={"momentum": MOMENTUMS, "beta1": BETA1S, "beta2": BETA2S, "epsilon": EPSILONS},
     )
     options["limits"]["max_fps"] = settings.max_fps
     return options

@@ -30,11 +30,11 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, { keepalive = false } = {}) {
+async function request(method, path, body, { keepalive = false, contentType = "application/json" } = {}) {
   const init = { method, keepalive, headers: { accept: "application/json" } };
   if (body !== undefined) {
-    init.headers["content-type"] = "application/json";
-    init.body = JSON.stringify(body);
+    init.headers["content-type"] = contentType;
+    init.body = contentType === "application/json" ? JSON.stringify(body) : body;
   }
   const response = await fetch(path, init);
   const text = await response.text();
@@ -56,4 +56,10 @@ export const api = {
   deleteSession: (id) => request("DELETE", session(id), undefined, { keepalive: true }),
   data: (id) => request("GET", `${session(id)}/data`),
   history: (id) => request("GET", `${session(id)}/history`),
+  metrics: (id) => request("GET", `${session(id)}/metrics`),
+  /** Your own points from a CSV file (a File or text); a bad file is a 422 naming row and column. */
+  uploadCsv: (id, file) => request("PUT", `${session(id)}/data.csv`, file, { contentType: "text/csv" }),
+  importModel: (id, model) => request("POST", `${session(id)}/import`, model),
+  /** Where to download an export: model.py, state_dict.pt, model.json or data.csv. */
+  exportUrl: (id, name) => `${session(id)}/export/${name}`,
 };

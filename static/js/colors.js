@@ -90,3 +90,63 @@ export function paintLegend(canvas, scale) {
     ctx.fillRect(x, 0, 1, canvas.height);
   }
 }
+
+// -- classes ------------------------------------------------------------------------------
+// Okabe–Ito's colour-blind-safe categorical palette (yellow and black left out: yellow
+// vanishes on white, black hides the outlines). The first two echo TFP's orange and blue.
+export const CLASS_COLORS = ["#e69f00", "#0072b2", "#009e73", "#cc79a7", "#d55e00", "#56b4e9"];
+const CLASS_ZERO = rgb("#f4f4f4"); // a cell the network is unsure about fades to this
+
+export function classCss(c) {
+  return CLASS_COLORS[c] ?? "#999";
+}
+
+const classLuts = new Map();
+
+/**
+ * Lookup tables for k classes: lut[c * 256 + q] is class c's colour at confidence q / 255,
+ * from pale at 1/k (a guess) to the full colour at 1; discrete[c] is the full colour.
+ */
+export function classTables(k) {
+  if (!classLuts.has(k)) {
+    const lut = new Uint32Array(CLASS_COLORS.length * 256);
+    const discrete = new Uint32Array(CLASS_COLORS.length);
+    CLASS_COLORS.forEach((hex, c) => {
+      const full = rgb(hex);
+      discrete[c] = pack(full);
+      for (let q = 0; q < 256; q++) {
+        const t = Math.max(0, (q / 255 - 1 / k) / (1 - 1 / k)); // 0 at a guess, 1 when sure
+        lut[c * 256 + q] = pack(mix(CLASS_ZERO, full, 0.15 + 0.85 * t));
+      }
+    });
+    classLuts.set(k, { lut, discrete });
+  }
+  return classLuts.get(k);
+}
+
+/**
+ * Paint a class grid (winning class per cell, its confidence q / 255) onto a canvas;
+ * `only` paints one class and leaves the others white (an output neuron's region).
+ */
+export function paintClasses(canvas, classes, confidence, size, k, { discrete = false, only = null } = {}) {
+  if (canvas.width !== size || canvas.height !== size) {
+    canvas.width = size;
+    canvas.height = size;
+  }
+  const ctx = canvas.getContext("2d");
+  let image = images.get(canvas);
+  if (!image || image.width !== size) {
+    image = ctx.createImageData(size, size);
+    images.set(canvas, image);
+  }
+  const tables = classTables(k);
+  const white = pack([255, 255, 255]);
+  const pixels = new Uint32Array(image.data.buffer);
+  const n = size * size;
+  for (let i = 0; i < n; i++) {
+    const c = Math.min(classes[i], CLASS_COLORS.length - 1);
+    if (only !== null && c !== only) pixels[i] = white;
+    else pixels[i] = discrete ? tables.discrete[c] : tables.lut[c * 256 + confidence[i]];
+  }
+  ctx.putImageData(image, 0, 0);
+}

@@ -196,7 +196,8 @@ export class Connection {
   /** Fill a grid-less frame's maps from its weights; false if this page cannot. */
   drawLocally(frame) {
     const config = this.serverSession?.config;
-    if (!config || !canRender(config) || config.features.length !== frame.sizes[0]) return false;
+    if (!config || !canRender(config) || frame.classes > 0) return false;
+    if (config.features.length !== frame.sizes[0] || frame.sizes.at(-1) !== 1) return false;
     const mapSize = this.view.maps ? this.view.map_size : 0;
     const { grid, maps } = renderFrame(frame, config, this.view.grid, mapSize);
     Object.assign(frame, { grid, maps, gridSize: this.view.grid, mapSize });
@@ -235,7 +236,8 @@ export class Connection {
     this.dataKey = key;
     try {
       const data = await this.api.data(session.id);
-      if (key === this.dataKey) this.store.setData(data);
+      const { classes, problem } = session.config; // what the labels mean
+      if (key === this.dataKey) this.store.setData({ ...data, classes, problem });
     } catch {
       if (key === this.dataKey) this.dataKey = null; // try again on the next state
     }
@@ -312,6 +314,24 @@ export class Connection {
 
   regenerate() {
     this.send({ type: "regenerate" });
+  }
+
+  /** Your own points (docs/protocol.md): the weights and the epoch stay. */
+  addPoint(x, y, label, split = "train") {
+    this.send({ type: "add_point", x, y, label, split });
+  }
+
+  removePoint(x, y) {
+    this.send({ type: "remove_point", x, y });
+  }
+
+  clearPoints() {
+    this.send({ type: "clear_points" });
+  }
+
+  /** After an upload or an import replaced the session's setup: the chart's history. */
+  reloadHistory() {
+    if (this.sessionId) this.loadHistory(this.sessionId);
   }
 
   setWeight({ layer, neuron, input, value }) {

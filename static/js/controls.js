@@ -1,7 +1,10 @@
 // Form controls <-> store: the top bar's selects, the data column, the layer buttons and the
 // output checkboxes. Hooks are data-* attributes; the template lists the options.
 
-const parseValue = (el) => (el.dataset.type === "number" ? Number(el.value) : el.value);
+function parseValue(el) {
+  if (el.type === "checkbox") return el.checked;
+  return el.dataset.type === "number" ? Number(el.value) : el.value;
+}
 
 /** Select `value` in a <select>, adding an option when a link carries an unlisted value. */
 function selectValue(select, value) {
@@ -102,6 +105,7 @@ export function bindControls(root, store, actions) {
     for (const el of root.querySelectorAll("[data-config]")) {
       const value = config[el.dataset.config];
       if (el.tagName === "SELECT") selectValue(el, value);
+      else if (el.type === "checkbox") el.checked = Boolean(value);
       else el.value = String(value);
       if (el.type === "range") showRangeValue(el);
     }

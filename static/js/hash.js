@@ -1,12 +1,18 @@
 // The URL hash <-> the page's setup. Pure functions: every field is checked on its own
 // against the server's options and falls back to its default when missing or invalid.
 
+import { classRange, trimActivations } from "./rules.js";
+
 export const VIEW_DEFAULTS = {
   speed: null, // filled in with options.default_speed
   show_test: false,
   discretize: false,
   palette: "default",
   presenter: false,
+  extras: false, // the "more options" panel is open
+  details: false, // per-class accuracy and confusion matrices are shown
+  add_class: null, // the class a click on the plot adds (null: the first)
+  add_value: 1, // the value a click adds in regression
 };
 
 const PALETTE_NAMES = ["default", "colorblind"];
@@ -17,6 +23,9 @@ export const HIDEABLE = [
   "regularization_rate", "problem", "speed", "dataset", "train_ratio", "noise", "batch_size",
   "regenerate", "features", "hidden", "neurons", "loss", "test_loss", "show_test",
   "discretize", "palette", "presenter",
+  // beyond TensorFlow Playground
+  "classes", "extras", "loss_function", "optimizer", "momentum", "beta1", "beta2", "epsilon",
+  "same_init", "layer_activations", "accuracy", "details", "points", "upload", "export", "import",
 ];
 
 // TensorFlow Playground's names, so a teacher's old links keep working.
@@ -84,6 +93,21 @@ function parsers(options) {
       return names(options.regularizations).includes(v) ? v : undefined;
     },
     regularization_rate: (t) => numberIn(t, 0, 10),
+    classes: (t) => intIn(t, ...options.limits.classes),
+    loss: (t) => (names(options.losses).includes(t) ? t : undefined),
+    optimizer: (t) => (names(options.optimizers).includes(t) ? t : undefined),
+    momentum: (t) => numberIn(t, ...options.limits.momentum),
+    beta1: (t) => numberIn(t, ...options.limits.beta1),
+    beta2: (t) => numberIn(t, ...options.limits.beta2),
+    epsilon: (t) => numberIn(t, ...options.limits.epsilon, { openLow: true }),
+    same_init: bool,
+    layer_activations(t) {
+      if (t === "") return [];
+      const list = t.split(",").map((a) => (a === "" ? null : a));
+      const known = names(options.activations);
+      if (list.length > maxLayers || list.some((a) => a !== null && !known.includes(a))) return undefined;
+      return trimActivations(list);
+    },
   };
 }
 
@@ -94,6 +118,10 @@ function viewParsers(options) {
     discretize: bool,
     palette: (t) => (PALETTE_NAMES.includes(t) ? t : undefined),
     presenter: bool,
+    extras: bool,
+    details: bool,
+    add_class: (t) => intIn(t, 0, options.limits.classes[1] - 1),
+    add_value: (t) => numberIn(t, -1, 1),
   };
 }
 
@@ -159,6 +187,16 @@ export function parseHash(hash, options) {
   if (problemOf(config.dataset) !== config.problem) {
     config.dataset = options.datasets.find((d) => d.problem === config.problem).name;
   }
+  // the server's rules between fields (rules.js): a field that does not fit the others
+  // falls back, the one given wins where it can
+  if (config.problem === "regression") {
+    config.classes = 2;
+    config.loss = "mse";
+  }
+  const [low, high] = classRange(options, config.dataset);
+  config.classes = Math.min(Math.max(config.classes, low), high);
+  if (config.classes > 2) config.loss = "cross_entropy";
+  config.layer_activations = trimActivations(config.layer_activations.slice(0, config.hidden.length));
   return { config, view, hide, hideText };
 }
 
@@ -175,6 +213,9 @@ export function formatHash({ config, view, hide, hideText }) {
   parts.push(["discretize", String(view.discretize)]);
   if (view.palette !== VIEW_DEFAULTS.palette) parts.push(["palette", view.palette]);
   if (view.presenter) parts.push(["presenter", "true"]);
+  for (const key of ["extras", "details", "add_class", "add_value"]) {
+    if (view[key] !== VIEW_DEFAULTS[key]) parts.push([key, String(view[key])]);
+  }
   for (const name of HIDEABLE) if (hide.has(name)) parts.push([`${name}_hide`, "true"]);
   if (hideText) parts.push(["hideText", "true"]);
   return parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");

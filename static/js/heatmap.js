@@ -1,9 +1,9 @@
 // The big output plot: the decision boundary (or the hovered neuron's map) over [-6, 6]²,
 // axes, training points and optionally test points (outlined).
 
-import { paintGrid, scaleFor } from "./colors.js";
+import { classCss, paintClasses, paintGrid, scaleFor } from "./colors.js";
 
-const DOMAIN = 6;
+export const DOMAIN = 6;
 const MAPS = 25; // neuron map size normally (the thumbnails)
 const SHARP_MAPS = 50; // while a hovered neuron fills the big plot
 const SHARP_HOLD_MS = 1500; // keep them sharp a moment, so moving between neurons doesn't flap
@@ -72,7 +72,12 @@ export class Heatmap {
     }
     this.caption.textContent = "";
     if (!frame) return;
-    paintGrid(this.background, frame.grid, frame.gridSize, store.view.discretize ? scale.discrete : scale.lut);
+    const discrete = store.view.discretize;
+    if (frame.classes > 0 && frame.confidence) {
+      paintClasses(this.background, frame.grid, frame.confidence, frame.gridSize, frame.classes, { discrete });
+    } else {
+      paintGrid(this.background, frame.grid, frame.gridSize, discrete ? scale.discrete : scale.lut);
+    }
   }
 
   drawPoints() {
@@ -88,7 +93,9 @@ export class Heatmap {
     const data = store.data;
     if (!data) return;
     const scale = scaleFor(store.view.palette);
-    const squares = store.view.palette === "colorblind" && store.config.problem === "classification";
+    const many = data.classes > 2; // labels are class numbers 0..k-1
+    const color = many ? classCss : (label) => scale.css(label);
+    const squares = !many && store.view.palette === "colorblind" && store.config.problem === "classification";
     const r = Math.max(2.5, size / 100);
     const toX = (x) => ((x + DOMAIN) / (2 * DOMAIN)) * size;
     const toY = (y) => ((DOMAIN - y) / (2 * DOMAIN)) * size;
@@ -97,7 +104,7 @@ export class Heatmap {
       ctx.strokeStyle = stroke;
       for (const [x, y, label] of points) {
         if (Math.abs(x) > DOMAIN || Math.abs(y) > DOMAIN) continue;
-        ctx.fillStyle = scale.css(label);
+        ctx.fillStyle = color(label);
         ctx.beginPath();
         if (squares && label < 0) ctx.rect(toX(x) - r, toY(y) - r, 2 * r, 2 * r);
         else ctx.arc(toX(x), toY(y), r, 0, 2 * Math.PI);

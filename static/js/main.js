@@ -1,14 +1,18 @@
 // Wires the page: the store, the connection and the views. No logic of its own.
 
 import { api } from "./api.js";
-import { paintLegend, scaleFor } from "./colors.js";
 import { Connection } from "./connection.js";
 import { bindControls } from "./controls.js";
+import { bindExporter } from "./exporter.js";
+import { bindExtras } from "./extras.js";
 import { Heatmap } from "./heatmap.js";
 import { HoverCard } from "./hovercard.js";
 import { bindKeyboard } from "./keyboard.js";
+import { bindLegend } from "./legend.js";
 import { LossChart } from "./lossChart.js";
+import { bindMetrics } from "./metrics.js";
 import { NetworkView } from "./network.js";
+import { bindPoints } from "./points.js";
 import { bindStatus } from "./status.js";
 import { Store } from "./store.js";
 import { bindThumbnails } from "./thumbnails.js";
@@ -28,11 +32,18 @@ const actions = {
   reset: () => connection.reset(),
   regenerate: () => connection.regenerate(),
   setWeight: (target) => connection.setWeight(target),
+  addPoint: (x, y, label) => connection.addPoint(x, y, label),
+  removePoint: (x, y) => connection.removePoint(x, y),
+  clearPoints: () => connection.clearPoints(),
 };
 
 bindVisibility(store);
 bindControls(document, store, actions);
+bindExtras(document, store);
 bindStatus(document, store);
+bindMetrics(document, store, api);
+bindPoints(document, store, actions, api);
+bindExporter(document, store, api, () => connection.reloadHistory());
 bindThumbnails(document, store, api);
 const card = new HoverCard(document.querySelector("[data-hovercard]"), store, actions);
 new NetworkView(document.querySelector("[data-network]"), store, card, featureMaps);
@@ -41,10 +52,7 @@ new LossChart(document.querySelector("[data-loss-chart]"), store);
 bindTooltips(document);
 bindKeyboard(document, actions);
 
-const legend = document.querySelector("[data-legend]");
-const drawLegend = () => paintLegend(legend, scaleFor(store.view.palette));
-store.addEventListener("view", (e) => e.detail.changed.includes("palette") && drawLegend());
-drawLegend();
+bindLegend(document, store);
 
 store.listenToHash();
 store.writeHash();

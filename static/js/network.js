@@ -2,8 +2,10 @@
 // node, links coloured by sign and sized by magnitude, bias markers, per-layer buttons.
 // The shape comes from the config; the values come from frames of the same shape.
 
-import { paintGrid, scaleFor } from "./colors.js";
+import { paintClasses, paintGrid, scaleFor } from "./colors.js";
 import { layoutNetwork } from "./networkLayout.js";
+import { buildLayerControls, showActivations } from "./layerControls.js";
+import { className, outputCount } from "./rules.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -20,12 +22,6 @@ function html(tag, attrs = {}, text = null) {
   return el;
 }
 
-function icon(path) {
-  const el = svg("svg", { viewBox: "0 0 24 24", width: 16, height: 16, "aria-hidden": "true", class: "icon" });
-  el.append(svg("path", { d: path }));
-  return el;
-}
-
 /** TFP: link width grows linearly from 1 px at |w| = 0 to 10 px at |w| >= 5. */
 export const linkWidth = (w) => 1 + (Math.min(Math.abs(w), 5) / 5) * 9;
 
@@ -38,15 +34,17 @@ export class NetworkView {
     this.links = [];
     this.biases = [];
     this.maps = [];
-    this.output = null;
+    this.outputs = []; // one canvas per output neuron
+    this.activationSelects = [];
     this.sizes = []; // the layer sizes drawn, inputs first
     this.dash = 0;
     this.lastEpoch = null;
     this.width = 0;
 
-    const shapeFields = ["features", "hidden", "problem"];
+    const shapeFields = ["features", "hidden", "problem", "classes"];
     store.addEventListener("config", (e) => {
       if (e.detail.changed.some((f) => shapeFields.includes(f))) this.build();
+      else if (e.detail.changed.includes("layer_activations")) showActivations(this.activationSelects, store.config);
     });
     store.addEventListener("view", (e) => {
       if (e.detail.changed.includes("presenter")) this.build();
@@ -66,7 +64,9 @@ export class NetworkView {
     const { options, config } = store;
     this.width = el.clientWidth;
     const S = parseFloat(getComputedStyle(el).getPropertyValue("--node-size")) || 30;
-    const layout = layoutNetwork(options.features, config.features, config.hidden, this.width, S);
+    const outputs = outputCount(config);
+    const names = Array.from({ length: outputs }, (_, j) => className(j, config.classes));
+    const layout = layoutNetwork(options.features, config.features, config.hidden, this.width, S, outputs, names);
     this.sizes = layout.nodes.map((column) => column.length);
     el.style.height = `${layout.height}px`;
     el.closest("[data-network-column]")?.style.setProperty("--features-width", `${layout.inputX + S + 8}px`);
@@ -84,8 +84,8 @@ export class NetworkView {
 
     this.buildInputs(layout);
     this.buildHidden(layout);
-    this.buildOutput(layout.nodes.at(-1)[0]);
-    this.buildLayerButtons(config.hidden, layout);
+    this.buildOutputs(layout.nodes.at(-1));
+    this.activationSelects = buildLayerControls(this.el, store, config.hidden, layout);
 
     this.links = layout.links.map((link) => {
       const line = svg("path", { d: link.d, class: "link", stroke: "#ccc", "stroke-width": 1 });
@@ -177,54 +177,16 @@ export class NetworkView {
     });
   }
 
-  buildOutput(p) {
-    const node = html("div", { class: "node node-output", role: "img", "aria-label": "Output node" });
-    node.style.left = `${p.x}px`;
-    node.style.top = `${p.y}px`;
-    const canvas = html("canvas", { width: 1, height: 1 });
-    node.append(canvas);
-    this.el.append(node);
-    this.output = canvas;
-  }
-
-  buildLayerButtons(hidden, { columnX, S }) {
-    const { store } = this;
-    const { max_neurons: maxNeurons } = store.options.limits;
-    const icons = this.el.dataset;
-    // Narrow columns (many layers on a small screen) get a compact label.
-    const spacing = hidden.length > 1 ? columnX(1) - columnX(0) : Infinity;
-    const compact = spacing < 4.6 * parseFloat(getComputedStyle(document.documentElement).fontSize);
-    hidden.forEach((n, k) => {
-      const box = html("div", { class: compact ? "layer-buttons compact" : "layer-buttons", "data-control": "neurons" });
-      box.style.left = `${columnX(k) + S / 2}px`;
-      if (compact) box.style.width = `${Math.max(spacing - 2, 0)}px`;
-      const add = html("button", {
-        type: "button",
-        class: "round-button small",
-        "aria-label": `Add a neuron to layer ${k + 1}`,
-        "data-tip": "Add one neuron to this layer.",
-      });
-      add.append(icon(icons.iconAdd));
-      const remove = html("button", {
-        type: "button",
-        class: "round-button small",
-        "aria-label": `Remove a neuron from layer ${k + 1}`,
-        "data-tip": "Remove one neuron from this layer.",
-      });
-      remove.append(icon(icons.iconRemove));
-      add.disabled = n >= maxNeurons;
-      remove.disabled = n <= 1;
-      const change = (delta) => {
-        const sizes = [...store.config.hidden];
-        sizes[k] = Math.min(maxNeurons, Math.max(1, sizes[k] + delta));
-        store.setConfig({ hidden: sizes });
-      };
-      add.addEventListener("click", () => change(1));
-      remove.addEventListener("click", () => change(-1));
-      const words = n === 1 ? "1 neuron" : `${n} neurons`;
-      const label = html("span", { class: "layer-size", title: words }, compact ? String(n) : words);
-      box.append(add, remove, label);
-      this.el.append(box);
+  buildOutputs(column) {
+    this.outputs = column.map((p, j) => {
+      const label = column.length === 1 ? "Output node" : `Output node for ${className(j, column.length)}`;
+      const node = html("div", { class: "node node-output", role: "img", "aria-label": label });
+      node.style.left = `${p.x}px`;
+      node.style.top = `${p.y}px`;
+      const canvas = html("canvas", { width: 1, height: 1 });
+      node.append(canvas);
+      this.el.append(node);
+      return canvas;
     });
   }
 
@@ -290,8 +252,13 @@ export class NetworkView {
       const M = frame.mapSize;
       this.maps.forEach((canvas, h) => paintGrid(canvas, frame.maps.subarray(h * M * M, (h + 1) * M * M), M, scale.lut));
     }
-    if (this.output) {
-      paintGrid(this.output, frame.grid, frame.gridSize, this.store.view.discretize ? scale.discrete : scale.lut);
+    const discrete = this.store.view.discretize;
+    if (frame.classes > 0 && frame.confidence) {
+      this.outputs.forEach((canvas, j) =>
+        paintClasses(canvas, frame.grid, frame.confidence, frame.gridSize, frame.classes, { discrete, only: j }),
+      );
+    } else if (this.outputs.length === 1) {
+      paintGrid(this.outputs[0], frame.grid, frame.gridSize, discrete ? scale.discrete : scale.lut);
     }
     // Links flow while training: one dash step per frame that shows progress (TFP).
     if (this.lastEpoch !== null && frame.epoch > this.lastEpoch) {

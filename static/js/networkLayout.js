@@ -3,20 +3,21 @@
 // evenly, the output node on the right; every column starts at the top.
 
 /**
- * (features: [{name, label}], active: [names], hidden: [sizes], width, node size S) ->
+ * (features: [{name, label}], active: [names], hidden: [sizes], width, node size S,
+ *  outputs: output neurons (k classes), classNames: what to call output j) ->
  * {width, height, S, inputX, rowY(r), columnX(k), inputs: [{feature, x, y}],
  *  nodes: [[{x, y, name}]] per layer from the active inputs to the output,
  *  links: [{layer, neuron, input, index, d, from, to}], biases: [{layer, neuron, x, y, size, of}]}
  */
-export function layoutNetwork(features, active, hidden, width, S) {
+export function layoutNetwork(features, active, hidden, width, S, outputs = 1, classNames = null) {
   const W = Math.max(width, 6 * S);
-  const top = Math.round(S * 1.7); // room for the per-layer buttons
+  const top = Math.round(S * 2.5); // room for the per-layer buttons and activation
   const step = Math.round(S * 1.55);
   const inputX = Math.round(S * 2.1); // room for the feature labels
   const outputX = W - S - 4;
   const columnX = (k) => inputX + ((outputX - inputX) * (k + 1)) / (hidden.length + 1);
   const rowY = (r) => top + r * step;
-  const height = top + Math.max(features.length, ...hidden, 1) * step;
+  const height = top + Math.max(features.length, ...hidden, outputs) * step;
 
   const inputs = features.map((feature, r) => ({ feature, x: inputX, y: rowY(r) }));
   const nodes = [
@@ -24,7 +25,13 @@ export function layoutNetwork(features, active, hidden, width, S) {
     ...hidden.map((n, k) =>
       Array.from({ length: n }, (_, j) => ({ x: columnX(k), y: rowY(j), name: `neuron ${j + 1} of layer ${k + 1}` })),
     ),
-    [{ x: outputX, y: rowY(0), name: "the output" }],
+    outputs === 1
+      ? [{ x: outputX, y: rowY(0), name: "the output" }]
+      : Array.from({ length: outputs }, (_, j) => ({
+          x: outputX,
+          y: rowY(j),
+          name: `the output for ${classNames?.[j] ?? `class ${j}`}`,
+        })),
   ];
 
   // Weight index [out][in] row-major, as in the frame.

@@ -63,7 +63,7 @@ export function bindStatus(root, store) {
     banner.textContent = store.banner?.text ?? "";
     banner.dataset.tone = store.banner?.tone ?? "";
     clearTimeout(banner.timer);
-    if (store.banner?.tone === "error") banner.timer = setTimeout(() => store.showBanner(null), 6000);
+    if (store.banner && store.banner.tone !== "warning") banner.timer = setTimeout(() => store.showBanner(null), 6000);
   });
   for (const button of training) button.disabled = true;
 }

@@ -6,6 +6,7 @@
 //   connection   hover   banner   patch [config fields the user changed]   speed [speed]
 
 import { formatHash, parseHash } from "./hash.js";
+import { followChanges } from "./rules.js";
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -32,8 +33,10 @@ export class Store extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  /** Apply config fields; the user's own changes also go out as a "patch" event. */
+  /** Apply config fields; the user's own changes (with the fields that follow them, as the
+   * server's rules say) also go out as a "patch" event. */
   setConfig(patch, { fromServer = false } = {}) {
+    if (!fromServer) patch = followChanges(this.config, patch, this.options);
     const changed = Object.keys(patch).filter((k) => !same(patch[k], this.config[k]));
     if (!changed.length) return;
     this.config = { ...this.config, ...patch };

@@ -1,6 +1,6 @@
 // Dataset thumbnails drawn from real generated points (GET /api/datasets previews).
 
-import { scaleFor } from "./colors.js";
+import { classCss, scaleFor } from "./colors.js";
 
 const DOMAIN = 6;
 
@@ -10,7 +10,7 @@ export function bindThumbnails(root, store, api) {
   function draw() {
     if (!previews) return;
     const scale = scaleFor(store.view.palette);
-    for (const { name, preview } of previews) {
+    for (const { name, preview, preview_classes: classes } of previews) {
       const canvas = root.querySelector(`[data-thumbnail="${CSS.escape(name)}"]`);
       if (!canvas || !preview) continue;
       const ctx = canvas.getContext("2d");
@@ -18,8 +18,9 @@ export function bindThumbnails(root, store, api) {
       ctx.fillStyle = "#fff";
       ctx.fillRect(0, 0, size, size);
       const r = size / 40;
+      const color = classes > 2 ? classCss : (label) => scale.css(label); // labels 0..k-1 or ±1
       for (const [x, y, label] of preview) {
-        ctx.fillStyle = scale.css(label);
+        ctx.fillStyle = color(label);
         ctx.beginPath();
         ctx.arc(((x + DOMAIN) / (2 * DOMAIN)) * size, ((DOMAIN - y) / (2 * DOMAIN)) * size, r, 0, 2 * Math.PI);
         ctx.fill();

@@ -25,7 +25,8 @@ def test_play_trains_circle_and_pause_stops(playground: Playground) -> None:
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
     page.wait_for_function(EPOCH_AT_LEAST, arg=200, timeout=30_000)
     # the achieved speed shows beside the chosen one (measured over a second of training)
-    expect(page.locator("[data-achieved]")).to_have_text(re.compile(r"^achieved [\d,]+/s$"), timeout=10_000)
+    achieved = re.compile(r"^achieved [\d,]+/s$")
+    expect(page.locator("[data-achieved]")).to_have_text(achieved, timeout=10_000)
     # the decision boundary moves while training, and the test loss falls
     playground.wait_heatmap_change(before)
     page.wait_for_function(

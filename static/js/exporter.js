@@ -1,0 +1,49 @@
+// The export menu: download links for the session's model and points, and importing a
+// model.json saved before (its setup, weights and epoch replace the session's).
+
+export function bindExporter(root, store, api, onImported) {
+  const links = root.querySelectorAll("[data-export]");
+  const menu = root.querySelector("[data-menu]");
+  const importFile = root.querySelector("[data-import-file]");
+
+  store.addEventListener("session", () => {
+    const id = store.session?.id;
+    for (const link of links) {
+      if (id) link.href = api.exportUrl(id, link.dataset.export);
+      else link.removeAttribute("href");
+    }
+  });
+
+  // a click outside, or Escape, closes the menu
+  document.addEventListener("pointerdown", (e) => {
+    if (menu.open && !menu.contains(e.target)) menu.open = false;
+  });
+  menu.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape" || !menu.open) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
+  root.querySelector("[data-import-button]").addEventListener("click", () => importFile.click());
+  importFile.addEventListener("change", async () => {
+    const file = importFile.files[0];
+    importFile.value = "";
+    const id = store.session?.id;
+    if (!file || !id) return;
+    menu.open = false;
+    let model;
+    try {
+      model = JSON.parse(await file.text());
+    } catch {
+      store.showBanner(`${file.name} is not a model.json file (it is not JSON).`);
+      return;
+    }
+    try {
+      await api.importModel(id, model);
+      store.showBanner(`Loaded ${file.name}: training goes on from where it was saved.`, "info");
+      onImported();
+    } catch (error) {
+      store.showBanner(`Could not import ${file.name}: ${error.message}`);
+    }
+  });
+}

@@ -1,0 +1,33 @@
+// The legend under the output: the continuous scale (data, neuron and weight values) and,
+// with more than two classes, each class's colour.
+
+import { classCss, paintLegend, scaleFor } from "./colors.js";
+import { className, outputCount } from "./rules.js";
+
+export function bindLegend(root, store) {
+  const canvas = root.querySelector("[data-legend]");
+  const classes = root.querySelector("[data-legend-classes]");
+  const list = root.querySelector("[data-legend-swatches]");
+
+  const drawScale = () => paintLegend(canvas, scaleFor(store.view.palette));
+  function drawClasses() {
+    const k = outputCount(store.config);
+    classes.hidden = k < 3;
+    list.replaceChildren();
+    for (let c = 0; c < k && k > 2; c++) {
+      const item = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = classCss(c);
+      item.append(swatch, document.createTextNode(String(c)));
+      item.setAttribute("aria-label", className(c, k));
+      list.append(item);
+    }
+  }
+  store.addEventListener("view", (e) => e.detail.changed.includes("palette") && drawScale());
+  store.addEventListener("config", (e) => {
+    if (e.detail.changed.some((f) => f === "classes" || f === "problem")) drawClasses();
+  });
+  drawScale();
+  drawClasses();
+}
