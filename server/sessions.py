@@ -52,7 +52,7 @@ TRANSITIONS: dict[str, set[str]] = {
     "failed": {"idle"},
     "closed": set(),
 }
-METRICS_EVERY = 0.25  # seconds: how stale accuracy may be while training runs
+METRICS_EVERY = 1.0  # seconds: how stale accuracy may be while training runs
 STATE_CODES = {name: code for code, name in enumerate(TRANSITIONS)}
 
 

@@ -9,6 +9,7 @@ carried gradients are stacked and written back like the weights.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Hashable, Sequence
 
 import torch
@@ -112,15 +113,14 @@ class Stack:
         self.graph: torch.cuda.CUDAGraph | bool | None = None
         self._graph_count = 0
 
-    _FIRST_WEIGHT = 8  # where m.net.weights[0] sits in a binding
+    _FIRST_WEIGHT = 6  # where m.net.weights[0] sits in a binding
 
     @staticmethod
     def _binding(m: Model) -> tuple[object, ...]:
-        """Everything whose replacement means the stack no longer holds this model."""
-        return (
-            m.net, m.acc, m.opt, m.hyper, m.train_inputs, m.test_inputs, m.train_y, m.test_y,
-            *m.net.weights, *m.net.biases, *m.net.alive, *m.acc.weights, *m.acc.biases,
-        )  # fmt: skip
+        """What any replacement of a model's tensors changes: the network, accumulator and
+        optimizer objects, the step settings, the data, and the first weight tensor (every
+        code path that swaps weights — set_layers, a rebuild — swaps that one too)."""
+        return (m.net, m.acc, m.opt, m.hyper, m.train_inputs, m.test_inputs, m.net.weights[0])
 
     def position(self, model: Model) -> int | None:
         """Where ``model`` sits in the stack, if its tensors still live here."""
@@ -140,9 +140,7 @@ class Stack:
         if len(models) != len(self.models):
             return False
         for m, mine, binding in zip(models, self.models, self._bindings, strict=True):
-            if m is not mine or any(
-                a is not b for a, b in zip(self._binding(m), binding, strict=True)
-            ):
+            if m is not mine or not all(map(operator.is_, self._binding(m), binding)):
                 return False
         return True
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import torch
 
@@ -56,9 +57,10 @@ class Network:
     # per hidden layer: its own activation, or None for ``activation`` (missing = None)
     layer_activations: list[str | None] = field(default_factory=list)
 
-    @property
+    @cached_property
     def sizes(self) -> list[int]:
-        """Neurons per layer, inputs first: e.g. [2, 4, 2, 1]."""
+        """Neurons per layer, inputs first: e.g. [2, 4, 2, 1] (fixed for a network's life:
+        new weights keep their shapes; a new shape is a new network)."""
         return [self.weights[0].shape[-1]] + [w.shape[-2] for w in self.weights]
 
     def layer_activation(self, layer: int) -> str:
@@ -69,7 +71,7 @@ class Network:
             return self.layer_activations[layer] or self.activation
         return self.activation
 
-    @property
+    @cached_property
     def hidden_activations(self) -> tuple[str, ...]:
         """Every hidden layer's activation, resolved."""
         return tuple(self.layer_activation(layer) for layer in range(len(self.weights) - 1))
