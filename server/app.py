@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 import plotly
@@ -21,7 +22,8 @@ from .manager import SessionManager
 from .paths import STATIC
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"  # swagger-ui 5 (OpenAPI 3.1)
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
+MAX_BODY = 4_000_000  # bytes: 10,000 points as JSON are ~0.5 MB  # swagger-ui 5 (OpenAPI 3.1)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,6 +60,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(PLOTLY_JS, media_type="text/javascript")
 
     app.mount("/vendor/swagger", StaticFiles(directory=SWAGGER_UI), name="swagger")
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        # JSON bodies are parsed whole; refuse oversized ones before reading them
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            detail = f"the request body is larger than {MAX_BODY:,} bytes"
+            return JSONResponse({"detail": detail}, status_code=413)
+        return await call_next(request)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -91,4 +91,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=settings.port,
         log_level=settings.log_level,
         ws_per_message_deflate=False,  # measured: deflate capped the server at ~1,150 frames/s
+        ws_max_size=1_000_000,  # control messages are tiny; refuse megabyte-sized ones
     )

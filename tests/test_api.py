@@ -279,3 +279,12 @@ def test_divergence_stops_training(client: TestClient, diverging: str) -> None:
 def test_openapi_documents_routes(client: TestClient) -> None:
     spec = json.loads(client.get("/openapi.json").text)
     assert "/api/sessions/{session_id}/train" in spec["paths"]
+
+
+def test_oversized_body_is_refused_and_the_server_goes_on(client: TestClient, session: str) -> None:
+    body = b'{"train": [' + b"[0, 0, 1]," * 500_000 + b"[0, 0, 1]]}"
+    r = client.put(
+        f"/api/sessions/{session}/data", content=body, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 413 and "larger than 4,000,000 bytes" in r.json()["detail"]
+    assert client.get(f"/api/sessions/{session}").json()["custom_data"] is False
