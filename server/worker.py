@@ -323,7 +323,13 @@ class Worker:
                 if id(stack) not in host:
                     host[id(stack)] = stack.host_params()
                 params = host[id(stack)][i]
-        metrics = session.metrics()  # once per change, shared by every view of this frame
+        if m.accuracy is not None and m.accuracy[0] == m.epoch:  # measured by the stack
+            right: tuple[float | None, float | None] = tuple(  # type: ignore[assignment]
+                None if math.isnan(a) else a for a in m.accuracy[1:]
+            )
+        else:  # at most once a second while training (Session.metrics)
+            metrics = session.metrics()
+            right = (metrics["train_accuracy"], metrics["test_accuracy"])
         return encode(
             net=m.net,
             features=m.features,
@@ -333,7 +339,7 @@ class Worker:
             train_loss=m.train_loss,
             test_loss=m.test_loss,
             view=view,
-            train_accuracy=metrics["train_accuracy"],
-            test_accuracy=metrics["test_accuracy"],
+            train_accuracy=right[0],
+            test_accuracy=right[1],
             params=params,
         )

@@ -129,3 +129,18 @@ def test_stack_hands_out_every_models_parameters_at_once() -> None:
         assert torch.equal(rows[i], expected)
     models[1].reset()  # rebuilt: its tensors no longer live in the stack
     assert stack.position(models[1]) is None  # type: ignore[attr-defined]
+
+
+def test_stack_measures_accuracy_for_frames_like_the_metrics() -> None:
+    from server.engine.metrics import evaluate
+
+    models = [make([4, 2], "tanh", 10, "none", 0.1, 0.0, "xor", seed) for seed in (1, 2)]
+    train_together(models, 5)
+    for m in models:
+        assert m.accuracy is not None and m.accuracy[0] == m.epoch == 5
+        full = evaluate(
+            m.net, m.problem, m.classes, (m.train_inputs, m.train_y), (m.test_inputs, m.test_y)
+        )
+        assert m.accuracy[1:] == pytest.approx((full["train_accuracy"], full["test_accuracy"]))
+    models[0].weights_changed()  # an edit: the stack's measurement no longer holds
+    assert models[0].accuracy is None

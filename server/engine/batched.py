@@ -14,6 +14,7 @@ from collections.abc import Hashable, Sequence
 
 import torch
 
+from .metrics import accuracies
 from .model import Model
 from .network import Network
 from .optimizers import SETTINGS, OptState
@@ -181,11 +182,18 @@ class Stack:
                 if self.graph is None and self.use_graph and self.acc.count == before:
                     self._capture()
             out[epoch] = self._losses
-        final = out[-1].tolist()  # one transfer for the whole group
-        for m, (train, test) in zip(self.models, final, strict=True):
+        last = [out[-1, :, 0], out[-1, :, 1]]
+        if first.problem == "classification":  # accuracy for the frames, of the whole stack
+            last += [
+                accuracies(self.net, first.classes, self.train_x, self.train_y),
+                accuracies(self.net, first.classes, self.test_x, self.test_y),
+            ]
+        final = torch.stack(last, dim=1).tolist()  # one transfer for the whole group
+        for m, (train, test, *right) in zip(self.models, final, strict=True):
             m.acc.count = self.acc.count
             m.epoch += epochs
             m.train_loss, m.test_loss = train, test
+            m.accuracy = (m.epoch, *right) if right else None
         return out
 
 

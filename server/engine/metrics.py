@@ -56,6 +56,15 @@ def r_squared(predicted: torch.Tensor, targets: torch.Tensor) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def accuracies(
+    net: Network, classes: int, inputs: torch.Tensor, labels: torch.Tensor
+) -> torch.Tensor:
+    """Fraction right, one network or a stack: ([S,] N, F), ([S,] N) -> () or (S,) (NaN
+    without points)."""
+    right = predicted_classes(net, inputs) == true_classes(labels, classes)
+    return right.to(inputs.dtype).mean(-1)
+
+
 def evaluate(net: Network, problem: str, classes: int, train: Points, test: Points) -> dict:
     """Every metric on the training and the test points, as plain numbers and lists."""
     out: dict[str, object] = {"problem": problem}
