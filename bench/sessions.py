@@ -488,7 +488,6 @@ def print_ratios(runs: list[Run]) -> None:
 
 
 def print_costs(rows: list[dict[str, float]]) -> None:
-    from server.worker import SLICE, TICK
 
     print(
         "\nIn-process costs of the worker's pieces (this process, 1 torch thread, default net, "
@@ -509,42 +508,18 @@ def print_costs(rows: list[dict[str, float]]) -> None:
     print(
         "  S alone: one Model.train_epoch per session in a loop (batching off); batched: one "
         "engine.batched.train_together(S models, 1 epoch);\n"
-        "  1 frame: Worker._encode (engine.render.render 100x100 output + 25x25 neuron maps, "
-        f"quantize, pack) for one default session ({rows[0]['frame_largest']:.2f} ms for the "
-        "largest net);\n"
-        "  frames/epoch: rendering one frame for each of the S sessions costs this many batched "
-        "epochs of all S.\n"
+        "  1 frame: Worker._encode of a server-drawn frame (engine.render.render 100x100 output "
+        f"+ 25x25 neuron maps, quantize, pack) for one default session "
+        f"({rows[0]['frame_largest']:.2f} ms for the largest net); what a viewer with "
+        "render: server costs. The browser UI and the table above use render: client "
+        "(weights only), which skips it;\n"
+        "  frames/epoch: drawing one frame for each of the S sessions on the server costs this "
+        "many batched epochs of all S.\n"
         f"  Other configs of the mixed mode, one session: an epoch of the largest net "
         f"{rows[0]['epoch_largest']:.1f} ms, of the default net with batch 1 "
         f"{rows[0]['epoch_batch1']:.1f} ms; the worker trains every group at least one whole "
         "epoch per pass."
     )
-    for c in rows:
-        # the worker at max speed, batching on, one group: a pass trains
-        # max(1, SLICE / cost) epochs of the group, then renders one frame per acked viewer.
-        count = max(1, int(SLICE / (c["batched"] / 1000)))
-        pass_ms = count * c["batched"] + c["frames"]
-        print(
-            f"  model of one worker pass at S={c['s']:g} (batching on, every viewer acked): "
-            f"{count} epoch(s) x {c['batched']:.1f} ms + {c['s']:g} frames x {c['frame']:.2f} ms "
-            f"= {pass_ms:.0f} ms -> per session at most {count / pass_ms * 1000:.0f} epochs/s "
-            f"and {1000 / pass_ms:.1f} frames/s, {c['frames'] / pass_ms * 100:.0f}% of the "
-            "time rendering"
-        )
-    for c in rows:
-        # batching off: every session is a group; a pass trains groups (each
-        # max(1, SLICE / cost) epochs) until TICK is spent, and the next pass starts one
-        # group further on (worker._turn + 1).
-        per_group = max(1, int(SLICE / (c["one_epoch"] / 1000))) * c["one_epoch"]
-        trained = math.ceil(TICK * 1000 / per_group)
-        pass_ms = trained * per_group + trained * c["frame"]
-        print(
-            f"  model at S={c['s']:g}, batching off: a pass trains ~{trained} sessions "
-            f"x {per_group:.1f} ms (+ their frames) = {pass_ms:.0f} ms; the rotation moves one "
-            f"session per pass, so each session trains in bursts of ~{trained} passes every "
-            f"~{c['s'] * pass_ms / 1000:.1f} s; all S together at most "
-            f"{1000 * trained * per_group / c['one_epoch'] / pass_ms:.0f} epochs/s"
-        )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -606,7 +581,7 @@ def main(argv: list[str] | None = None) -> None:
         "--view",
         type=json.loads,
         default={"render": "client"},
-        help="the view message every client sends (default '{\"render\": \"client\"}': weights "
+        help='the view message every client sends (default \'{"render": "client"}\': weights '
         "only, the client draws the maps, as the browser UI does; '{}' for server-drawn grids)",
     )
     p.add_argument("--idle", type=int, default=None, help="idle sessions for RSS (default 300)")
