@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -270,7 +271,9 @@ async def boundary_image(
 ) -> Response:
     """The output as a picture (TFP's colours), training points white-edged, test black."""
     grid, split = await manager.run(session_id, lambda s: (_grid(s, size), s.model.split))
-    return Response(boundary_png(grid, split, scale, test, discretize), media_type="image/png")
+    # numpy work off the event loop, so the streams don't stall while a big picture draws
+    image = await asyncio.to_thread(boundary_png, grid, split, scale, test, discretize)
+    return Response(image, media_type="image/png")
 
 
 @sessions.get("/{session_id}/figure")
@@ -279,4 +282,5 @@ async def figure(session_id: str, manager: Manager) -> Response:
     grid, split, hist = await manager.run(
         session_id, lambda s: (_grid(s, 100), s.model.split, s.history.as_dict())
     )
-    return Response(figure_json(grid, split, hist), media_type="application/json")
+    text = await asyncio.to_thread(figure_json, grid, split, hist)
+    return Response(text, media_type="application/json")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import fastapi_offline
 import plotly
@@ -18,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from . import __version__, api, api_data, pages, ws
 from .config import Settings
 from .errors import InvalidInput, PlaygroundError
+from .limits import BodyLimit
 from .manager import SessionManager
 from .paths import STATIC
 
@@ -61,14 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/vendor/swagger", StaticFiles(directory=SWAGGER_UI), name="swagger")
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        # JSON bodies are parsed whole; refuse oversized ones before reading them
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY:
-            detail = f"the request body is larger than {MAX_BODY:,} bytes"
-            return JSONResponse({"detail": detail}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)  # JSON bodies are parsed whole
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -39,6 +39,8 @@ def draw_points(
     yy, xx = np.mgrid[-radius - 1 : radius + 2, -radius - 1 : radius + 2]
     dist = np.hypot(yy, xx)
     for (x, y), color in zip(points, colors, strict=True):
+        if not (-7 <= x <= 7 and -7 <= y <= 7):  # off the picture (uploaded points may be)
+            continue
         col = int(round((x + 6) / 12 * (size - 1)))
         row = int(round((6 - y) / 12 * (size - 1)))
         for mask, fill in ((dist <= radius + 1, outline), (dist <= radius, tuple(color))):

@@ -123,6 +123,11 @@ class ConfigPatch(Strict):
     same_init: bool | None = None
     layer_activations: list[ActivationName | None] | None = None
 
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, value: str | None) -> str | None:
+        return None if value is None else Config._known_dataset(value)
+
 
 class CreateSession(Strict):
     config: Config = Field(default_factory=Config)
@@ -239,7 +244,7 @@ class ModelFile(Strict):
     version: Literal[1] = 1
     config: Config
     params: Params
-    epoch: int = Field(0, ge=0)
+    epoch: int = Field(0, ge=0, le=2**53)
     custom_data: bool = Field(
         False, description="trained on uploaded points: import keeps the session's own points"
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from pydantic import ValidationError
 
 from .config import Settings
 from .config_rules import check_config, follow_changes, hyper_of
@@ -164,6 +165,8 @@ class Session:
         self.changed()
 
     def step(self) -> None:
+        if self.state in ("diverged", "failed"):
+            raise Conflict(f"cannot step: the session is {self.state} (reset it first)", "type")
         self.require_training_points("step")
         self.transition("paused", "step")
         self.train_epochs(1)
@@ -194,7 +197,12 @@ class Session:
                 name for name, spec in datasets.DATASETS.items() if spec.problem == problem
             )
         follow_changes(self.config, changes)
-        config = Config.model_validate({**self.config.model_dump(), **changes})
+        try:
+            config = Config.model_validate({**self.config.model_dump(), **changes})
+        except ValidationError as exc:  # a combination the fields allow one by one
+            error = exc.errors()[0]
+            field = ".".join(["config", *map(str, error["loc"])])
+            raise InvalidInput(error["msg"], field) from None
         check_config(config, self.settings)
         changed = {k for k in changes if getattr(config, k) != getattr(self.config, k)}
         if not changed:
@@ -216,7 +224,10 @@ class Session:
         self._rebuilt()
 
     def _rebuilt(self) -> None:
-        """After new weights: epoch 0, a fresh loss history, and paused (as TFP)."""
+        """After new weights: epoch 0, a fresh loss history, and paused (as TFP). A REST
+        training request in progress ends here, with the epochs it trained so far."""
+        if self.pending is not None:
+            self.pending.finish()
         self.history.clear()
         self.history.add(self.model.epoch, self.model.train_loss, self.model.test_loss)
         self.state, self.message = "idle", None

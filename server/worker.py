@@ -29,7 +29,8 @@ T = TypeVar("T")
 
 SLICE = 0.008  # seconds of training per group of sessions per pass, about
 SLICE_PER_SESSION = 0.0001  # ... or this much per session of the group, if longer
-MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
+MAX_DUE = 10**9
+MAX_COSTS = 10_000  # remembered per-group epoch costs before old ones are dropped  # a session at "max" wants as many epochs as time allows
 RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
 # Sending a frame and handling its ack on the event loop costs about this much of the one
 # interpreter lock the worker shares (measured: ~2,000 frames/s took most of a core).
@@ -176,7 +177,10 @@ class Worker:
     def _train(self, now: float) -> bool:
         """One pass of training; True when some session wants more right away."""
         busy = False
+        tick_end = time.perf_counter() + TICK
         for session in [s for s in self.sessions.values() if s.pending is not None]:
+            if time.perf_counter() > tick_end:  # the rest wait for the next pass
+                return True
             busy |= self._train_request(session)
         plan = {s: due for s in self.sessions.values() if (due := self._due(s, now)) > 0}
         groups: dict[Hashable, list[Session]] = {}
@@ -210,6 +214,8 @@ class Worker:
                     session.speed == "max" or trained < plan[session]
                 )
         self._turn = start + reached
+        if len(self._cost) > MAX_COSTS:  # group keys come and go; forget old estimates
+            self._cost = {key: self._cost[key] for key in groups if key in self._cost}
         for session in self.sessions.values():
             self._measure(session, now)
         return busy
@@ -245,19 +251,23 @@ class Worker:
 
     def _train_group(self, group: list[Session], count: int) -> int:
         """Train ``count`` epochs of sessions that share a group key; returns how many."""
+        if len(group) == 1:
+            return self._train_alone(group[0], count)
         try:
-            if len(group) == 1:
-                return len(group[0].train_epochs(count))
             out = train_together([s.model for s in group], count).tolist()  # (count, S, 2)
-            first = group[0].model.epoch - count
-            for index, session in enumerate(group):
-                session.record([(first + e + 1, *out[e][index]) for e in range(count)])
-            return count
-        except Exception as exc:
-            log.exception("training failed for %d session(s)", len(group))
-            for session in group:
-                if session.state == "running":
-                    session.fail(exc)
+        except Exception:  # find the culprit: each trains alone, failing only itself
+            log.exception("batched training of %d sessions failed; trying each alone", len(group))
+            return min(self._train_alone(session, count) for session in group)
+        for index, session in enumerate(group):
+            first = session.model.epoch - count  # epochs differ within a group
+            session.record([(first + e + 1, *out[e][index]) for e in range(count)])
+        return count
+
+    def _train_alone(self, session: Session, count: int) -> int:
+        try:
+            return len(session.train_epochs(count))
+        except Exception:  # train_epochs marked the session failed; the others go on
+            log.exception("session %s failed", session.id)
             return 0
 
     def _measure(self, session: Session, now: float) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import deque
 from typing import Any
 
@@ -28,9 +29,11 @@ from .schemas import (
     error_message,
 )
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 MESSAGES: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 CLOSE_UNKNOWN = 4404
+MAX_QUEUED = 100  # JSON messages waiting for a slow client; errors beyond it are dropped
 CLOSE_ENDED = 4410
 
 
@@ -74,6 +77,8 @@ class Viewer:
     def _put_message(self, message: dict[str, Any]) -> None:
         if message["type"] == "state":  # only the newest state matters
             self._messages = deque(m for m in self._messages if m["type"] != "state")
+        elif len(self._messages) >= MAX_QUEUED:  # a client that sends but never reads
+            return
         self._messages.append(message)
         self._wakeup.set()
 
@@ -116,8 +121,13 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
     sender = asyncio.create_task(viewer.send_loop(websocket))
     try:
         while not sender.done():
-            text = await websocket.receive_text()
-            await _dispatch(manager, session_id, viewer, text)
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            if message.get("text") is None:
+                viewer.post(error_message("", "messages must be JSON text, not binary"))
+                continue
+            await _dispatch(manager, session_id, viewer, message["text"])
     except (WebSocketDisconnect, RuntimeError):
         pass  # the client left, or we closed the socket because the session ended
     finally:
@@ -163,3 +173,6 @@ async def _dispatch(manager: SessionManager, session_id: str, viewer: Viewer, te
             await manager.act(session_id, message.type)
     except PlaygroundError as exc:
         viewer.post(error_message(exc.field, exc.message))
+    except Exception:  # a bug must cost one message, not the connection
+        log.exception("websocket message %r failed", text[:200])
+        viewer.post(error_message("", "the server could not handle that message"))

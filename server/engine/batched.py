@@ -113,6 +113,7 @@ class Stack:
         self.use_graph = first.device.type == "cuda" and Stack.graphs
         self.graph: torch.cuda.CUDAGraph | bool | None = None
         self._graph_count = 0
+        self._calls = 0  # train() calls so far
 
     _FIRST_WEIGHT = 6  # where m.net.weights[0] sits in a binding
 
@@ -179,9 +180,17 @@ class Stack:
             else:
                 before = self.acc.count
                 self._epoch()
-                if self.graph is None and self.use_graph and self.acc.count == before:
+                # capture once the stack has proved to last (it trains a second time):
+                # groups that change every pass would pay for a graph and never replay it
+                if (
+                    self.graph is None
+                    and self.use_graph
+                    and self._calls
+                    and self.acc.count == before
+                ):
                     self._capture()
             out[epoch] = self._losses
+        self._calls += 1
         last = [out[-1, :, 0], out[-1, :, 1]]
         if first.problem == "classification":  # accuracy for the frames, of the whole stack
             last += [

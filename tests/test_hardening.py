@@ -1,0 +1,112 @@
+"""Inputs and sequences that once broke things (found in review); each stays fixed."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import torch
+from fastapi.testclient import TestClient
+
+from server.config import Settings
+from server.schemas import Config
+from server.sessions import Session
+from server.worker import Worker
+
+
+def next_error(ws) -> dict:  # type: ignore[no-untyped-def]
+    """Skip frames and states until an error message."""
+    while True:
+        text = ws.receive().get("text")
+        if text and json.loads(text)["type"] == "error":
+            return json.loads(text)
+
+
+def test_batched_sessions_record_their_own_epochs() -> None:
+    worker = Worker(Settings())
+    a, b = (Session(name, Config(), Settings(), torch.device("cpu")) for name in "ab")
+    a.train_epochs(7)  # a is ahead; both then train in one group
+    for s in (a, b):
+        s.speed = "max"
+        s.play()
+        worker.sessions[s.id] = s
+    for _ in range(3):
+        worker._train(time.monotonic())
+    for s in (a, b):
+        epochs = list(s.history.epoch)
+        assert epochs == list(range(epochs[0], s.model.epoch + 1)) and epochs[0] == 0
+
+
+def test_unknown_dataset_in_a_patch_is_422_and_a_ws_error(client: TestClient, session: str) -> None:
+    r = client.patch(f"/api/sessions/{session}", json={"config": {"dataset": "nope"}})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "dataset"
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        ws.send_json({"type": "config", "config": {"dataset": "nope"}})
+        message = next_error(ws)
+        assert message["field"] == "config.dataset" and "allowed" in message["message"]
+
+
+def test_import_with_an_absurd_epoch_is_refused_and_changes_nothing(
+    client: TestClient, session: str
+) -> None:
+    model = client.get(f"/api/sessions/{session}/export/model.json").json()
+    model["epoch"] = 10**20
+    model["config"]["hidden"] = [3]
+    r = client.post(f"/api/sessions/{session}/import", json=model)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "epoch"
+    assert client.get(f"/api/sessions/{session}").json()["config"]["hidden"] == [4, 2]
+
+
+def test_chunked_oversized_body_is_refused(client: TestClient, session: str) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"train": ['
+        for _ in range(60):
+            yield b"[0, 0, 1]," * 10_000
+        yield b"[0, 0, 1]]}"
+
+    r = client.put(
+        f"/api/sessions/{session}/data",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 413 and "larger than" in r.json()["detail"]
+    assert client.get(f"/api/sessions/{session}").json()["custom_data"] is False
+
+
+def test_binary_websocket_message_gets_an_error_and_the_socket_stays(
+    client: TestClient, session: str
+) -> None:
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        ws.send_bytes(b"\x01\x02")
+        while (message := ws.receive())["type"] == "websocket.send" and "error" not in (
+            message.get("text") or ""
+        ):
+            pass
+        assert "JSON text" in message["text"]
+        ws.send_json({"type": "step"})
+        while not ((m := ws.receive()).get("text") and '"epoch": 1' in m["text"]):
+            pass
+
+
+def test_a_client_that_never_reads_cannot_grow_the_error_queue() -> None:
+    from server.frames import View
+    from server.ws import MAX_QUEUED, Viewer
+
+    viewer = Viewer(None, View())  # type: ignore[arg-type]
+    for _ in range(10 * MAX_QUEUED):
+        viewer._put_message({"type": "error", "field": "", "message": "bad"})
+    viewer._put_message({"type": "state", "session": {}})
+    assert len(viewer._messages) == MAX_QUEUED + 1  # errors capped; the newest state still goes
+
+
+def test_boundary_png_with_far_away_uploaded_points(client: TestClient, session: str) -> None:
+    client.put(f"/api/sessions/{session}/data", json={"train": [[1e20, 0, 1], [0, 0, -1]]})
+    r = client.get(f"/api/sessions/{session}/boundary.png")
+    assert r.status_code == 200 and r.content.startswith(b"\x89PNG")
+
+
+def test_step_on_a_diverged_session_is_refused(client: TestClient, diverging: str) -> None:
+    client.post(f"/api/sessions/{diverging}/train", json={"epochs": 500})
+    assert client.get(f"/api/sessions/{diverging}").json()["state"] == "diverged"
+    r = client.post(f"/api/sessions/{diverging}/step")
+    assert r.status_code == 409 and "reset it first" in r.json()["detail"]
