@@ -29,8 +29,8 @@ T = TypeVar("T")
 
 SLICE = 0.008  # seconds of training per group of sessions per pass, about
 SLICE_PER_SESSION = 0.0001  # ... or this much per session of the group, if longer
-MAX_DUE = 10**9
-MAX_COSTS = 10_000  # remembered per-group epoch costs before old ones are dropped  # a session at "max" wants as many epochs as time allows
+MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
+MAX_COSTS = 10_000  # remembered per-group epoch costs before old ones are dropped
 RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
 # Sending a frame and handling its ack on the event loop costs about this much of the one
 # interpreter lock the worker shares (measured: ~2,000 frames/s took most of a core).
