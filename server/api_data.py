@@ -12,16 +12,11 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from .api import Manager
 from .errors import Conflict, InvalidInput
+from .export import model_file, model_script, state_dict_bytes
 from .manager import params
+from .points import MAX_CSV_BYTES, format_csv
 from .schemas import ModelFile, Point, SessionState
 from .sessions import Session
-from .transfer import (
-    MAX_CSV_BYTES,
-    format_csv,
-    model_file,
-    model_script,
-    state_dict_bytes,
-)
 
 router = APIRouter(prefix="/api/sessions", tags=["data and export"])
 Coordinate = Annotated[float, Query(ge=-6, le=6, allow_inf_nan=False)]

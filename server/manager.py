@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 
 from .config import Settings
 from .errors import Conflict, InvalidInput, NotFound, TooManySessions
+from .points import classes_of, parse_csv
 from .schemas import Config, ConfigPatch, Data, ModelFile, Point, SetParam
 from .sessions import Session, check_config, new_id
-from .transfer import classes_of, parse_csv
 from .worker import TrainJob, Worker
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class SessionManager:
         return await self.on(session_id, then(lambda s: s.set_data(data), Session.public))
 
     async def set_data_csv(self, session_id: str, text: str) -> dict[str, Any]:
-        """Points from CSV text (see transfer.parse_csv), checked against the session's config."""
+        """Points from CSV text (see points.parse_csv), checked against the session's config."""
 
         def upload(s: Session) -> None:
             classes = classes_of(s.config)

@@ -22,17 +22,18 @@ from .engine import datasets
 from .engine.model import Model
 from .engine.network import check_layers, set_layers
 from .errors import Conflict, InvalidInput
+from .export import load_params
 from .history import LossHistory
-from .schemas import DEFAULT_SPEED, Config, ConfigPatch, Data, ModelFile, Point, SetParam
-from .transfer import (
+from .points import (
     REMOVE_RADIUS,
+    check_data,
     classes_of,
     empty_split,
     labels_error,
-    load_params,
     with_point,
     without_nearest,
 )
+from .schemas import DEFAULT_SPEED, Config, ConfigPatch, Data, ModelFile, Point, SetParam
 
 # Changing any of these keeps the weights (as TFP); anything else rebuilds the network.
 # A new optimizer or optimizer setting starts the optimizer's state over.
@@ -409,29 +410,6 @@ class Session:
         if self._metrics is None or now - self._metrics[0] > METRICS_EVERY:
             self._metrics = (now, self.model.metrics())
         return self._metrics[1]
-
-
-def check_data(data: Data, problem: str, max_points: int, classes: int = 2) -> datasets.Split:
-    total = len(data.train) + len(data.test)
-    if total > max_points:
-        raise InvalidInput(f"at most {max_points} points in all, got {total}", "train")
-    if not data.train:
-        raise InvalidInput("at least one training point is needed", "train")
-    parts = []
-    for part in ("train", "test"):
-        rows = np.array(getattr(data, part), dtype=np.float64).reshape(-1, 3)
-        bad = np.argwhere(~np.isfinite(rows))
-        if len(bad):
-            r, c = bad[0]
-            raise InvalidInput(
-                f"must be a finite number ({['x', 'y', 'label'][c]})", f"{part}.{r}.{c}"
-            )
-        wrong = labels_error(rows[:, 2], problem, classes)
-        if wrong:
-            raise InvalidInput(f"label {wrong[1]}", f"{part}.{wrong[0]}.2")
-        parts.append(rows)
-    (train, test) = parts
-    return datasets.Split(train[:, :2], train[:, 2], test[:, :2], test[:, 2])
 
 
 def new_id() -> str:

@@ -14,7 +14,7 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from server.transfer import MAX_CSV_BYTES
+from server.points import MAX_CSV_BYTES
 from tests.test_ws import next_json, state_where
 
 HEADER = "x,y,label,split\n"

@@ -1,5 +1,5 @@
-"""Moving points and networks in and out: points as CSV, point edits on a Split, and the
-network as a runnable PyTorch script, a weights-only state_dict and a JSON model file.
+"""Points in and out: labels checked against the problem, CSV parsing and formatting,
+point edits on a Split, and validation of uploaded points.
 
 Pure functions of the engine's objects and the schemas: no web imports, no sessions.
 """
@@ -9,24 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
 
 from .engine.datasets import Split
-from .engine.features import FEATURES
-from .engine.network import Network, check_layers, set_layers
 from .errors import InvalidInput
-from .schemas import Data, Params
+from .schemas import Data
 
 CSV_COLUMNS = ("x", "y", "label", "split")
 SPLITS = ("train", "test")
 MAX_CSV_BYTES = 1_000_000  # an uploaded CSV file, at most (10,000 points take about 400 KB)
 REMOVE_RADIUS = 0.5  # remove_point takes the nearest point at most this far away
-MODEL_FORMAT = "neural-playground-model"
-MODEL_VERSION = 1
 
 
 # -- labels ---------------------------------------------------------------------------------
@@ -198,186 +192,25 @@ def without_nearest(split: Split, x: float, y: float, radius: float) -> Split | 
     )
 
 
-# -- model files ----------------------------------------------------------------------------
-def state_dict(net: Network) -> dict[str, torch.Tensor]:
-    """The weights as the exported script's module names them (layers.0.weight, …), float64."""
-    out: dict[str, torch.Tensor] = {}
-    for layer, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
-        out[f"layers.{layer}.weight"] = w.detach().to("cpu", torch.float64).clone()  # (out, in)
-        out[f"layers.{layer}.bias"] = b.detach().to("cpu", torch.float64).clone()  # (out,)
-    return out
-
-
-def state_dict_bytes(net: Network) -> bytes:
-    """state_dict(net) as torch.save writes it (loads with torch.load(weights_only=True))."""
-    buffer = io.BytesIO()
-    torch.save(state_dict(net), buffer)
-    return buffer.getvalue()
-
-
-def model_file(
-    config: dict[str, Any], params: dict[str, Any], epoch: int, custom_data: bool
-) -> dict[str, Any]:
-    """The JSON model file: everything POST …/import needs to go on training."""
-    return {
-        "format": MODEL_FORMAT,
-        "version": MODEL_VERSION,
-        "config": config,
-        "params": params,
-        "epoch": epoch,
-        "custom_data": custom_data,
-    }
-
-
-def load_params(net: Network, params: Params) -> None:
-    """Set every weight, bias and dead link of ``net`` from ``params`` (checked first)."""
-    layers = [(layer.weight, layer.bias) for layer in params.layers]
-    problem = check_layers(net, layers)
-    if problem:
-        raise InvalidInput(problem, "params.layers")
-    for index, (weight, bias) in enumerate(layers):
-        if not all(math.isfinite(v) for v in [*bias, *(v for row in weight for v in row)]):
+def check_data(data: Data, problem: str, max_points: int, classes: int = 2) -> Split:
+    """Uploaded points as a Split, or InvalidInput naming the first bad row and column."""
+    total = len(data.train) + len(data.test)
+    if total > max_points:
+        raise InvalidInput(f"at most {max_points} points in all, got {total}", "train")
+    if not data.train:
+        raise InvalidInput("at least one training point is needed", "train")
+    parts = []
+    for part in ("train", "test"):
+        rows = np.array(getattr(data, part), dtype=np.float64).reshape(-1, 3)
+        bad = np.argwhere(~np.isfinite(rows))
+        if len(bad):
+            r, c = bad[0]
             raise InvalidInput(
-                "weights and biases must be finite numbers", f"params.layers.{index}"
+                f"must be a finite number ({['x', 'y', 'label'][c]})", f"{part}.{r}.{c}"
             )
-    sizes = net.sizes
-    for index, (layer, neuron, source) in enumerate(params.dead):
-        if not (
-            0 <= layer < len(net.weights)
-            and 0 <= neuron < sizes[layer + 1]
-            and 0 <= source < sizes[layer]
-        ):
-            raise InvalidInput(
-                f"no link (layer {layer}, neuron {neuron}, input {source}) in this network",
-                f"params.dead.{index}",
-            )
-    set_layers(net, layers)
-    for layer, neuron, source in params.dead:
-        net.alive[layer][neuron, source] = False
-
-
-# -- the PyTorch script ---------------------------------------------------------------------
-TORCH_ACTIVATIONS = {
-    "tanh": "nn.Tanh()",
-    "relu": "nn.ReLU()",
-    "sigmoid": "nn.Sigmoid()",
-    "linear": "nn.Identity()",
-    "softmax": "nn.Softmax(dim=-1)",
-}
-FEATURE_CODE = {  # features.py's definitions, on (N,) tensors x and y
-    "x1": "x",
-    "x2": "y",
-    "x1_squared": "x * x",
-    "x2_squared": "y * y",
-    "x1_x2": "x * y",
-    "sin_x1": "torch.sin(x)",
-    "sin_x2": "torch.sin(y)",
-}
-assert set(FEATURE_CODE) == set(FEATURES)
-
-SCRIPT = '''#!/usr/bin/env python3
-"""{title}
-
-    python model.py X Y      prints the network's output at the point (X, Y)
-
-From Python: ``from model import load, inputs; net = load(); net(inputs(x, y))``.
-The same weights as a state_dict: ``net.load_state_dict(torch.load("state_dict.pt",
-weights_only=True))``. Needs only torch.
-"""
-
-from __future__ import annotations
-
-import sys
-
-import torch
-from torch import nn
-
-inf, nan = float("inf"), float("nan")  # should a weight not be finite
-
-FEATURES = {features!r}  # the network's inputs, computed from the point (x1, x2)
-SIZES = {sizes!r}  # neurons per layer, inputs first
-ACTIVATIONS = {activations!r}  # after each Linear layer, the output layer's last
-EPOCH = {epoch}
-
-
-def inputs(x1: float, x2: float) -> torch.Tensor:
-    """The point (x1, x2) as a (1, {n_features}) batch of input features."""
-    x = torch.tensor([x1], dtype=torch.float64)
-    y = torch.tensor([x2], dtype=torch.float64)
-    return torch.stack([{feature_code}], dim=1)
-
-
-def activation(name: str) -> nn.Module:
-    return {{{activation_code}}}[name]
-
-
-class PlaygroundNet(nn.Module):
-    """Linear layers of SIZES, each followed by its activation (float64)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.layers = nn.ModuleList(
-            nn.Linear(n_in, n_out, dtype=torch.float64) for n_in, n_out in zip(SIZES, SIZES[1:])
-        )
-        self.activations = nn.ModuleList(activation(name) for name in ACTIVATIONS)
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        """(N, {n_features}) input features -> (N, {n_outputs}) outputs."""
-        out = features
-        for layer, act in zip(self.layers, self.activations):
-            out = act(layer(out))
-        return out
-
-
-# weight [out][in] and bias [out] of each layer, as torch.nn.Linear keeps them
-WEIGHTS = {{
-{weights}}}
-
-
-def load() -> PlaygroundNet:
-    """The network with its exported weights."""
-    net = PlaygroundNet()
-    net.load_state_dict({{k: torch.tensor(v, dtype=torch.float64) for k, v in WEIGHTS.items()}})
-    return net.eval()
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: python model.py X Y   (a point; the playground shows [-6, 6] x [-6, 6])")
-    with torch.no_grad():
-        output = load()(inputs(float(sys.argv[1]), float(sys.argv[2])))[0]
-    print(" ".join(repr(value) for value in output.tolist()))
-'''
-
-
-def model_script(net: Network, features: Sequence[str], title: str, epoch: int) -> str:
-    """A runnable PyTorch script that rebuilds ``net`` with its weights inline."""
-    activations = [net.layer_activation(layer) for layer in range(len(net.weights))]
-    unknown = [name for name in activations if name not in TORCH_ACTIVATIONS]
-    if unknown:
-        raise InvalidInput(f"cannot export activation {unknown[0]!r} to PyTorch", "activation")
-    weights = "".join(
-        f"    {name!r}: {_nested(tensor.tolist())},\n" for name, tensor in state_dict(net).items()
-    )
-    sizes = net.sizes
-    return SCRIPT.format(
-        title=title,
-        features=list(features),
-        sizes=sizes,
-        activations=activations,
-        epoch=epoch,
-        n_features=sizes[0],
-        n_outputs=sizes[-1],
-        feature_code=", ".join(FEATURE_CODE[name] for name in features),
-        activation_code=", ".join(
-            f'"{name}": {TORCH_ACTIVATIONS[name]}' for name in dict.fromkeys(activations)
-        ),
-        weights=weights,
-    )
-
-
-def _nested(values: Any) -> str:
-    """A (nested) list of floats as Python source that reads back exactly."""
-    if isinstance(values, list):
-        return "[" + ", ".join(_nested(v) for v in values) + "]"
-    return repr(float(values))
+        wrong = labels_error(rows[:, 2], problem, classes)
+        if wrong:
+            raise InvalidInput(f"label {wrong[1]}", f"{part}.{wrong[0]}.2")
+        parts.append(rows)
+    (train, test) = parts
+    return Split(train[:, :2], train[:, 2], test[:, :2], test[:, 2])

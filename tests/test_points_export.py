@@ -1,4 +1,4 @@
-"""transfer.py: CSV parsing and formatting, point edits, and the exported model files."""
+"""points.py and export.py: CSV, point edits, and the exported model files."""
 
 from __future__ import annotations
 
@@ -17,19 +17,16 @@ from server.engine import datasets
 from server.engine.features import make_inputs
 from server.engine.network import build
 from server.errors import InvalidInput
-from server.schemas import Params
-from server.transfer import (
+from server.export import load_params, model_script, state_dict, state_dict_bytes
+from server.points import (
     empty_split,
     format_csv,
     labels_error,
-    load_params,
-    model_script,
     parse_csv,
-    state_dict,
-    state_dict_bytes,
     with_point,
     without_nearest,
 )
+from server.schemas import Params
 
 HEADER = "x,y,label,split\n"
 
