@@ -63,8 +63,8 @@ function makeScale(palette) {
 
 const images = new WeakMap();
 
-/** Paint a size×size byte grid onto a canvas of that many pixels through a lookup table. */
-export function paintGrid(canvas, bytes, size, lut) {
+/** The canvas sized size×size, its context, and an ImageData kept for it between frames. */
+function surface(canvas, size) {
   if (canvas.width !== size || canvas.height !== size) {
     canvas.width = size;
     canvas.height = size;
@@ -75,7 +75,12 @@ export function paintGrid(canvas, bytes, size, lut) {
     image = ctx.createImageData(size, size);
     images.set(canvas, image);
   }
-  const pixels = new Uint32Array(image.data.buffer);
+  return { ctx, image, pixels: new Uint32Array(image.data.buffer) };
+}
+
+/** Paint a size×size byte grid onto a canvas of that many pixels through a lookup table. */
+export function paintGrid(canvas, bytes, size, lut) {
+  const { ctx, image, pixels } = surface(canvas, size);
   const n = size * size;
   for (let i = 0; i < n; i++) pixels[i] = lut[bytes[i]];
   ctx.putImageData(image, 0, 0);
@@ -129,19 +134,9 @@ export function classTables(k) {
  * `only` paints one class and leaves the others white (an output neuron's region).
  */
 export function paintClasses(canvas, classes, confidence, size, k, { discrete = false, only = null } = {}) {
-  if (canvas.width !== size || canvas.height !== size) {
-    canvas.width = size;
-    canvas.height = size;
-  }
-  const ctx = canvas.getContext("2d");
-  let image = images.get(canvas);
-  if (!image || image.width !== size) {
-    image = ctx.createImageData(size, size);
-    images.set(canvas, image);
-  }
+  const { ctx, image, pixels } = surface(canvas, size);
   const tables = classTables(k);
   const white = pack([255, 255, 255]);
-  const pixels = new Uint32Array(image.data.buffer);
   const n = size * size;
   for (let i = 0; i < n; i++) {
     const c = Math.min(classes[i], CLASS_COLORS.length - 1);
