@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from array import array
 
+import numpy as np
+
 
 class LossHistory:
     """Keeps at most ``capacity`` points, spread evenly over all epochs so far."""
@@ -25,11 +27,35 @@ class LossHistory:
         self.train.append(train)
         self.test.append(test)
         if len(self.epoch) >= self.capacity:
-            self.stride *= 2
-            keep = [i for i, e in enumerate(self.epoch) if e % self.stride == 0]
-            self.epoch = array("q", (self.epoch[i] for i in keep))
-            self.train = array("d", (self.train[i] for i in keep))
-            self.test = array("d", (self.test[i] for i in keep))
+            self._thin()
+
+    def extend(self, first: int, train: np.ndarray, test: np.ndarray) -> None:
+        """``add`` for epochs first, first + 1, ... with float64 losses ``train``, ``test``.
+
+        As a few numpy slices, not a Python call per epoch: a worker pass records dozens
+        of epochs for each of up to a thousand sessions."""
+        n, i = len(train), 0
+        while True:
+            start = i + (-(first + i)) % self.stride  # the next epoch this stride keeps
+            if start >= n:
+                return
+            take = min(-(-(n - start) // self.stride), self.capacity - len(self.epoch))
+            stop = start + take * self.stride
+            kept = np.arange(first + start, first + stop, self.stride, dtype=np.int64)
+            self.epoch.frombytes(kept.tobytes())
+            self.train.frombytes(np.ascontiguousarray(train[start:stop:self.stride]).tobytes())
+            self.test.frombytes(np.ascontiguousarray(test[start:stop:self.stride]).tobytes())
+            if len(self.epoch) >= self.capacity:
+                self._thin()
+            i = stop
+
+    def _thin(self) -> None:
+        """Full: keep every other point (every 2·stride-th epoch) from now on."""
+        self.stride *= 2
+        keep = [i for i, e in enumerate(self.epoch) if e % self.stride == 0]
+        self.epoch = array("q", (self.epoch[i] for i in keep))
+        self.train = array("d", (self.train[i] for i in keep))
+        self.test = array("d", (self.test[i] for i in keep))
 
     def as_dict(self) -> dict[str, list]:
         def clean(values: array) -> list[float | None]:

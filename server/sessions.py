@@ -359,23 +359,32 @@ class Session:
         except Exception as exc:
             self.fail(exc)
             raise
-        return self.record(done)
+        if not done:
+            return done
+        kept = self.record(done[0][0], np.array([d[1:] for d in done], dtype=np.float64))
+        return done[:kept]
 
-    def record(self, done: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
-        """Keep the losses of epochs just trained (here or in a batch); stop on divergence."""
-        for index, (epoch, train, test) in enumerate(done):
-            self.history.add(epoch, train, test)
-            if not math.isfinite(train) and self.model.train_y.shape[-1]:
-                self.state = "diverged"
-                self.message = (
-                    f"the loss became {train} at epoch {epoch}: "
-                    "the learning rate is probably too high; reset to start again"
-                )
-                self.changed()
-                return done[: index + 1]
-        if done:
+    def record(self, first: int, losses: np.ndarray) -> int:
+        """Keep the losses of epochs ``first``, ``first`` + 1, ... just trained (here or in
+        a batch), (count, 2): train, test. Stops on divergence; returns how many were kept
+        (up to and including the first non-finite train loss)."""
+        train, test = losses[:, 0], losses[:, 1]
+        bad = ~np.isfinite(train)
+        kept = len(train)
+        diverged = bool(bad.any()) and self.model.train_y.shape[-1] > 0
+        if diverged:
+            kept = int(bad.argmax()) + 1
+            self.state = "diverged"
+            self.message = (
+                f"the loss became {train[kept - 1]} at epoch {first + kept - 1}: "
+                "the learning rate is probably too high; reset to start again"
+            )
+        self.history.extend(first, train[:kept], test[:kept])
+        if diverged:
+            self.changed()
+        elif kept:
             self.changed(frame_only=True)
-        return done
+        return kept
 
     def fail(self, exc: Exception) -> None:
         """An error inside this session: it stops; the worker and the others go on."""

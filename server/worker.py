@@ -22,7 +22,7 @@ import torch
 from .config import Settings
 from .engine.batched import Stack, group_key, train_together
 from .frames import encode, set_seq
-from .sessions import STATE_CODES, Session
+from .sessions import METRICS_EVERY, STATE_CODES, Session
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -254,13 +254,14 @@ class Worker:
         if len(group) == 1:
             return self._train_alone(group[0], count)
         try:
-            out = train_together([s.model for s in group], count).tolist()  # (count, S, 2)
+            out = train_together([s.model for s in group], count)  # (count, S, 2)
         except Exception:  # find the culprit: each trains alone, failing only itself
             log.exception("batched training of %d sessions failed; trying each alone", len(group))
             return min(self._train_alone(session, count) for session in group)
+        losses = out.to("cpu", torch.float64).numpy()  # one transfer, no Python float each
         for index, session in enumerate(group):
-            first = session.model.epoch - count  # epochs differ within a group
-            session.record([(first + e + 1, *out[e][index]) for e in range(count)])
+            first = session.model.epoch - count + 1  # epochs differ within a group
+            session.record(first, losses[:, index])
         return count
 
     def _train_alone(self, session: Session, count: int) -> int:
@@ -333,9 +334,11 @@ class Worker:
                 if id(stack) not in host:
                     host[id(stack)] = stack.host_params()
                 params = host[id(stack)][i]
-        if m.accuracy is not None and m.accuracy[0] == m.epoch:  # measured by the stack
+        measured = m.accuracy
+        if measured is not None and time.monotonic() - measured[3] <= METRICS_EVERY:
+            # measured by the stack for all its models, as stale as Session.metrics allows
             right: tuple[float | None, float | None] = tuple(  # type: ignore[assignment]
-                None if math.isnan(a) else a for a in m.accuracy[1:]
+                None if math.isnan(a) else a for a in measured[1:3]
             )
         else:  # at most once a second while training (Session.metrics)
             metrics = session.metrics()

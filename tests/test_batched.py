@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 import torch
 
 from server.engine import datasets
-from server.engine.batched import group_key, train_together
+from server.engine.batched import Stack, group_key, train_together
 from server.engine.model import Model
 from server.engine.training import Hyper
 
@@ -131,16 +132,25 @@ def test_stack_hands_out_every_models_parameters_at_once() -> None:
     assert stack.position(models[1]) is None  # type: ignore[attr-defined]
 
 
-def test_stack_measures_accuracy_for_frames_like_the_metrics() -> None:
+def test_stack_measures_accuracy_for_frames_like_the_metrics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from server.engine.metrics import evaluate
 
     models = [make([4, 2], "tanh", 10, "none", 0.1, 0.0, "xor", seed) for seed in (1, 2)]
-    train_together(models, 5)
+    train_together(models, 5)  # the first call measures
     for m in models:
         assert m.accuracy is not None and m.accuracy[0] == m.epoch == 5
         full = evaluate(
             m.net, m.problem, m.classes, (m.train_inputs, m.train_y), (m.test_inputs, m.test_y)
         )
-        assert m.accuracy[1:] == pytest.approx((full["train_accuracy"], full["test_accuracy"]))
+        assert m.accuracy[1:3] == pytest.approx((full["train_accuracy"], full["test_accuracy"]))
+    # within accuracy_every of the last measurement, a call keeps it (the frame shows it)
+    monkeypatch.setattr(Stack, "accuracy_every", math.inf)
+    train_together(models, 1)
+    assert [m.accuracy[0] for m in models] == [5, 5]  # type: ignore[index]
+    monkeypatch.setattr(Stack, "accuracy_every", 0.0)
+    train_together(models, 1)
+    assert [m.accuracy[0] for m in models] == [7, 7]  # type: ignore[index]
     models[0].weights_changed()  # an edit: the stack's measurement no longer holds
     assert models[0].accuracy is None

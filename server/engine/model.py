@@ -76,7 +76,7 @@ class Model:
         self.train_inputs = make_inputs(self.train_x.reshape(-1, 2), self.features)
         self.test_inputs = make_inputs(self.test_x.reshape(-1, 2), self.features)
         if hasattr(self, "net"):
-            self.accuracy: tuple[int, float, float] | None = None  # measured on other points
+            self.accuracy: tuple[int, float, float, float] | None = None  # measured on other points
             self.refresh_losses()
 
     # -- network ------------------------------------------------------------------------
@@ -96,7 +96,8 @@ class Model:
         self.opt = OptState.zeros(self.net, self.hyper.optimizer)
         self.epoch = 0
         self.stack: object | None = None  # the batched.Stack this model's tensors live in
-        # (epoch, train accuracy, test accuracy) when batched training last measured them
+        # (epoch, train accuracy, test accuracy, time.monotonic()) of the last measurement
+        # by batched training (engine/batched.py), for frames; None after any edit
         self.accuracy = None
         self.refresh_losses()
 
