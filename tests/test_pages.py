@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -41,3 +42,17 @@ def test_api_docs_page_uses_local_assets(client: TestClient) -> None:
     assert all(not s.startswith(("http:", "https:", "//")) for s in sources), sources
     for url in ("/vendor/swagger/swagger-ui-bundle.js", "/vendor/swagger/swagger-ui.css"):
         assert client.get(url).status_code == 200
+
+
+def test_installing_the_package_brings_a_websocket_library_for_uvicorn() -> None:
+    """`pip install .` (the README's quick start) must give a server whose /ws works: uvicorn
+    alone answers every websocket request with 404 unless websockets or wsproto is there,
+    and the test extras would hide that by installing websockets themselves."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    with open(Path(__file__).resolve().parents[1] / "pyproject.toml", "rb") as f:
+        project = tomllib.load(f)["project"]
+    needs = {Requirement(r).name: Requirement(r) for r in project["dependencies"]}
+    assert {"websockets", "wsproto"} & set(needs) or "standard" in needs["uvicorn"].extras
