@@ -43,8 +43,8 @@ class LossHistory:
             stop = start + take * self.stride
             kept = np.arange(first + start, first + stop, self.stride, dtype=np.int64)
             self.epoch.frombytes(kept.tobytes())
-            self.train.frombytes(np.ascontiguousarray(train[start:stop:self.stride]).tobytes())
-            self.test.frombytes(np.ascontiguousarray(test[start:stop:self.stride]).tobytes())
+            self.train.frombytes(np.ascontiguousarray(train[start : stop : self.stride]).tobytes())
+            self.test.frombytes(np.ascontiguousarray(test[start : stop : self.stride]).tobytes())
             if len(self.epoch) >= self.capacity:
                 self._thin()
             i = stop

@@ -32,9 +32,6 @@ SLICE_PER_SESSION = 0.0001  # ... or this much per session of the group, if long
 MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
 MAX_COSTS = 10_000  # remembered per-group epoch costs before old ones are dropped
 RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
-# Sending a frame and handling its ack on the event loop costs about this much of the one
-# interpreter lock the worker shares (measured: ~2,000 frames/s took most of a core).
-FRAME_OVERHEAD = 0.0003
 TICK = 0.030  # seconds of training per pass over all sessions, at most
 BACKLOG = 0.25  # a paced session more than this many seconds behind drops the backlog
 EXPIRY_EVERY = 1.0
@@ -64,34 +61,56 @@ class TrainJob:
             self.future.set_result((self.history, self.session.state))
 
 
+def cpu_clock() -> tuple[float, float]:
+    """CPU seconds of the whole process and of the calling (worker) thread."""
+    return time.process_time(), time.thread_time()
+
+
 class FrameBudget:
-    """Keeps frames (rendering, sending, acks) to a share of the time while anything trains.
+    """Keeps frames to a share of the time while anything trains.
 
-    Every second it compares the time spent on frames with ``share``; above it,
-    every viewer's frame interval stretches by the same factor (fewer frames for all,
-    evenly, instead of training falling behind); well below it, the stretch relaxes."""
+    A frame costs the worker its encoding (``spent``) and the event loop its sending and
+    the ack, which share the one interpreter lock with training. Every ``window`` seconds
+    the worker's frame time plus the CPU time of every other thread of the process (the
+    event loop, mostly serving viewers; measured, so it holds on any machine) is compared
+    with ``share`` of the elapsed time; above it, every viewer's frame interval stretches
+    by the same factor (fewer frames for all, evenly, instead of training falling behind);
+    well below it, the stretch relaxes."""
 
-    def __init__(self, share: float = 0.6, window: float = 1.0, most: float = 30.0) -> None:
-        self.share, self.window, self.most = share, window, most
+    def __init__(
+        self,
+        share: float = 0.4,
+        window: float = 1.0,
+        most: float = 30.0,
+        clock: Callable[[], tuple[float, float]] = cpu_clock,
+    ) -> None:
+        self.share, self.window, self.most, self.clock = share, window, most, clock
         self.scale = 1.0  # multiplies every viewer's frame interval
         self._since: float | None = None
+        self._cpu = (0.0, 0.0)  # clock() at _since
         self._spent = 0.0
 
     def spent(self, seconds: float) -> None:
+        """Seconds the worker spent on frames (call on the worker thread)."""
         self._spent += seconds
 
     def update(self, now: float, training: bool) -> None:
+        """Call on the worker thread (the clock tells its CPU time from the others')."""
         if self._since is None:
-            self._since = now
+            self._since, self._cpu = now, self.clock()
+            return
         elapsed = now - self._since
         if elapsed < self.window:
             return
-        used = self._spent / elapsed
+        cpu = self.clock()
+        others = (cpu[0] - self._cpu[0]) - (cpu[1] - self._cpu[1])
+        used = (self._spent + max(0.0, others)) / elapsed
+        self.last_used = used  # for benchmarks and logs
         if training and used > self.share:
             self.scale = min(self.most, self.scale * used / self.share)
         elif not training or used < self.share / 2:
             self.scale = max(1.0, self.scale * 0.7)
-        self._since, self._spent = now, 0.0
+        self._since, self._cpu, self._spent = now, cpu, 0.0
 
 
 class Worker:
@@ -295,6 +314,7 @@ class Worker:
 
     def _frames(self, now: float) -> float:
         """Send a frame to every viewer that can take one; seconds until one could be due."""
+        started = time.perf_counter()
         wait = math.inf
         training = any(s.state == "running" or s.pending for s in self.sessions.values())
         self.budget.update(now, training)
@@ -309,16 +329,14 @@ class Worker:
                     continue
                 key = viewer.view.key
                 if key not in rendered:
-                    started = time.perf_counter()
                     rendered[key] = self._encode(session, viewer.view, host)
-                    self.budget.spent(time.perf_counter() - started)
-                self.budget.spent(FRAME_OVERHEAD)
                 viewer.ready = False
                 viewer.version = session.version
                 fps = min(viewer.view.fps, self.settings.max_fps)
                 viewer.next_frame = now + self.budget.scale / fps
                 viewer.seq += 1
                 viewer.offer(set_seq(rendered[key], viewer.seq))
+        self.budget.spent(time.perf_counter() - started)
         return wait
 
     def _encode(

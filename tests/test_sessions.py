@@ -120,7 +120,7 @@ def test_float32_setting_trains(settings: Settings) -> None:
 def test_frame_budget_stretches_evenly_under_load_and_relaxes() -> None:
     from server.worker import FrameBudget
 
-    budget = FrameBudget(share=0.5, window=1.0)
+    budget = FrameBudget(share=0.5, window=1.0, clock=lambda: (0.0, 0.0))
     budget.update(0.0, training=True)
     budget.spent(0.8)  # 80 % of a second spent rendering while sessions train
     budget.update(1.0, training=True)
@@ -133,3 +133,20 @@ def test_frame_budget_stretches_evenly_under_load_and_relaxes() -> None:
     budget.spent(100.0)
     budget.update(4.0, training=True)
     assert budget.scale == budget.most
+
+
+def test_frame_budget_counts_the_event_loops_cpu_but_not_the_workers_training() -> None:
+    from server.worker import FrameBudget
+
+    cpu = {"process": 0.0, "worker": 0.0}
+    budget = FrameBudget(share=0.5, window=1.0, clock=lambda: (cpu["process"], cpu["worker"]))
+    budget.update(0.0, training=True)
+    cpu["worker"] += 0.9  # the worker trained for 0.9 s of CPU ...
+    cpu["process"] += 0.9 + 0.8  # ... while the event loop spent 0.8 s sending frames
+    budget.spent(0.2)  # and the worker 0.2 s encoding them
+    budget.update(1.0, training=True)
+    assert budget.scale == pytest.approx(2.0)  # (0.8 + 0.2) / 0.5
+    cpu["worker"] += 1.0  # a second of training alone: frames are cheap again
+    cpu["process"] += 1.0
+    budget.update(2.0, training=True)
+    assert budget.scale == pytest.approx(2.0 * 0.7)
