@@ -125,6 +125,9 @@ class Worker:
         self._turn = 0  # which group trains first in a pass (fairness)
         self._cost: dict[Hashable, float] = {}  # seconds per epoch, by group key
         self.budget = FrameBudget()
+        # a session with no group trains as a stack of one on a GPU too: a CUDA graph per
+        # epoch and one host transfer per pass, where alone every epoch's losses sync
+        self.stack_alone = self.device.type == "cuda"
         self.expire: Callable[[float], None] = lambda now: None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -270,7 +273,7 @@ class Worker:
 
     def _train_group(self, group: list[Session], count: int) -> int:
         """Train ``count`` epochs of sessions that share a group key; returns how many."""
-        if len(group) == 1:
+        if len(group) == 1 and not self.stack_alone:
             return self._train_alone(group[0], count)
         try:
             out = train_together([s.model for s in group], count)  # (count, S, 2)

@@ -37,6 +37,27 @@ def test_batched_sessions_record_their_own_epochs() -> None:
         assert epochs == list(range(epochs[0], s.model.epoch + 1)) and epochs[0] == 0
 
 
+def test_a_lone_session_trains_as_a_stack_of_one_like_alone() -> None:
+    """On a GPU a session with no group still trains through engine.batched (no per-epoch
+    host sync); the result is the one it gets alone."""
+    stacked, plain = Worker(Settings()), Worker(Settings())
+    stacked.stack_alone = True
+    config = Config(hidden=[5, 3], optimizer="adam", batch_size=7)
+    for worker in (stacked, plain):
+        s = Session("s", config, Settings(), torch.device("cpu"))
+        s.speed = "max"
+        s.play()
+        worker.sessions[s.id] = s
+        worker._train_group([s], 12)
+    a, b = stacked.sessions["s"], plain.sessions["s"]
+    assert a.model.stack is not None and b.model.stack is None
+    assert a.model.epoch == b.model.epoch == 12
+    assert list(a.history.epoch) == list(b.history.epoch) == list(range(13))
+    for x, y in zip(a.model.net.weights, b.model.net.weights, strict=True):
+        torch.testing.assert_close(x, y, rtol=0, atol=1e-12)
+    assert abs(a.model.train_loss - b.model.train_loss) < 1e-12
+
+
 def test_unknown_dataset_in_a_patch_is_422_and_a_ws_error(client: TestClient, session: str) -> None:
     r = client.patch(f"/api/sessions/{session}", json={"config": {"dataset": "nope"}})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "dataset"
