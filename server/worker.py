@@ -27,8 +27,11 @@ from .sessions import METRICS_EVERY, STATE_CODES, Session
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SLICE = 0.008  # seconds of training per group of sessions per pass, about
-SLICE_PER_SESSION = 0.0001  # ... or this much per session of the group, if longer
+# A round (every group trained once) aims at this many seconds per group, or per session
+# if longer, so that the per-session work of each visit (losses, history, frames) stays
+# small beside the training; every group trains the same number of epochs in a round.
+SLICE = 0.008
+SLICE_PER_SESSION = 0.0001
 MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
 MAX_COSTS = 10_000  # remembered per-group epoch costs before old ones are dropped
 RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
@@ -213,6 +216,13 @@ class Worker:
         # round robin: a pass starts with the first group the previous pass did not reach
         start = self._turn % len(order) if order else 0
         order = order[start:] + order[:start]
+        # Speeds fall evenly: every group trains the same number of epochs per round, as
+        # many as fit the round's time at the groups' measured costs. (Sharing time instead
+        # would starve small groups on a GPU, where an epoch of 30 networks costs about
+        # what one of 800 does.)
+        round_time = max(SLICE * len(groups), SLICE_PER_SESSION * len(plan))
+        epoch_time = sum(self._cost.get(key, SLICE) for key in groups)  # all groups, once
+        even = max(1, int(round_time / epoch_time)) if epoch_time > 0 else 1
         reached = 0
         tick_end = time.perf_counter() + TICK
         for key, group in order:
@@ -220,11 +230,7 @@ class Worker:
                 busy = True
                 break
             reached += 1
-            want = min(plan[s] for s in group)
-            # a big group trains longer per pass, so the per-session work each pass costs
-            # (losses, history, frames) stays small beside its training
-            budget = max(SLICE, SLICE_PER_SESSION * len(group))
-            count = min(want, max(1, int(budget / self._cost.get(key, budget))))
+            count = min(min(plan[s] for s in group), even)
             started = time.perf_counter()
             trained = self._train_group(group, count)
             if trained:

@@ -150,3 +150,35 @@ def test_frame_budget_counts_the_event_loops_cpu_but_not_the_workers_training() 
     cpu["process"] += 1.0
     budget.update(2.0, training=True)
     assert budget.scale == pytest.approx(2.0 * 0.7)
+
+
+def test_under_overload_groups_of_any_size_and_cost_train_evenly() -> None:
+    """Every running session at "max": a big group of cheap networks and a small group of
+    costly ones (bigger, and batch 1: thirty times the updates) get the same epochs, round
+    after round, not the same time (which gives the small group far fewer epochs)."""
+    from server.worker import Worker
+
+    settings = Settings()
+    worker = Worker(settings)
+    cheap = [Config(hidden=[1], batch_size=30, seed=i) for i in range(12)]
+    costly = [Config(hidden=[8, 8], batch_size=1, seed=i) for i in (1, 2)]
+    configs = cheap + costly
+    for i, config in enumerate(configs):
+        s = Session(f"s{i}", config, settings, torch.device("cpu"))
+        s.speed = "max"
+        s.play()
+        worker.sessions[s.id] = s
+    visits: list[int] = []
+    train_group = worker._train_group
+
+    def counted(group: list[Session], count: int) -> int:
+        visits.append(count)
+        return train_group(group, count)
+
+    worker._train_group = counted  # type: ignore[method-assign]
+    for _ in range(30):
+        worker._train(time.monotonic())
+    epochs = [s.model.epoch for s in worker.sessions.values()]
+    assert min(epochs) >= 5
+    # mid-round the groups differ by at most one visit's epochs
+    assert max(epochs) - min(epochs) <= max(visits)
