@@ -40,8 +40,8 @@ def test_batched_sessions_record_their_own_epochs() -> None:
 def test_a_lone_session_trains_as_a_stack_of_one_like_alone() -> None:
     """On a GPU a session with no group still trains through engine.batched (no per-epoch
     host sync); the result is the one it gets alone."""
-    stacked, plain = Worker(Settings()), Worker(Settings())
-    stacked.stack_alone = True
+    stacked, plain = Worker(Settings(device="cpu")), Worker(Settings(device="cpu"))
+    stacked.stack_alone, plain.stack_alone = True, False
     config = Config(hidden=[5, 3], optimizer="adam", batch_size=7)
     for worker in (stacked, plain):
         s = Session("s", config, Settings(), torch.device("cpu"))

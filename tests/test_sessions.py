@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from server.app import create_app
 from server.cli import parse
 from server.config import Settings
+from server.engine.training import Accumulator
 from server.errors import Conflict
 from server.schemas import Config, ConfigPatch
 from server.sessions import Session
@@ -45,15 +46,22 @@ def test_rebuild_while_running_pauses_like_tfp() -> None:
     assert s.state == "idle" and s.model.epoch == 0
 
 
-def test_a_failing_session_does_not_stop_the_others(client: TestClient) -> None:
+@pytest.mark.parametrize("stack_alone", [False, True], ids=["cpu-way", "gpu-way"])
+def test_a_failing_session_does_not_stop_the_others(client: TestClient, stack_alone: bool) -> None:
     manager = client.app.state.manager
+    manager.worker.stack_alone = stack_alone  # a lone session trains as a stack (GPU) or not
     bad, good = (client.post("/api/sessions", json={}).json()["id"] for _ in range(2))
 
     def explode() -> None:
         raise RuntimeError("boom")
 
     def break_it() -> None:
-        manager.sessions[bad].model.train_epoch = explode
+        model = manager.sessions[bad].model
+        # fail whichever way it trains: alone (train_epoch), or in a group or a stack of
+        # one (its gradient sums no longer fit its network), after which the worker retries
+        # each session alone to find the culprit
+        model.train_epoch = explode
+        model.acc = Accumulator([w[..., :1].clone() for w in model.acc.weights], model.acc.biases)
 
     manager.worker.submit(break_it).result(timeout=10)
     client.post(f"/api/sessions/{bad}/play")
