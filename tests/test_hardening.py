@@ -42,7 +42,7 @@ def test_a_lone_session_trains_as_a_stack_of_one_like_alone() -> None:
     host sync); the result is the one it gets alone."""
     stacked, plain = Worker(Settings(device="cpu")), Worker(Settings(device="cpu"))
     stacked.stack_alone, plain.stack_alone = True, False
-    config = Config(hidden=[5, 3], optimizer="adam", batch_size=7)
+    config = Config(hidden=[5, 3], batch_size=7)
     for worker in (stacked, plain):
         s = Session("s", config, Settings(), torch.device("cpu"))
         s.speed = "max"
