@@ -108,7 +108,6 @@ class FrameBudget:
         cpu = self.clock()
         others = (cpu[0] - self._cpu[0]) - (cpu[1] - self._cpu[1])
         used = (self._spent + max(0.0, others)) / elapsed
-        self.last_used = used  # for benchmarks and logs
         if training and used > self.share:
             self.scale = min(self.most, self.scale * used / self.share)
         elif not training or used < self.share / 2:
@@ -221,8 +220,8 @@ class Worker:
         # would starve small groups on a GPU, where an epoch of 30 networks costs about
         # what one of 800 does.)
         round_time = max(SLICE * len(groups), SLICE_PER_SESSION * len(plan))
-        epoch_time = sum(self._cost.get(key, SLICE) for key in groups)  # all groups, once
-        even = max(1, int(round_time / epoch_time)) if epoch_time > 0 else 1
+        wants = {key: min(plan[s] for s in group) for key, group in groups.items()}
+        even = self._even(round_time, {key: self._cost.get(key, SLICE) for key in groups}, wants)
         reached = 0
         tick_end = time.perf_counter() + TICK
         for key, group in order:
@@ -230,7 +229,7 @@ class Worker:
                 busy = True
                 break
             reached += 1
-            count = min(min(plan[s] for s in group), even)
+            count = min(wants[key], even)
             started = time.perf_counter()
             trained = self._train_group(group, count)
             if trained:
@@ -247,6 +246,20 @@ class Worker:
         for session in self.sessions.values():
             self._measure(session, now)
         return busy
+
+    @staticmethod
+    def _even(round_time: float, costs: dict[Hashable, float], wants: dict[Hashable, int]) -> int:
+        """Epochs per group this round: as many as fit ``round_time`` at ``costs`` (seconds
+        per epoch of each group), after groups that want fewer (a set speed) take theirs."""
+        fixed, free = 0.0, dict(costs)
+        while True:
+            per_epoch = sum(free.values())
+            even = max(1, int((round_time - fixed) / per_epoch)) if per_epoch > 0 else 1
+            fewer = [key for key in free if wants[key] < even]
+            if not fewer:
+                return even
+            for key in fewer:
+                fixed += free.pop(key) * wants[key]
 
     def _train_request(self, session: Session) -> bool:
         """A slice of a REST request for N epochs; True while it goes on."""
@@ -288,8 +301,13 @@ class Worker:
             return min(self._train_alone(session, count) for session in group)
         losses = out.to("cpu", torch.float64).numpy()  # one transfer, no Python float each
         for index, session in enumerate(group):
-            first = session.model.epoch - count + 1  # epochs differ within a group
-            session.record(first, losses[:, index])
+            m = session.model
+            first = m.epoch - count + 1  # epochs differ within a group
+            kept = session.record(first, losses[:, index])
+            if kept < count:  # diverged part way: show the epoch and loss it diverged at
+                m.epoch -= count - kept
+                m.train_loss, m.test_loss = (float(x) for x in losses[kept - 1, index])
+                m.accuracy = None
         return count
 
     def _train_alone(self, session: Session, count: int) -> int:
@@ -323,7 +341,7 @@ class Worker:
 
     def _frames(self, now: float) -> float:
         """Send a frame to every viewer that can take one; seconds until one could be due."""
-        started = time.perf_counter()
+        started = time.thread_time()  # CPU, not wall: waits for the lock are the others'
         wait = math.inf
         training = any(s.state == "running" or s.pending for s in self.sessions.values())
         self.budget.update(now, training)
@@ -345,7 +363,7 @@ class Worker:
                 viewer.next_frame = now + self.budget.scale / fps
                 viewer.seq += 1
                 viewer.offer(set_seq(rendered[key], viewer.seq))
-        self.budget.spent(time.perf_counter() - started)
+        self.budget.spent(time.thread_time() - started)
         return wait
 
     def _encode(
@@ -362,8 +380,13 @@ class Worker:
                     host[id(stack)] = stack.host_params()
                 params = host[id(stack)][i]
         measured = m.accuracy
-        if measured is not None and time.monotonic() - measured[3] <= METRICS_EVERY:
+        if (
+            measured is not None
+            and (measured[0] == m.epoch or session.state == "running")
+            and time.monotonic() - measured[3] <= METRICS_EVERY
+        ):
             # measured by the stack for all its models, as stale as Session.metrics allows
+            # while it trains; once it stops, only a measurement of its last epoch
             right: tuple[float | None, float | None] = tuple(  # type: ignore[assignment]
                 None if math.isnan(a) else a for a in measured[1:3]
             )

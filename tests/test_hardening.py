@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 
+import pytest
 import torch
 from fastapi.testclient import TestClient
 
@@ -131,3 +133,55 @@ def test_step_on_a_diverged_session_is_refused(client: TestClient, diverging: st
     assert client.get(f"/api/sessions/{diverging}").json()["state"] == "diverged"
     r = client.post(f"/api/sessions/{diverging}/step")
     assert r.status_code == 409 and "reset it first" in r.json()["detail"]
+
+
+def test_even_rounds_leave_paced_groups_their_few_epochs() -> None:
+    """Water-filling: a group at a set speed that wants 1 epoch takes 1, and the time it
+    does not use goes to the groups at "max", instead of counting as a full share."""
+    costs = {"a": 0.001, "b": 0.001, "paced": 0.01}
+    wants = {"a": 10**9, "b": 10**9, "paced": 1}
+    assert Worker._even(0.1, costs, wants) == 45  # (0.1 - 0.01 * 1) / 0.002
+    assert Worker._even(0.1, costs, {**wants, "paced": 10**9}) == 8  # 0.1 / 0.012
+    assert Worker._even(0.001, costs, wants) == 1  # always at least one epoch
+
+
+def test_a_session_diverging_inside_a_batch_shows_the_epoch_it_diverged_at() -> None:
+    worker = Worker(Settings(device="cpu"))
+    blows_up = dict(problem="regression", dataset="plane", activation="linear", hidden=[8, 8, 8])
+    sessions = [
+        Session(
+            f"s{i}", Config(**blows_up, learning_rate=10, seed=i), Settings(), torch.device("cpu")
+        )
+        for i in range(2)
+    ]
+    for s in sessions:
+        s.speed = "max"
+        s.play()
+    worker._train_group(sessions, 400)
+    for s in sessions:
+        assert s.state == "diverged"
+        last = s.history.epoch[-1]
+        assert s.model.epoch == last < 400 and f"at epoch {last}:" in (s.message or "")
+        assert not math.isfinite(s.model.train_loss)
+
+
+def test_a_stopped_sessions_frame_shows_its_own_accuracy_not_the_stacks_last() -> None:
+    from server.frames import HEADER, View
+
+    worker = Worker(Settings(device="cpu"))
+    sessions = [Session(f"s{i}", Config(seed=i), Settings(), torch.device("cpu")) for i in range(2)]
+    for s in sessions:
+        s.speed = "max"
+        s.play()
+    worker._train_group(sessions, 3)  # the stack measures accuracy at epoch 3
+    s = sessions[0]
+    s.pause()
+    for _ in range(20):
+        s.step()  # trains alone, on its views into the stack
+    header = HEADER.unpack_from(worker._encode(s, View(render="client")))
+    frame_accuracy = header[-2:]
+    metrics = s.metrics()
+    assert s.model.epoch == 23
+    assert frame_accuracy == pytest.approx(
+        (metrics["train_accuracy"], metrics["test_accuracy"]), abs=1e-6
+    )
