@@ -346,6 +346,7 @@ class Worker:
         training = any(s.state == "running" or s.pending for s in self.sessions.values())
         self.budget.update(now, training)
         host: dict[int, torch.Tensor] = {}  # per stack: everyone's parameters, one transfer
+        out: dict[Any, list] = {}  # per event loop: (viewer, frame), handed over at once
         for session in self.sessions.values():
             rendered: dict[tuple, bytearray] = {}
             for viewer in list(session.viewers):
@@ -362,7 +363,9 @@ class Worker:
                 fps = min(viewer.view.fps, self.settings.max_fps)
                 viewer.next_frame = now + self.budget.scale / fps
                 viewer.seq += 1
-                viewer.offer(set_seq(rendered[key], viewer.seq))
+                out.setdefault(viewer.loop, []).append((viewer, set_seq(rendered[key], viewer.seq)))
+        for frames in out.values():
+            frames[0][0].offer_all(frames)  # a ws.Viewer
         self.budget.spent(time.thread_time() - started)
         return wait
 

@@ -63,6 +63,18 @@ class Viewer:
     def offer(self, frame: bytes) -> None:
         self._threadsafe(self._put_frame, frame)
 
+    @staticmethod
+    def offer_all(frames: list[tuple[Viewer, bytes]]) -> None:
+        """``offer`` for many viewers of one loop with one wake-up of it, not one each (a
+        pass over a thousand sessions hands out hundreds of frames)."""
+        if frames:
+            frames[0][0]._threadsafe(Viewer._put_frames, frames)
+
+    @staticmethod
+    def _put_frames(frames: list[tuple[Viewer, bytes]]) -> None:
+        for viewer, frame in frames:
+            viewer._put_frame(frame)
+
     def post(self, message: dict[str, Any]) -> None:
         self._threadsafe(self._put_message, message)
 
