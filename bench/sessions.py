@@ -42,9 +42,12 @@ taken over a timed window:
                         shares the machine's cores with the server.
 
 Idle sessions: a fresh server, 10 warm-up sessions, then N more created over REST and never
-played; RSS delta / N. Last, in-process costs of the worker's pieces for 100 and 300
-default sessions (engine.batched.train_together vs one Model.train_epoch per session vs
-the frame render + encode the worker does per viewer), to show where the time goes.
+played; RSS delta / N. Churn: rounds of 100 sessions created, watched for a few frames at
+max speed and deleted, with the server's RSS after each round (the allocator settles over
+the first rounds; a leak keeps growing). Last, in-process costs of the worker's pieces for
+100 and 300 default sessions (engine.batched.train_together vs one Model.train_epoch per
+session vs the frame render + encode the worker does per viewer), to show where the time
+goes.
 """
 
 from __future__ import annotations
@@ -318,6 +321,39 @@ async def run_once(
         server.stop()
 
 
+async def churn_rss(rounds: int, s: int) -> list[float]:
+    """Server RSS after each round of: S sessions created (three shapes in turn, so stacks
+    come and go), each watched over a websocket while it trains a few frames, then deleted.
+    Flat after the first rounds = nothing of a deleted session stays behind."""
+    server = start_server(True, max_sessions=2 * s)
+    rss = []
+    try:
+        await server.wait_ready()
+        async with httpx.AsyncClient(base_url=server.base, trust_env=False, timeout=60) as http:
+            for r in range(rounds):
+                config = {**DEFAULT_NET, "hidden": [4, 2 + r % 3]}
+                ids = await create_sessions(server.base, [config] * s)
+                await asyncio.gather(*(watch(server.base, sid, frames=5) for sid in ids))
+                await asyncio.gather(*(http.delete(f"/api/sessions/{sid}") for sid in ids))
+                rss.append(server.rss_mb())
+        return rss
+    finally:
+        server.stop()
+
+
+async def watch(base: str, session_id: str, frames: int) -> None:
+    """Play a session at max speed and ack ``frames`` frames."""
+    url = base.replace("http://", "ws://") + f"/ws/sessions/{session_id}"
+    async with connect(url, compression=None, proxy=None, open_timeout=60) as ws:
+        for message in ({"type": "view", "render": "client"}, {"type": "speed", "speed": "max"}):
+            await ws.send(json.dumps(message))
+        await ws.send(json.dumps({"type": "play"}))
+        while frames:
+            if isinstance(await ws.recv(), bytes):
+                frames -= 1
+                await ws.send(json.dumps({"type": "ack"}))
+
+
 async def idle_rss(n: int) -> tuple[float, float, float, float]:
     """Server RSS: at start, after 10 warm-up sessions, after n more idle ones; MB/session."""
     server = start_server(True, max_sessions=n + 100)
@@ -570,6 +606,14 @@ async def run(args: argparse.Namespace) -> None:
             f"  -> {per:.3f} MB per idle session   target <= {TARGET_IDLE_MB:g} MB -> "
             f"{'PASS' if per <= TARGET_IDLE_MB else 'MISS'}"
         )
+    if args.churn:
+        rss = await churn_rss(args.churn, 100)
+        late = rss[-5:]
+        print(
+            f"\nChurn: {args.churn} rounds of 100 sessions created, watched for 5 frames at max "
+            f"speed, deleted; server RSS after each round (MB): {' '.join(f'{x:.0f}' for x in rss)}"
+            f"\n  -> the last {len(late)} rounds within {max(late) - min(late):.1f} MB"
+        )
     if args.costs:
         print_costs(costs(args.costs, args.repeat))
     print(f"\n(total {time.monotonic() - t_all:.0f} s)")
@@ -608,6 +652,12 @@ def main(argv: list[str] | None = None) -> None:
         "--idle", type=int, default=None, help="idle sessions for RSS (default 300; 0 skips it)"
     )
     p.add_argument(
+        "--churn",
+        type=int,
+        default=None,
+        help="rounds of 100 sessions created, watched and deleted, for RSS (default 12; 0 skips)",
+    )
+    p.add_argument(
         "--no-costs", action="store_true", help="skip the in-process costs of the worker's pieces"
     )
     p.add_argument("--quick", action="store_true", help="smoke check: 3 s windows, S=1,10,100")
@@ -621,6 +671,7 @@ def main(argv: list[str] | None = None) -> None:
     args.seconds = args.seconds or (3.0 if quick else 8.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 2.0)
     args.idle = args.idle if args.idle is not None else (100 if quick else 300)
+    args.churn = args.churn if args.churn is not None else (4 if quick else 12)
     args.costs = [] if args.no_costs else [100] if quick else [100, 300]
     args.repeat = 5 if quick else 15
     args.modes = [m for m in args.modes.split(",") if m]
