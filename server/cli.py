@@ -62,6 +62,12 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
         "--max-fps", type=float, help=f"frames per second per viewer (default {defaults.max_fps:g})"
     )
     p.add_argument(
+        "--batching",
+        action=argparse.BooleanOptionalAction,
+        help="train running sessions of one shape together as one stacked computation "
+        "(default on; --no-batching trains each alone)",
+    )
+    p.add_argument(
         "--log-level", choices=["debug", "info", "warning", "error"], help="default info"
     )
     args = p.parse_args(argv)

@@ -104,12 +104,16 @@ def test_watched_sessions_do_not_expire(client: TestClient, settings: Settings) 
         assert client.get(f"/api/sessions/{sid}").status_code == 200
 
 
-def test_settings_from_environment_and_flags() -> None:
+def test_settings_from_environment_and_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     s = Settings.from_env({"PLAYGROUND_PORT": "9000", "PLAYGROUND_DTYPE": "float32"})
     assert s.port == 9000 and s.dtype == "float32"
     with pytest.raises(ValueError, match="PLAYGROUND_MAX_SESSIONS must be a number"):
         Settings.from_env({"PLAYGROUND_MAX_SESSIONS": "many"})
     assert parse(["--port", "8123", "--max-sessions", "3"]).max_sessions == 3
+    monkeypatch.setenv("PLAYGROUND_BATCHING", "0")
+    assert parse([]).batching is False and parse(["--batching"]).batching is True  # flag wins
+    monkeypatch.setenv("PLAYGROUND_BATCHING", "1")
+    assert parse(["--no-batching"]).batching is False
     with pytest.raises(SystemExit):
         parse(["--device", "tpu"])
 
