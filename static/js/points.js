@@ -49,6 +49,7 @@ export function bindPoints(root, store, actions, api) {
     try {
       await api.uploadCsv(id, file);
       message.textContent = `Training on the points from ${file.name}.`;
+      if (store.banner?.tone === "error") store.showBanner(null); // an earlier file's error
     } catch (error) {
       message.dataset.tone = "error";
       message.textContent = `${file.name} was not used: ${error.message}`;

@@ -84,6 +84,10 @@ def test_csv_upload_and_a_bad_file(playground: Playground, server: Server) -> No
     expect(message).to_contain_text("row 3, column label")
     expect(page.get_by_role("alert")).to_contain_text("row 3, column label")
     assert points(server, session["id"]) == good  # nothing changed
+    # a good file right after a bad one: its success message, and the bad one's error goes
+    upload.set_input_files({"name": "good.csv", "mimeType": "text/csv", "buffer": GOOD_CSV})
+    expect(message).to_have_text("Training on the points from good.csv.")
+    expect(page.get_by_role("alert")).to_have_count(0)
 
     # the download is the same points, as CSV
     with page.expect_download() as download:
