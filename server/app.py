@@ -20,6 +20,7 @@ from .errors import InvalidInput, PlaygroundError
 from .limits import BodyLimit
 from .manager import SessionManager
 from .paths import STATIC
+from .ranges import explain
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
@@ -84,7 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        errors = [
+            {"type": e["type"], "loc": list(e["loc"]), "msg": explain(e)} for e in exc.errors()
+        ]
         return JSONResponse({"detail": errors}, status_code=422)
 
     return app

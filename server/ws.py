@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from .errors import NotFound, PlaygroundError
 from .frames import View as FrameView
 from .manager import SessionManager
+from .ranges import explain
 from .schemas import (
     Ack,
     AddPoint,
@@ -158,7 +159,7 @@ async def _dispatch(manager: SessionManager, session_id: str, viewer: Viewer, te
         with contextlib.suppress(Exception):
             kind = json.loads(text).get("type")
         field = "" if error["type"] == "json_invalid" else _field(error, kind)
-        viewer.post(error_message(field, error["msg"]))
+        viewer.post(error_message(field, explain(error)))
         return
     try:
         if isinstance(message, Ack):

@@ -226,6 +226,26 @@ def test_bad_config_names_the_field(client: TestClient, body: dict, field: str) 
     assert all(d["msg"] for d in detail)
 
 
+def test_a_number_out_of_range_gets_the_whole_allowed_range(
+    client: TestClient, session: str
+) -> None:
+    r = client.post("/api/sessions", json={"config": {"learning_rate": 0}})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"] == (
+        "Input should be greater than 0 (allowed: greater than 0 and at most 10)"
+    )
+    r = client.patch(f"/api/sessions/{session}", json={"config": {"noise": 80}})
+    assert r.json()["detail"][0]["msg"].endswith("(allowed: at least 0 and at most 50)")
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        ws.send_json({"type": "config", "config": {"batch_size": 0}})
+        message: dict = {}
+        while message.get("type") != "error":  # skip the state and any frame
+            text = ws.receive().get("text")
+            message = json.loads(text) if text else {}
+        assert message["field"] == "config.batch_size"
+        assert message["message"].endswith("(allowed: at least 1 and at most 30)")
+
+
 def test_bad_inputs_on_a_session(client: TestClient, session: str) -> None:
     def put(path: str, body: object) -> dict:
         r = client.put(f"/api/sessions/{session}/{path}", json=body)
