@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from .api import Manager
 from .errors import Conflict, InvalidInput
-from .export import model_file, model_script, state_dict_bytes
+from .export import model_file, model_script, state_dict_bytes, training_state
 from .manager import params
 from .points import MAX_CSV_BYTES, format_csv
 from .schemas import ModelFile, Point, SessionState
@@ -165,7 +165,9 @@ def _model_file(s: Session) -> dict[str, Any]:
     values += [v for layer in p["layers"] for v in layer["bias"]]
     if not all(math.isfinite(v) for v in values):
         raise Conflict("the weights are not finite (the session diverged); reset first", "params")
-    return model_file(s.config.model_dump(), p, s.model.epoch, s.custom_data)
+    return model_file(
+        s.config.model_dump(), p, s.model.epoch, s.custom_data, training_state(s.model)
+    )
 
 
 @router.get("/{session_id}/export/model.json", response_model=ModelFile)

@@ -14,9 +14,12 @@ from typing import Any
 import torch
 
 from .engine.features import FEATURES
+from .engine.model import Model
 from .engine.network import Network, check_layers, set_layers
+from .engine.optimizers import OPTIMIZERS, OptState
+from .engine.training import Accumulator
 from .errors import InvalidInput
-from .schemas import Params
+from .schemas import Layer, Params, TrainingState
 
 MODEL_FORMAT = "neural-playground-model"
 MODEL_VERSION = 1
@@ -40,7 +43,11 @@ def state_dict_bytes(net: Network) -> bytes:
 
 
 def model_file(
-    config: dict[str, Any], params: dict[str, Any], epoch: int, custom_data: bool
+    config: dict[str, Any],
+    params: dict[str, Any],
+    epoch: int,
+    custom_data: bool,
+    state: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON model file: everything POST …/import needs to go on training."""
     return {
@@ -50,7 +57,60 @@ def model_file(
         "params": params,
         "epoch": epoch,
         "custom_data": custom_data,
+        "state": state,
     }
+
+
+def training_state(model: Model) -> dict[str, Any]:
+    """The carried gradients and the optimizer's state, as ModelFile.state."""
+
+    def layers(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]) -> list[dict]:
+        return [
+            {"weight": w.cpu().tolist(), "bias": b.cpu().tolist()}
+            for w, b in zip(weights, biases, strict=True)
+        ]
+
+    count = len(model.net.weights)
+    return {
+        "carried_points": model.acc.count,
+        "carried": layers(model.acc.weights, model.acc.biases),
+        "steps": int(model.opt.steps.item()),
+        "slots": {name: layers(t[:count], t[count:]) for name, t in model.opt.slots.items()},
+    }
+
+
+def load_training_state(model: Model, state: TrainingState) -> None:
+    """Set ``model``'s carried gradients and optimizer state from ``state`` (checked first:
+    a state that does not fit the network or the optimizer is a 422)."""
+    optimizer = model.hyper.optimizer
+    wanted = sorted(OPTIMIZERS[optimizer])
+    if sorted(state.slots) != wanted:
+        names = ", ".join(wanted) or "none"
+        raise InvalidInput(f"slots for {optimizer} must be: {names}", "state.slots")
+    parts = {"state.carried": state.carried}
+    parts.update({f"state.slots.{name}": layers for name, layers in state.slots.items()})
+    for field, layers in parts.items():
+        pairs = [(layer.weight, layer.bias) for layer in layers]
+        problem = check_layers(model.net, pairs)
+        if problem:
+            raise InvalidInput(problem, field)
+        if not all(math.isfinite(v) for w, b in pairs for v in [*b, *(v for r in w for v in r)]):
+            raise InvalidInput("values must be finite numbers", field)
+
+    def tensors(layers: list[Layer]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        def t(values: list) -> torch.Tensor:
+            return torch.tensor(values, dtype=model.dtype, device=model.device)
+
+        return [t(layer.weight) for layer in layers], [t(layer.bias) for layer in layers]
+
+    weights, biases = tensors(state.carried)
+    model.acc = Accumulator(weights, biases, state.carried_points)
+    slots = {}
+    for name, layers in state.slots.items():
+        slot_weights, slot_biases = tensors(layers)
+        slots[name] = [*slot_weights, *slot_biases]  # weights first, then biases
+    steps = torch.tensor(float(state.steps), dtype=model.dtype, device=model.device)
+    model.opt = OptState(slots, steps)
 
 
 def load_params(net: Network, params: Params) -> None:

@@ -237,6 +237,21 @@ class Point(Strict):
     split: Literal["train", "test"] = "train"
 
 
+class TrainingState(Strict):
+    """What training carries between updates besides the weights, so an import goes on
+    exactly as the original would."""
+
+    carried_points: int = Field(
+        ge=0, le=2**53, description="training points whose gradients await the next update"
+    )
+    carried: list[Layer] = Field(description="their summed gradients, shaped like params")
+    steps: int = Field(ge=0, le=2**53, description="updates the optimizer has made (adam's t)")
+    slots: dict[str, list[Layer]] = Field(
+        description="the optimizer's per-parameter state: velocity (momentum), m and v "
+        "(adam), none for sgd; each shaped like params"
+    )
+
+
 class ModelFile(Strict):
     """A network saved by GET …/export/model.json: POST …/import trains on from it."""
 
@@ -247,6 +262,9 @@ class ModelFile(Strict):
     epoch: int = Field(0, ge=0, le=2**53)
     custom_data: bool = Field(
         False, description="trained on uploaded points: import keeps the session's own points"
+    )
+    state: TrainingState | None = Field(
+        None, description="carried gradients and optimizer state; without it both start empty"
     )
 
 

@@ -22,7 +22,7 @@ from .engine import datasets
 from .engine.model import Model
 from .engine.network import check_layers, set_layers
 from .errors import Conflict, InvalidInput
-from .export import load_params
+from .export import load_params, load_training_state
 from .history import LossHistory
 from .points import (
     REMOVE_RADIUS,
@@ -312,7 +312,8 @@ class Session:
             )
 
     def load_model(self, file: ModelFile) -> None:
-        """Rebuild from an exported model file: its config, weights, dead links and epoch.
+        """Rebuild from an exported model file: its config, weights, dead links, epoch and
+        (when the file has them) carried gradients and optimizer state.
 
         The points come from the config, unless both the file and the session have
         uploaded points: then the session's are kept."""
@@ -331,11 +332,13 @@ class Session:
                 self.init_generator.manual_seed(config.seed)
             model = self._build(config, split)
             load_params(model.net, file.params)
+            model.weights_changed()  # fresh carried gradients and optimizer state ...
+            if file.state is not None:  # ... unless the file has them
+                load_training_state(model, file.state)
         except Exception:
             self.init_generator.set_state(saved)  # a bad file changes nothing
             raise
         model.epoch = file.epoch
-        model.weights_changed()
         self.config, self.model = config, model
         if not keep:
             self.custom_data = False

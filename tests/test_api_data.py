@@ -286,6 +286,26 @@ def test_model_json_import_trains_on_as_the_original(client: TestClient) -> None
     assert train(client, copy, 30)["history"] == train(client, original, 30)["history"]
 
 
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_model_json_carries_optimizer_state_and_unfinished_batches(
+    client: TestClient, optimizer: str
+) -> None:
+    """Batch 7 over 250 training points leaves 5 points' gradients carried at every
+    epoch's end; with them and the optimizer's state the import trains on exactly."""
+    config = {"optimizer": optimizer, "batch_size": 7, "learning_rate": 0.01, "seed": 3}
+    original = client.post("/api/sessions", json={"config": config}).json()["id"]
+    train(client, original, 13)
+    exported = client.get(api(original, "/export/model.json")).json()
+    assert exported["state"]["carried_points"] == 250 % 7  # TFP never flushes them
+    assert exported["state"]["steps"] == 13 * (250 // 7) and exported["state"]["slots"]
+    copy = client.post("/api/sessions", json={}).json()["id"]
+    assert client.post(api(copy, "/import"), json=exported).status_code == 200
+    assert train(client, copy, 20)["history"] == train(client, original, 20)["history"]
+    # an older file, without the state, still imports: both start empty
+    older = {k: v for k, v in exported.items() if k != "state"}
+    assert client.post(api(copy, "/import"), json=older).status_code == 200
+
+
 def test_import_keeps_uploaded_points_when_the_file_had_them(client: TestClient) -> None:
     points = HEADER + "1,1,1,train\n-1,-1,-1,train\n2,2,1,test\n"
     original = client.post("/api/sessions", json={}).json()["id"]
@@ -326,6 +346,16 @@ def bad_files(good: dict[str, Any]) -> list[tuple[dict[str, Any], list[str], str
             "no link",
         ),
         ({k: v for k, v in good.items() if k != "params"}, ["body", "params"], "Field required"),
+        (
+            with_(state={**good["state"], "slots": {"m": good["state"]["carried"]}}),
+            ["body", "state", "slots"],
+            "slots for sgd must be: none",
+        ),
+        (
+            with_(state={**good["state"], "carried": good["state"]["carried"][:2]}),
+            ["body", "state", "carried"],
+            "expected 3 layers, got 2",
+        ),
     ]
 
 
