@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from . import edits
 from .config import Settings
 from .errors import Conflict, InvalidInput, NotFound, TooManySessions
 from .points import classes_of, parse_csv
@@ -133,37 +134,39 @@ class SessionManager:
         return await self.on(session_id, then(lambda s: s.set_speed(speed), Session.public))
 
     async def set_param(self, session_id: str, param: SetParam) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: s.set_param(param), params))
+        return await self.on(session_id, then(lambda s: edits.set_param(s, param), params))
 
     async def set_params(self, session_id: str, layers: list) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: s.set_params(layers), params))
+        return await self.on(session_id, then(lambda s: edits.set_params(s, layers), params))
 
     async def params(self, session_id: str) -> dict[str, Any]:
         return await self.on(session_id, params)
 
     async def set_data(self, session_id: str, data: Data) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: s.set_data(data), Session.public))
+        return await self.on(session_id, then(lambda s: edits.set_data(s, data), Session.public))
 
     async def set_data_csv(self, session_id: str, text: str) -> dict[str, Any]:
         """Points from CSV text (see points.parse_csv), checked against the session's config."""
 
         def upload(s: Session) -> None:
             classes = classes_of(s.config)
-            s.set_data(parse_csv(text, s.config.problem, classes, self.settings.max_points))
+            edits.set_data(s, parse_csv(text, s.config.problem, classes, self.settings.max_points))
 
         return await self.on(session_id, then(upload, Session.public))
 
     async def add_point(self, session_id: str, point: Point) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: s.add_point(point), Session.public))
+        return await self.on(session_id, then(lambda s: edits.add_point(s, point), Session.public))
 
     async def remove_point(self, session_id: str, x: float, y: float) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: s.remove_point(x, y), Session.public))
+        return await self.on(
+            session_id, then(lambda s: edits.remove_point(s, x, y), Session.public)
+        )
 
     async def clear_points(self, session_id: str) -> dict[str, Any]:
-        return await self.on(session_id, then(Session.clear_points, Session.public))
+        return await self.on(session_id, then(edits.clear_points, Session.public))
 
     async def load_model(self, session_id: str, file: ModelFile) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: s.load_model(file), Session.public))
+        return await self.on(session_id, then(lambda s: edits.load_model(s, file), Session.public))
 
     async def data(self, session_id: str) -> dict[str, Any]:
         return await self.on(session_id, data)

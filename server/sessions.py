@@ -20,20 +20,9 @@ from .config import Settings
 from .config_rules import check_config, follow_changes, hyper_of
 from .engine import datasets
 from .engine.model import Model
-from .engine.network import check_layers, set_layers
 from .errors import Conflict, InvalidInput
-from .export import load_params, load_training_state
 from .history import LossHistory
-from .points import (
-    REMOVE_RADIUS,
-    check_data,
-    classes_of,
-    empty_split,
-    labels_error,
-    with_point,
-    without_nearest,
-)
-from .schemas import DEFAULT_SPEED, Config, ConfigPatch, Data, ModelFile, Point, SetParam
+from .schemas import DEFAULT_SPEED, Config, ConfigPatch
 
 # Changing any of these keeps the weights (as TFP); anything else rebuilds the network.
 # A new optimizer or optimizer setting starts the optimizer's state over.
@@ -90,16 +79,16 @@ class Session:
         self.pending: Any = None  # a REST train request in progress (worker.TrainJob)
         self.config = config
         self.init_generator = torch.Generator().manual_seed(config.seed)
-        self.model = self._build(config, self._generate(config))
+        self.model = self.build(config, self.generate(config))
         self.history.add(0, self.model.train_loss, self.model.test_loss)
 
     # -- construction -------------------------------------------------------------------
-    def _generate(self, config: Config) -> datasets.Split:
+    def generate(self, config: Config) -> datasets.Split:
         return datasets.generate(
             config.dataset, config.noise, config.train_ratio, config.seed, config.classes
         )
 
-    def _build(self, config: Config, split: datasets.Split) -> Model:
+    def build(self, config: Config, split: datasets.Split) -> Model:
         if config.same_init:  # every fresh network starts from the seed's first weights
             self.init_generator.manual_seed(config.seed)
         model = Model(
@@ -118,7 +107,7 @@ class Session:
         )
         return model
 
-    def _fresh_weights(self) -> None:
+    def fresh_weights(self) -> None:
         """New initial weights: the seed's stream goes on, or with same_init starts over."""
         if self.config.same_init:
             self.init_generator.manual_seed(self.config.seed)
@@ -151,7 +140,7 @@ class Session:
             self.pending.finish()
         self.changed()
 
-    # -- actions (REST and websocket share these) ---------------------------------------
+    # -- actions (REST and websocket share these; edits of points and weights: edits.py) --
     def play(self) -> None:
         self.require_training_points("play")
         self.transition("running", "play")
@@ -176,15 +165,15 @@ class Session:
     def reset(self) -> None:
         """New initial weights (the seed's stream goes on, or with same_init the seed's
         first weights again), epoch 0, same data."""
-        self._fresh_weights()
-        self._rebuilt()
+        self.fresh_weights()
+        self.rebuilt()
 
     def regenerate(self) -> None:
         """New seed and new points; the weights are kept (as TFP)."""
         seed = int(np.random.default_rng([self.config.seed, self.data_version]).integers(2**31))
         self.config = self.config.model_copy(update={"seed": seed})
         self.custom_data = False
-        self.model.set_data(self._generate(self.config))
+        self.model.set_data(self.generate(self.config))
         self.data_version += 1
         self.changed()
 
@@ -214,17 +203,17 @@ class Session:
             self.changed()
             return
         if changed & DATA_FIELDS:
-            split = self._generate(config)
+            split = self.generate(config)
             self.custom_data = False
             self.data_version += 1
         else:
             split = self.model.split  # generated or the caller's own points
         if "seed" in changed:
             self.init_generator.manual_seed(config.seed)
-        self.model = self._build(config, split)
-        self._rebuilt()
+        self.model = self.build(config, split)
+        self.rebuilt()
 
-    def _rebuilt(self) -> None:
+    def rebuilt(self) -> None:
         """After new weights: epoch 0, a fresh loss history, and paused (as TFP). A REST
         training request in progress ends here, with the epochs it trained so far."""
         if self.pending is not None:
@@ -234,116 +223,12 @@ class Session:
         self.state, self.message = "idle", None
         self.changed()
 
-    def set_param(self, p: SetParam) -> None:
-        net = self.model.net
-        if p.layer >= len(net.weights):
-            raise InvalidInput(f"layer must be 0..{len(net.weights) - 1}", "layer")
-        out, inp = net.weights[p.layer].shape
-        if p.neuron >= out:
-            raise InvalidInput(f"neuron must be 0..{out - 1} in layer {p.layer}", "neuron")
-        if p.input is None:
-            net.biases[p.layer][p.neuron] = p.value
-        else:
-            if p.input >= inp:
-                raise InvalidInput(f"input must be 0..{inp - 1} in layer {p.layer}", "input")
-            net.weights[p.layer][p.neuron, p.input] = p.value
-            net.alive[p.layer][p.neuron, p.input] = True  # an explicit edit revives a link
-        self._weights_edited()
-
-    def set_params(self, layers: list[tuple[list[list[float]], list[float]]]) -> None:
-        problem = check_layers(self.model.net, layers)
-        if problem:
-            raise InvalidInput(problem, "layers")
-        set_layers(self.model.net, layers)
-        self._weights_edited()
-
-    def _weights_edited(self) -> None:
-        self.model.weights_changed()
-        if self.state == "diverged" and math.isfinite(self.model.train_loss):
-            self.transition("paused", "edit weights")
-        self.changed()
-
-    def set_data(self, data: Data) -> None:
-        """Replace the points with the caller's own, in order; rebuilds the network."""
-        split = check_data(
-            data, self.config.problem, self.settings.max_points, classes_of(self.config)
-        )
-        self.custom_data = True
-        self.model.set_data(split)
-        self._fresh_weights()
-        self.data_version += 1
-        self._rebuilt()
-
-    # -- point edits: the weights and the epoch stay ------------------------------------
-    def add_point(self, point: Point) -> None:
-        """Append one point to the training or test points."""
-        wrong = labels_error(np.array([point.label]), self.config.problem, classes_of(self.config))
-        if wrong:
-            raise InvalidInput(wrong[1], "label")
-        split = self.model.split
-        if len(split.train_y) + len(split.test_y) >= self.settings.max_points:
-            raise InvalidInput(f"at most {self.settings.max_points} points in all", "split")
-        self._edit_points(with_point(split, point.x, point.y, point.label, point.split))
-
-    def remove_point(self, x: float, y: float) -> None:
-        """Remove the point (training or test) nearest (x, y), within REMOVE_RADIUS."""
-        split = without_nearest(self.model.split, x, y, REMOVE_RADIUS)
-        if split is None:
-            raise InvalidInput(f"no point within {REMOVE_RADIUS} of ({x:g}, {y:g})", "x")
-        self._edit_points(split)
-
-    def clear_points(self) -> None:
-        """Remove every point; training waits until some are added."""
-        self._edit_points(empty_split())
-
-    def _edit_points(self, split: datasets.Split) -> None:
-        self.model.set_data(split)  # keeps the network; recomputes the losses
-        self.custom_data = True
-        self.data_version += 1
-        if not len(split.train_y):
-            self.pause()
-        self.changed()
-
     def require_training_points(self, action: str) -> None:
         if not self.model.train_y.shape[-1]:
             raise Conflict(
                 f"cannot {action}: no training points (add some, upload data or regenerate)",
                 "train",
             )
-
-    def load_model(self, file: ModelFile) -> None:
-        """Rebuild from an exported model file: its config, weights, dead links, epoch and
-        (when the file has them) carried gradients and optimizer state.
-
-        The points come from the config, unless both the file and the session have
-        uploaded points: then the session's are kept."""
-        config = file.config
-        check_config(config, self.settings)
-        keep = file.custom_data and self.custom_data
-        split = self.model.split if keep else self._generate(config)
-        if keep:
-            for labels in (split.train_y, split.test_y):
-                wrong = labels_error(labels, config.problem, classes_of(config))
-                if wrong:
-                    raise InvalidInput(f"the session's points don't fit: {wrong[1]}", "config")
-        saved = self.init_generator.get_state()
-        try:
-            if config.seed != self.config.seed:
-                self.init_generator.manual_seed(config.seed)
-            model = self._build(config, split)
-            load_params(model.net, file.params)
-            model.weights_changed()  # fresh carried gradients and optimizer state ...
-            if file.state is not None:  # ... unless the file has them
-                load_training_state(model, file.state)
-        except Exception:
-            self.init_generator.set_state(saved)  # a bad file changes nothing
-            raise
-        model.epoch = file.epoch
-        self.config, self.model = config, model
-        if not keep:
-            self.custom_data = False
-            self.data_version += 1
-        self._rebuilt()
 
     # -- training -----------------------------------------------------------------------
     def train_epochs(self, count: int, budget: float = math.inf) -> list[tuple[int, float, float]]:

@@ -1,0 +1,144 @@
+"""Edits of a session's points and weights: uploaded data, single points, weights set by
+hand and model files. Like Session's own actions they run on the worker thread (through
+SessionManager), and a bad edit raises before it changes anything.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .config_rules import check_config
+from .engine import datasets
+from .engine.network import check_layers, set_layers
+from .errors import InvalidInput
+from .export import load_params, load_training_state
+from .points import (
+    REMOVE_RADIUS,
+    check_data,
+    classes_of,
+    empty_split,
+    labels_error,
+    with_point,
+    without_nearest,
+)
+from .schemas import Data, ModelFile, Point, SetParam
+from .sessions import Session
+
+
+# -- weights --------------------------------------------------------------------------------
+def set_param(session: Session, p: SetParam) -> None:
+    net = session.model.net
+    if p.layer >= len(net.weights):
+        raise InvalidInput(f"layer must be 0..{len(net.weights) - 1}", "layer")
+    out, inp = net.weights[p.layer].shape
+    if p.neuron >= out:
+        raise InvalidInput(f"neuron must be 0..{out - 1} in layer {p.layer}", "neuron")
+    if p.input is None:
+        net.biases[p.layer][p.neuron] = p.value
+    else:
+        if p.input >= inp:
+            raise InvalidInput(f"input must be 0..{inp - 1} in layer {p.layer}", "input")
+        net.weights[p.layer][p.neuron, p.input] = p.value
+        net.alive[p.layer][p.neuron, p.input] = True  # an explicit edit revives a link
+    _weights_edited(session)
+
+
+def set_params(session: Session, layers: list[tuple[list[list[float]], list[float]]]) -> None:
+    problem = check_layers(session.model.net, layers)
+    if problem:
+        raise InvalidInput(problem, "layers")
+    set_layers(session.model.net, layers)
+    _weights_edited(session)
+
+
+def _weights_edited(session: Session) -> None:
+    session.model.weights_changed()
+    if session.state == "diverged" and math.isfinite(session.model.train_loss):
+        session.transition("paused", "edit weights")
+    session.changed()
+
+
+# -- points: set_data rebuilds the network; single edits keep the weights and the epoch --
+def set_data(session: Session, data: Data) -> None:
+    """Replace the points with the caller's own, in order; rebuilds the network."""
+    split = check_data(
+        data, session.config.problem, session.settings.max_points, classes_of(session.config)
+    )
+    session.custom_data = True
+    session.model.set_data(split)
+    session.fresh_weights()
+    session.data_version += 1
+    session.rebuilt()
+
+
+def add_point(session: Session, point: Point) -> None:
+    """Append one point to the training or test points."""
+    wrong = labels_error(
+        np.array([point.label]), session.config.problem, classes_of(session.config)
+    )
+    if wrong:
+        raise InvalidInput(wrong[1], "label")
+    split = session.model.split
+    if len(split.train_y) + len(split.test_y) >= session.settings.max_points:
+        raise InvalidInput(f"at most {session.settings.max_points} points in all", "split")
+    _edit_points(session, with_point(split, point.x, point.y, point.label, point.split))
+
+
+def remove_point(session: Session, x: float, y: float) -> None:
+    """Remove the point (training or test) nearest (x, y), within REMOVE_RADIUS."""
+    split = without_nearest(session.model.split, x, y, REMOVE_RADIUS)
+    if split is None:
+        raise InvalidInput(f"no point within {REMOVE_RADIUS} of ({x:g}, {y:g})", "x")
+    _edit_points(session, split)
+
+
+def clear_points(session: Session) -> None:
+    """Remove every point; training waits until some are added."""
+    _edit_points(session, empty_split())
+
+
+def _edit_points(session: Session, split: datasets.Split) -> None:
+    session.model.set_data(split)  # keeps the network; recomputes the losses
+    session.custom_data = True
+    session.data_version += 1
+    if not len(split.train_y):
+        session.pause()
+    session.changed()
+
+
+# -- model files ----------------------------------------------------------------------------
+def load_model(session: Session, file: ModelFile) -> None:
+    """Rebuild from an exported model file: its config, weights, dead links, epoch and
+    (when the file has them) carried gradients and optimizer state.
+
+    The points come from the config, unless both the file and the session have
+    uploaded points: then the session's are kept."""
+    config = file.config
+    check_config(config, session.settings)
+    keep = file.custom_data and session.custom_data
+    split = session.model.split if keep else session.generate(config)
+    if keep:
+        for labels in (split.train_y, split.test_y):
+            wrong = labels_error(labels, config.problem, classes_of(config))
+            if wrong:
+                raise InvalidInput(f"the session's points don't fit: {wrong[1]}", "config")
+    saved = session.init_generator.get_state()
+    try:
+        if config.seed != session.config.seed:
+            session.init_generator.manual_seed(config.seed)
+        model = session.build(config, split)
+        load_params(model.net, file.params)
+        model.weights_changed()  # fresh carried gradients and optimizer state ...
+        if file.state is not None:  # ... unless the file has them
+            load_training_state(model, file.state)
+    except Exception:
+        session.init_generator.set_state(saved)  # a bad file changes nothing
+        raise
+    model.epoch = file.epoch
+    session.config, session.model = config, model
+    if not keep:
+        session.custom_data = False
+        session.data_version += 1
+    session.rebuilt()
