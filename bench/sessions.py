@@ -392,7 +392,7 @@ def costs(sizes: list[int], repeat: int) -> list[dict[str, float]]:
     from server.frames import View
     from server.schemas import Config
     from server.sessions import Session
-    from server.worker import Worker
+    from server.streaming import Framer
 
     torch.set_num_threads(1)
     torch.set_grad_enabled(False)
@@ -403,6 +403,7 @@ def costs(sizes: list[int], repeat: int) -> list[dict[str, float]]:
     largest = Session("big", Config(**OTHERS[0][1]), settings, cpu)
     batch1 = Session("b1", Config(**OTHERS[1][1]), settings, cpu)
     view = View()
+    framer = Framer(settings, cpu)
     out = []
     for s in sizes:
         group = sessions[:s]
@@ -411,7 +412,7 @@ def costs(sizes: list[int], repeat: int) -> list[dict[str, float]]:
         batched = best_ms(lambda: train_together(models, 1), repeat)  # noqa: B023
         alone = best_ms(lambda: [m.train_epoch() for m in models], max(1, repeat // 3))  # noqa: B023
         # the worker's own render + encode of one frame (self is unused there)
-        frame = best_ms(lambda: Worker._encode(None, group[0], view), repeat * 5)  # type: ignore[arg-type]  # noqa: B023
+        frame = best_ms(lambda: framer.encode(group[0], view), repeat * 5)  # noqa: B023
         out.append(
             {
                 "s": s,
@@ -420,7 +421,7 @@ def costs(sizes: list[int], repeat: int) -> list[dict[str, float]]:
                 "alone": alone,
                 "frame": frame,
                 "frames": frame * s,
-                "frame_largest": best_ms(lambda: Worker._encode(None, largest, view), repeat),  # type: ignore[arg-type]
+                "frame_largest": best_ms(lambda: framer.encode(largest, view), repeat),
                 "epoch_largest": best_ms(lambda: largest.model.train_epoch(), repeat),
                 "epoch_batch1": best_ms(lambda: batch1.model.train_epoch(), repeat),
             }
@@ -553,7 +554,7 @@ def print_costs(rows: list[dict[str, float]]) -> None:
     print(
         "  S alone: one Model.train_epoch per session in a loop (batching off); batched: one "
         "engine.batched.train_together(S models, 1 epoch);\n"
-        "  1 frame: Worker._encode of a server-drawn frame (engine.render.render 100x100 output "
+        "  1 frame: Framer.encode of a server-drawn frame (engine.render.render 100x100 output "
         f"+ 25x25 neuron maps, quantize, pack) for one default session "
         f"({rows[0]['frame_largest']:.2f} ms for the largest net); what a viewer with "
         "render: server costs. The browser UI and the table above use render: client "

@@ -74,10 +74,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # -- the server, optionally stamped ---------------------------------------------------------
 def serve_stamped(argv: list[str]) -> None:
     """The real server (server.cli.main) with a training-time stamp in each frame."""
-    from server import sessions, worker
+    from server import sessions, streaming
 
     train = sessions.Session.train_epochs
-    encode = worker.Worker._encode
+    encode = streaming.Framer.encode
 
     def train_epochs(self: Any, *args: Any, **kwargs: Any) -> Any:
         done = train(self, *args, **kwargs)
@@ -85,7 +85,7 @@ def serve_stamped(argv: list[str]) -> None:
             self.bench_trained_at = time.monotonic()
         return done
 
-    def _encode(self: Any, session: Any, *args: Any, **kwargs: Any) -> bytearray:
+    def stamped(self: Any, session: Any, *args: Any, **kwargs: Any) -> bytearray:
         frame = encode(self, session, *args, **kwargs)
         trained = getattr(session, "bench_trained_at", None)
         if trained is not None:
@@ -93,7 +93,7 @@ def serve_stamped(argv: list[str]) -> None:
         return frame
 
     sessions.Session.train_epochs = train_epochs  # type: ignore[method-assign]
-    worker.Worker._encode = _encode  # type: ignore[method-assign]
+    streaming.Framer.encode = stamped  # type: ignore[method-assign]
     from server.cli import main
 
     main(argv)

@@ -1,8 +1,9 @@
 """The worker: the one thread that owns torch and the device.
 
 It runs jobs handed to it by the event loop (every REST and websocket action), trains
-every running session at its speed, finishes REST training requests in slices, renders a
-frame only for viewers that acked the last one, and expires idle sessions.
+every running session at its speed, finishes REST training requests in slices, has
+streaming.Framer send a frame to every viewer that acked its last one, and expires idle
+sessions.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from typing import Any, TypeVar
 import torch
 
 from .config import Settings
-from .engine.batched import Stack, group_key, train_together
-from .frames import encode, set_seq
-from .sessions import METRICS_EVERY, STATE_CODES, Session
+from .engine.batched import group_key, train_together
+from .sessions import Session
+from .streaming import Framer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,57 +65,6 @@ class TrainJob:
             self.future.set_result((self.history, self.session.state))
 
 
-def cpu_clock() -> tuple[float, float]:
-    """CPU seconds of the whole process and of the calling (worker) thread."""
-    return time.process_time(), time.thread_time()
-
-
-class FrameBudget:
-    """Keeps frames to a share of the time while anything trains.
-
-    A frame costs the worker its encoding (``spent``) and the event loop its sending and
-    the ack, which share the one interpreter lock with training. Every ``window`` seconds
-    the worker's frame time plus the CPU time of every other thread of the process (the
-    event loop, mostly serving viewers; measured, so it holds on any machine) is compared
-    with ``share`` of the elapsed time; above it, every viewer's frame interval stretches
-    by the same factor (fewer frames for all, evenly, instead of training falling behind);
-    well below it, the stretch relaxes."""
-
-    def __init__(
-        self,
-        share: float = 0.4,
-        window: float = 1.0,
-        most: float = 30.0,
-        clock: Callable[[], tuple[float, float]] = cpu_clock,
-    ) -> None:
-        self.share, self.window, self.most, self.clock = share, window, most, clock
-        self.scale = 1.0  # multiplies every viewer's frame interval
-        self._since: float | None = None
-        self._cpu = (0.0, 0.0)  # clock() at _since
-        self._spent = 0.0
-
-    def spent(self, seconds: float) -> None:
-        """Seconds the worker spent on frames (call on the worker thread)."""
-        self._spent += seconds
-
-    def update(self, now: float, training: bool) -> None:
-        """Call on the worker thread (the clock tells its CPU time from the others')."""
-        if self._since is None:
-            self._since, self._cpu = now, self.clock()
-            return
-        elapsed = now - self._since
-        if elapsed < self.window:
-            return
-        cpu = self.clock()
-        others = (cpu[0] - self._cpu[0]) - (cpu[1] - self._cpu[1])
-        used = (self._spent + max(0.0, others)) / elapsed
-        if training and used > self.share:
-            self.scale = min(self.most, self.scale * used / self.share)
-        elif not training or used < self.share / 2:
-            self.scale = max(1.0, self.scale * 0.7)
-        self._since, self._cpu, self._spent = now, cpu, 0.0
-
-
 class Worker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -126,7 +76,7 @@ class Worker:
         self._next_expiry = 0.0
         self._turn = 0  # which group trains first in a pass (fairness)
         self._cost: dict[Hashable, float] = {}  # seconds per epoch, by group key
-        self.budget = FrameBudget()
+        self.frames = Framer(settings, self.device)
         # a session with no group trains as a stack of one on a GPU too: a CUDA graph per
         # epoch and one host transfer per pass, where alone every epoch's losses sync
         self.stack_alone = self.device.type == "cuda"
@@ -186,7 +136,7 @@ class Worker:
             now = time.monotonic()
             try:
                 busy = self._train(now)
-                wait_frames = self._frames(time.monotonic())
+                wait_frames = self.frames.send(self.sessions.values(), time.monotonic())
                 if now >= self._next_expiry:
                     self._next_expiry = now + EXPIRY_EVERY
                     self.expire(now)
@@ -338,74 +288,3 @@ class Worker:
                 due_at = session.clock_start + (session.clock_epochs + 1) / speed
                 wait = min(wait, due_at - now)
         return wait
-
-    def _frames(self, now: float) -> float:
-        """Send a frame to every viewer that can take one; seconds until one could be due."""
-        started = time.thread_time()  # CPU, not wall: waits for the lock are the others'
-        wait = math.inf
-        training = any(s.state == "running" or s.pending for s in self.sessions.values())
-        self.budget.update(now, training)
-        host: dict[int, torch.Tensor] = {}  # per stack: everyone's parameters, one transfer
-        out: dict[Any, list] = {}  # per event loop: (viewer, frame), handed over at once
-        for session in self.sessions.values():
-            rendered: dict[tuple, bytearray] = {}
-            for viewer in list(session.viewers):
-                if not viewer.ready or viewer.version == session.version:
-                    continue
-                if now < viewer.next_frame:
-                    wait = min(wait, viewer.next_frame - now)
-                    continue
-                key = viewer.view.key
-                if key not in rendered:
-                    rendered[key] = self._encode(session, viewer.view, host)
-                viewer.ready = False
-                viewer.version = session.version
-                fps = min(viewer.view.fps, self.settings.max_fps)
-                viewer.next_frame = now + self.budget.scale / fps
-                viewer.seq += 1
-                out.setdefault(viewer.loop, []).append((viewer, set_seq(rendered[key], viewer.seq)))
-        for frames in out.values():
-            frames[0][0].offer_all(frames)  # a ws.Viewer
-        self.budget.spent(time.thread_time() - started)
-        return wait
-
-    def _encode(
-        self, session: Session, view: Any, host: dict[int, torch.Tensor] | None = None
-    ) -> bytearray:
-        """One frame of ``session``; ``host`` caches stacks' parameters for this pass."""
-        m = session.model
-        params = None
-        stack = m.stack
-        if host is not None and self.device.type == "cuda" and isinstance(stack, Stack):
-            i = stack.position(m)
-            if i is not None:
-                if id(stack) not in host:
-                    host[id(stack)] = stack.host_params()
-                params = host[id(stack)][i]
-        measured = m.accuracy
-        if (
-            measured is not None
-            and (measured[0] == m.epoch or session.state == "running")
-            and time.monotonic() - measured[3] <= METRICS_EVERY
-        ):
-            # measured by the stack for all its models, as stale as Session.metrics allows
-            # while it trains; once it stops, only a measurement of its last epoch
-            right: tuple[float | None, float | None] = tuple(  # type: ignore[assignment]
-                None if math.isnan(a) else a for a in measured[1:3]
-            )
-        else:  # at most once a second while training (Session.metrics)
-            metrics = session.metrics()
-            right = (metrics["train_accuracy"], metrics["test_accuracy"])
-        return encode(
-            net=m.net,
-            features=m.features,
-            state_code=STATE_CODES[session.state],
-            epoch=m.epoch,
-            rate=session.rate if session.state == "running" else 0.0,
-            train_loss=m.train_loss,
-            test_loss=m.test_loss,
-            view=view,
-            train_accuracy=right[0],
-            test_accuracy=right[1],
-            params=params,
-        )

@@ -178,7 +178,7 @@ def test_a_stopped_sessions_frame_shows_its_own_accuracy_not_the_stacks_last() -
     s.pause()
     for _ in range(20):
         s.step()  # trains alone, on its views into the stack
-    header = HEADER.unpack_from(worker._encode(s, View(render="client")))
+    header = HEADER.unpack_from(worker.frames.encode(s, View(render="client")))
     frame_accuracy = header[-2:]
     metrics = s.metrics()
     assert s.model.epoch == 23

@@ -130,7 +130,7 @@ def test_float32_setting_trains(settings: Settings) -> None:
 
 
 def test_frame_budget_stretches_evenly_under_load_and_relaxes() -> None:
-    from server.worker import FrameBudget
+    from server.streaming import FrameBudget
 
     budget = FrameBudget(share=0.5, window=1.0, clock=lambda: (0.0, 0.0))
     budget.update(0.0, training=True)
@@ -148,7 +148,7 @@ def test_frame_budget_stretches_evenly_under_load_and_relaxes() -> None:
 
 
 def test_frame_budget_counts_the_event_loops_cpu_but_not_the_workers_training() -> None:
-    from server.worker import FrameBudget
+    from server.streaming import FrameBudget
 
     cpu = {"process": 0.0, "worker": 0.0}
     budget = FrameBudget(share=0.5, window=1.0, clock=lambda: (cpu["process"], cpu["worker"]))
