@@ -9,7 +9,7 @@ from typing import Any
 import annotated_types as at
 from pydantic import BaseModel
 
-from . import schemas
+from . import messages, schemas
 
 BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 WORDS = {
@@ -24,7 +24,7 @@ def _ranges() -> dict[str, str]:
     """Field name -> "greater than 0 and at most 10", for fields bounded on both sides and
     bounded alike wherever the name appears."""
     found: dict[str, str | None] = {}
-    for model in vars(schemas).values():
+    for model in [*vars(schemas).values(), *vars(messages).values()]:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             continue
         for name, info in model.model_fields.items():

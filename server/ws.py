@@ -16,8 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from .errors import NotFound, PlaygroundError
 from .frames import View as FrameView
 from .manager import SessionManager
-from .ranges import explain
-from .schemas import (
+from .messages import (
     Ack,
     AddPoint,
     ClearPoints,
@@ -29,6 +28,7 @@ from .schemas import (
     View,
     error_message,
 )
+from .ranges import explain
 
 log = logging.getLogger(__name__)
 router = APIRouter()
