@@ -61,21 +61,35 @@ def model_file(
     }
 
 
+def layers_json(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]) -> list[dict]:
+    """Per layer ``{"weight": [out][in], "bias": [out]}``: schemas.Layer, as params are sent."""
+    return [
+        {"weight": w.cpu().tolist(), "bias": b.cpu().tolist()}
+        for w, b in zip(weights, biases, strict=True)
+    ]
+
+
+def checked_layers(net: Network, layers: list[Layer], field: str) -> list[tuple[list, list]]:
+    """``layers`` as (weight, bias) pairs, if they fit ``net``'s shapes and are finite;
+    else a 422 on ``field`` (``field.i`` for a non-finite layer i)."""
+    pairs = [(layer.weight, layer.bias) for layer in layers]
+    problem = check_layers(net, pairs)
+    if problem:
+        raise InvalidInput(problem, field)
+    for index, (weight, bias) in enumerate(pairs):
+        if not all(math.isfinite(v) for v in [*bias, *(v for row in weight for v in row)]):
+            raise InvalidInput("weights and biases must be finite numbers", f"{field}.{index}")
+    return pairs
+
+
 def training_state(model: Model) -> dict[str, Any]:
     """The carried gradients and the optimizer's state, as ModelFile.state."""
-
-    def layers(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]) -> list[dict]:
-        return [
-            {"weight": w.cpu().tolist(), "bias": b.cpu().tolist()}
-            for w, b in zip(weights, biases, strict=True)
-        ]
-
     count = len(model.net.weights)
     return {
         "carried_points": model.acc.count,
-        "carried": layers(model.acc.weights, model.acc.biases),
+        "carried": layers_json(model.acc.weights, model.acc.biases),
         "steps": int(model.opt.steps.item()),
-        "slots": {name: layers(t[:count], t[count:]) for name, t in model.opt.slots.items()},
+        "slots": {name: layers_json(t[:count], t[count:]) for name, t in model.opt.slots.items()},
     }
 
 
@@ -87,43 +101,25 @@ def load_training_state(model: Model, state: TrainingState) -> None:
     if sorted(state.slots) != wanted:
         names = ", ".join(wanted) or "none"
         raise InvalidInput(f"slots for {optimizer} must be: {names}", "state.slots")
-    parts = {"state.carried": state.carried}
-    parts.update({f"state.slots.{name}": layers for name, layers in state.slots.items()})
-    for field, layers in parts.items():
-        pairs = [(layer.weight, layer.bias) for layer in layers]
-        problem = check_layers(model.net, pairs)
-        if problem:
-            raise InvalidInput(problem, field)
-        if not all(math.isfinite(v) for w, b in pairs for v in [*b, *(v for r in w for v in r)]):
-            raise InvalidInput("values must be finite numbers", field)
 
-    def tensors(layers: list[Layer]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        def t(values: list) -> torch.Tensor:
-            return torch.tensor(values, dtype=model.dtype, device=model.device)
+    def tensors(layers: list[Layer], field: str) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        pairs = checked_layers(model.net, layers, field)
+        t = [torch.tensor(v, dtype=model.dtype, device=model.device) for p in pairs for v in p]
+        return t[0::2], t[1::2]  # weights, biases
 
-        return [t(layer.weight) for layer in layers], [t(layer.bias) for layer in layers]
-
-    weights, biases = tensors(state.carried)
-    model.acc = Accumulator(weights, biases, state.carried_points)
+    weights, biases = tensors(state.carried, "state.carried")
     slots = {}
     for name, layers in state.slots.items():
-        slot_weights, slot_biases = tensors(layers)
+        slot_weights, slot_biases = tensors(layers, f"state.slots.{name}")
         slots[name] = [*slot_weights, *slot_biases]  # weights first, then biases
+    model.acc = Accumulator(weights, biases, state.carried_points)
     steps = torch.tensor(float(state.steps), dtype=model.dtype, device=model.device)
     model.opt = OptState(slots, steps)
 
 
 def load_params(net: Network, params: Params) -> None:
     """Set every weight, bias and dead link of ``net`` from ``params`` (checked first)."""
-    layers = [(layer.weight, layer.bias) for layer in params.layers]
-    problem = check_layers(net, layers)
-    if problem:
-        raise InvalidInput(problem, "params.layers")
-    for index, (weight, bias) in enumerate(layers):
-        if not all(math.isfinite(v) for v in [*bias, *(v for row in weight for v in row)]):
-            raise InvalidInput(
-                "weights and biases must be finite numbers", f"params.layers.{index}"
-            )
+    layers = checked_layers(net, params.layers, "params.layers")
     sizes = net.sizes
     for index, (layer, neuron, source) in enumerate(params.dead):
         if not (

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from . import edits
 from .config import Settings
 from .errors import Conflict, InvalidInput, NotFound, TooManySessions
+from .export import layers_json
 from .points import classes_of, parse_csv
 from .schemas import Config, ConfigPatch, Data, ModelFile, Point, SetParam
 from .sessions import Session, check_config, new_id
@@ -237,13 +238,7 @@ def _finite(value: float) -> float | None:
 
 def params(session: Session) -> dict[str, Any]:
     net = session.model.net
-    return {
-        "layers": [
-            {"weight": w.cpu().tolist(), "bias": b.cpu().tolist()}
-            for w, b in zip(net.weights, net.biases, strict=True)
-        ],
-        "dead": net.dead_links(),
-    }
+    return {"layers": layers_json(net.weights, net.biases), "dead": net.dead_links()}
 
 
 def data(session: Session) -> dict[str, Any]:

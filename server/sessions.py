@@ -255,13 +255,18 @@ class Session:
     def record(self, first: int, losses: np.ndarray) -> int:
         """Keep the losses of epochs ``first``, ``first`` + 1, ... just trained (here or in
         a batch), (count, 2): train, test. Stops on divergence; returns how many were kept
-        (up to and including the first non-finite train loss)."""
+        (up to and including the first non-finite train loss). A batch trains on past a
+        divergence: the model then shows the epoch and losses it diverged at."""
         train, test = losses[:, 0], losses[:, 1]
         bad = ~np.isfinite(train)
         kept = len(train)
         diverged = bool(bad.any()) and self.model.train_y.shape[-1] > 0
         if diverged:
             kept = int(bad.argmax()) + 1
+            m = self.model
+            m.epoch = first + kept - 1
+            m.train_loss, m.test_loss = float(train[kept - 1]), float(test[kept - 1])
+            m.accuracy = None
             self.state = "diverged"
             self.message = (
                 f"the loss became {train[kept - 1]} at epoch {first + kept - 1}: "

@@ -251,13 +251,8 @@ class Worker:
             return min(self._train_alone(session, count) for session in group)
         losses = out.to("cpu", torch.float64).numpy()  # one transfer, no Python float each
         for index, session in enumerate(group):
-            m = session.model
-            first = m.epoch - count + 1  # epochs differ within a group
-            kept = session.record(first, losses[:, index])
-            if kept < count:  # diverged part way: show the epoch and loss it diverged at
-                m.epoch -= count - kept
-                m.train_loss, m.test_loss = (float(x) for x in losses[kept - 1, index])
-                m.accuracy = None
+            first = session.model.epoch - count + 1  # epochs differ within a group
+            session.record(first, losses[:, index])
         return count
 
     def _train_alone(self, session: Session, count: int) -> int:

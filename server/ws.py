@@ -41,7 +41,7 @@ CLOSE_ENDED = 4410
 class Viewer:
     """One connection's outbox: JSON messages in order, and at most one pending frame.
 
-    The worker thread hands it frames and state through ``offer`` and ``post``; a frame
+    The worker thread hands it frames and state through ``offer_all`` and ``post``; a frame
     is only rendered for a viewer that is ``ready`` (acked its last frame)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, view: FrameView) -> None:
@@ -61,12 +61,9 @@ class Viewer:
         self.version = -1
 
     # worker thread -> event loop
-    def offer(self, frame: bytes) -> None:
-        self._threadsafe(self._put_frame, frame)
-
     @staticmethod
     def offer_all(frames: list[tuple[Viewer, bytes]]) -> None:
-        """``offer`` for many viewers of one loop with one wake-up of it, not one each (a
+        """Each viewer's newest frame, for viewers of one loop, with one wake-up of it (a
         pass over a thousand sessions hands out hundreds of frames)."""
         if frames:
             frames[0][0]._threadsafe(Viewer._put_frames, frames)
