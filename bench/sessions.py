@@ -196,20 +196,10 @@ async def client(
                     if json.loads(message).get("type") == "error":
                         raise RuntimeError(message)
                     continue
-                epoch, stamp = stream.decode(message)
                 if now < window.start:
-                    stats.at_start = epoch
+                    stats.at_start = stream.decode(message)[0]
                 if now in window:
-                    stats.frames += 1
-                    stats.bytes += len(message)
-                    stats.frame_bytes = len(message)
-                    stats.first = stats.first or (now, epoch)
-                    stats.last = (now, epoch)
-                    if stamp:
-                        tick = (int(now / stream.STAMP_UNIT) - stamp) & 0xFFFFFFFF
-                        stats.ages.append(tick * stream.STAMP_UNIT * 1000)
-                    if acked is not None:
-                        stats.rtts.append((now - acked) * 1000)
+                    stats.took(message, now, acked)
                 await ws.send('{"type":"ack"}')
                 acked = time.monotonic()
     except Exception as exc:  # reported under the table, never hidden
@@ -492,12 +482,7 @@ def print_table(runs: list[Run]) -> None:
                         f"{fmt(min(f), 1)}/{fmt(med(f), 1)} fr/s"
                     )
             print("      by config (min/med): " + "; ".join(parts))
-        starved = sum(1 for e in eps if e == 0)
-        errors = [c.error for c in r.clients if c.error]
-        if starved:
-            print(f"      ! {starved} of {r.s} sessions saw no epoch progress in the window")
-        if errors:
-            print(f"      ! {len(errors)} client errors, first: {errors[0]}")
+        stream.report_problems(r.clients, eps, "sessions", "      ")
         for note in r.notes:
             print("      ! " + note.replace("\n", "\n        "))
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import builtins
 import contextlib
 import json
 import math
@@ -49,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,10 +207,38 @@ class ClientStats:
     def fps(self, seconds: float) -> float:
         return self.frames / seconds
 
+    def took(self, frame: builtins.bytes, now: float, acked: float | None) -> int:
+        """Count a frame that arrived at ``now`` inside the window (``acked``: when the
+        previous one was acked, or None); returns its epoch."""
+        epoch, stamp = decode(frame)
+        self.frames += 1
+        self.bytes += len(frame)
+        self.frame_bytes = len(frame)
+        self.first = self.first or (now, epoch)
+        self.last = (now, epoch)
+        if stamp:
+            tick = (int(now / STAMP_UNIT) - stamp) & 0xFFFFFFFF
+            self.ages.append(tick * STAMP_UNIT * 1000)
+        if acked is not None:
+            self.rtts.append((now - acked) * 1000)
+        return epoch
+
     def epochs_per_s(self) -> float:
         if self.first is None or self.last is None or self.last[0] <= self.first[0]:
             return 0.0
         return (self.last[1] - self.first[1]) / (self.last[0] - self.first[0])
+
+
+def report_problems(
+    clients: Sequence[ClientStats], rates: list[float], what: str, indent: str
+) -> None:
+    """Under a table row: clients that saw no progress, and the first client error."""
+    starved = sum(1 for e in rates if e == 0)
+    errors = [c.error for c in clients if c.error]
+    if starved:
+        print(f"{indent}! {starved} of {len(clients)} {what} saw no epoch progress in the window")
+    if errors:
+        print(f"{indent}! {len(errors)} client errors, first: {errors[0]}")
 
 
 @dataclass
@@ -248,18 +278,8 @@ async def client(
                     if json.loads(message).get("type") == "error":
                         raise RuntimeError(message)
                     continue
-                epoch, stamp = decode(message)
                 if now in window:
-                    stats.frames += 1
-                    stats.bytes += len(message)
-                    stats.frame_bytes = len(message)
-                    stats.first = stats.first or (now, epoch)
-                    stats.last = (now, epoch)
-                    if stamp:
-                        tick = (int(now / STAMP_UNIT) - stamp) & 0xFFFFFFFF
-                        stats.ages.append(tick * STAMP_UNIT * 1000)
-                    if acked is not None:
-                        stats.rtts.append((now - acked) * 1000)
+                    stats.took(message, now, acked)
                 await ws.send('{"type":"ack"}')
                 acked = time.monotonic()
                 if pause:
@@ -389,12 +409,7 @@ def print_table(results: list[Result]) -> None:
             f"{fmt(med(rtts), 1):>7} {fmt(med(kbs)):>6} {fmt(frame_kb, 1):>8} {fmt(r.rss_mb):>7} "
             f"{fmt(r.server_cpu) + '%':>7} {fmt(r.client_cpu) + '%':>7}  {verdict(r)}"
         )
-        starved = sum(1 for e in eps if e == 0)
-        errors = [c.error for c in r.clients if c.error]
-        if starved:
-            print(f"    ! {starved} of {r.n} clients saw no epoch progress in the window")
-        if errors:
-            print(f"    ! {len(errors)} client errors, first: {errors[0]}")
+        report_problems(r.clients, eps, "clients", "    ")
 
 
 def print_slow(r: Result) -> None:
@@ -419,12 +434,7 @@ def print_slow(r: Result) -> None:
         f"  frame age med {fmt(med(ages))} ms, p95 {fmt(pct(ages, 95))} ms "
         "(~500 ms expected: rendered at the ack, read after the sleep)"
     )
-    starved = sum(1 for e in eps if e == 0)
-    errors = [c.error for c in r.clients if c.error]
-    if starved:
-        print(f"  ! {starved} of {r.n} clients saw no epoch progress in the window")
-    if errors:
-        print(f"  ! {len(errors)} client errors, first: {errors[0]}")
+    report_problems(r.clients, eps, "clients", "  ")
 
 
 async def run(args: argparse.Namespace) -> None:
