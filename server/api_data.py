@@ -172,8 +172,9 @@ def _model_file(s: Session) -> dict[str, Any]:
 
 @router.get("/{session_id}/export/model.json", response_model=ModelFile)
 async def export_model(session_id: str, manager: Manager) -> Response:
-    """Config, weights, dead links and epoch as JSON: POST it to …/import to go on
-    training (in this or another session)."""
+    """Config, weights, dead links, epoch and training state (carried gradients, the
+    optimizer's state) as JSON: POST it to …/import to go on training (in this or another
+    session)."""
     body = await manager.run(session_id, _model_file)
     return _attachment(
         ModelFile.model_validate(body).model_dump_json(), "application/json", "model.json"
@@ -182,8 +183,8 @@ async def export_model(session_id: str, manager: Manager) -> Response:
 
 @router.post("/{session_id}/import", response_model=SessionState)
 async def import_model(session_id: str, body: ModelFile, manager: Manager) -> dict[str, Any]:
-    """Rebuild the session from an exported model.json: its config, weights and epoch, so
-    training goes on where it stopped. The points come from the config unless both the
-    file and the session hold uploaded points. A file that does not fit changes nothing
-    (422 naming the field)."""
+    """Rebuild the session from an exported model.json: its config, weights, epoch and (if
+    the file has it) training state, so training goes on exactly where it stopped. The
+    points come from the config unless both the file and the session hold uploaded points.
+    A file that does not fit changes nothing (422 naming the field)."""
     return await manager.load_model(session_id, body)
