@@ -8,6 +8,22 @@ from collections.abc import Sequence
 
 from .config import Settings
 
+LIMIT_FLAGS: list[tuple[str, type, str]] = [
+    ("--max-sessions-per-client", int, "live sessions one address may hold"),
+    ("--create-rate", float, "sessions one address may create per minute"),
+    ("--connect-rate", float, "websocket connections one address may open per minute"),
+    ("--max-train-seconds", float, "estimated training time one REST train may ask for"),
+    ("--viewer-timeout", float, "seconds before a viewer that stops reading is closed"),
+    ("--ws-ping-interval", float, "seconds between websocket pings"),
+    ("--ws-ping-timeout", float, "seconds to wait for a websocket pong"),
+    ("--ws-max-size", int, "bytes per incoming websocket message at most"),
+    (
+        "--allowed-origins",
+        str,
+        "other origins allowed to open websockets and frame the page (comma-separated, or *)",
+    ),
+]
+
 
 def parse(argv: Sequence[str] | None = None) -> Settings:
     defaults = Settings()
@@ -70,6 +86,10 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
     p.add_argument(
         "--log-level", choices=["debug", "info", "warning", "error"], help="default info"
     )
+    limits = p.add_argument_group("limits per client and of the websocket edge")
+    for flag, kind, what in LIMIT_FLAGS:
+        name = flag.removeprefix("--").replace("-", "_")
+        limits.add_argument(flag, type=kind, help=f"{what} (default {getattr(defaults, name)})")
     args = p.parse_args(argv)
     try:
         return Settings.from_env(**vars(args))
@@ -97,5 +117,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=settings.port,
         log_level=settings.log_level,
         ws_per_message_deflate=False,  # measured: deflate capped the server at ~1,150 frames/s
-        ws_max_size=1_000_000,  # control messages are tiny; refuse megabyte-sized ones
+        ws_max_size=settings.ws_max_size,  # control messages are tiny; refuse big ones
+        ws_ping_interval=settings.ws_ping_interval,  # a vanished client is found and dropped
+        ws_ping_timeout=settings.ws_ping_timeout,
     )

@@ -28,6 +28,17 @@ class Settings:
     max_fps: float = 60.0  # frames per second per viewer, at most
     batching: bool = True  # train sessions of one shape together (engine/batched.py)
     log_level: str = "info"
+    # -- fairness and limits per client (one student cannot take the server) -------------
+    max_sessions_per_client: int = 100  # live sessions one address may hold
+    create_rate: float = 60.0  # sessions one address may create per minute (burst: as many)
+    connect_rate: float = 120.0  # websocket connections per address per minute
+    max_train_seconds: float = 600.0  # estimated worker time one REST train may ask for
+    viewer_timeout: float = 30.0  # seconds a viewer may leave a frame unacked or a send blocked
+    # -- the websocket edge (every way of starting the app gets these: app.py) -----------
+    ws_ping_interval: float = 20.0  # seconds between pings
+    ws_ping_timeout: float = 20.0  # seconds to wait for a pong before closing
+    ws_max_size: int = 1_000_000  # bytes per incoming message (control messages are tiny)
+    allowed_origins: str = ""  # extra origins (comma-separated, or *) for websockets and framing
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -48,12 +59,36 @@ class Settings:
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         if self.dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be float64 or float32, not {self.dtype!r}")
-        for name in ("max_sessions", "max_layers", "max_neurons", "max_train_epochs"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
+        for name, (low, high) in BOUNDS.items():
+            value = getattr(self, name)
+            if not low <= value <= high:  # NaN fails too
+                raise ValueError(f"{name} must be between {low:g} and {high:g}, not {value!r}")
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+# Every numeric setting's allowed range (inclusive): a zero fps or a negative TTL is
+# refused at start with a message, not found later as a division by zero.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "port": (0, 65535),
+    "max_sessions": (1, 100_000),
+    "session_ttl": (1, 10**7),
+    "idle_pause": (0, 10**7),
+    "max_layers": (1, 16),
+    "max_neurons": (1, 64),
+    "max_train_epochs": (1, 10**7),
+    "max_points": (2, 1_000_000),
+    "max_fps": (0.1, 240),
+    "max_sessions_per_client": (1, 100_000),
+    "create_rate": (1, 100_000),
+    "connect_rate": (1, 100_000),
+    "max_train_seconds": (0.1, 10**6),
+    "viewer_timeout": (1, 3600),
+    "ws_ping_interval": (1, 3600),
+    "ws_ping_timeout": (1, 3600),
+    "ws_max_size": (1024, 64_000_000),
+}
 
 
 def _convert(f: dataclasses.Field, raw: str) -> Any:
