@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ from .schemas import Data
 CSV_COLUMNS = ("x", "y", "label", "split")
 SPLITS = ("train", "test")
 MAX_CSV_BYTES = 1_000_000  # an uploaded CSV file, at most (10,000 points take about 400 KB)
+MAX_CSV_FIELD = 100  # characters in one CSV value: plenty for a number, a label or a split
 REMOVE_RADIUS = 0.5  # remove_point takes the nearest point at most this far away
 
 
@@ -55,13 +58,14 @@ def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Data:
 
     Errors name the row as a spreadsheet numbers it (the header is row 1) and the column;
     their field is ``"row N.column"``."""
-    rows = csv.reader(io.StringIO(text))
-    header = next(rows, None)
-    if header is None or not any(cell.strip() for cell in header):
+    names: list[str] = []  # the header's column names, once it is read
+    rows = _records(text, names)
+    _, header = next(rows, (1, []))
+    if not any(cell.strip() for cell in header):
         raise InvalidInput(
             "the file is empty: the first row must name the columns x, y, label, split", "row 1"
         )
-    names = [cell.strip().lower() for cell in header]
+    names.extend(cell.strip().lower() for cell in header)
     for name, cell in zip(names, header, strict=True):
         if name not in CSV_COLUMNS:
             raise InvalidInput(
@@ -78,7 +82,7 @@ def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Data:
             )
     parts: dict[str, list[tuple[float, float, float]]] = {"train": [], "test": []}
     count = 0
-    for row, cells in enumerate(rows, start=2):
+    for row, cells in rows:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines are allowed
         values = dict(zip(names, cells, strict=False))
@@ -109,6 +113,57 @@ def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Data:
     if not parts["train"]:
         raise InvalidInput("no training rows: at least one row needs split 'train'", "split")
     return Data(train=parts["train"], test=parts["test"])
+
+
+def _records(text: str, names: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(row, cells) of each CSV record, rows numbered as a spreadsheet does (the header is
+    row 1). A value over MAX_CSV_FIELD characters, or a row the csv module cannot read, is
+    InvalidInput naming the row (and the column, by ``names`` or by its position)."""
+    lines: list[str] = []  # the text lines of the record being read
+
+    def source() -> Iterator[str]:
+        for line in io.StringIO(text):
+            lines.append(line)
+            yield line
+
+    reader = csv.reader(source())
+    for row in itertools.count(1):
+        lines.clear()
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # past the csv module's own field limit, a stray \r, ...
+            index = _long_value("".join(lines))
+            if index is not None:
+                raise _too_long(row, index, names) from None
+            raise InvalidInput(f"row {row}: not readable as CSV ({exc})", f"row {row}") from None
+        index = next((i for i, cell in enumerate(cells) if len(cell) > MAX_CSV_FIELD), None)
+        if index is not None:
+            raise _too_long(row, index, names)
+        yield row, cells
+
+
+def _too_long(row: int, index: int, names: list[str]) -> InvalidInput:
+    name = names[index] if index < len(names) else str(index + 1)
+    return InvalidInput(
+        f"row {row}, column {name}: longer than {MAX_CSV_FIELD} characters", f"row {row}.{name}"
+    )
+
+
+def _long_value(record: str) -> int | None:
+    """Index of the first value of a record's raw CSV text longer than MAX_CSV_FIELD."""
+    index, length, quoted = 0, 0, False
+    for char in record.rstrip("\r\n"):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            index, length = index + 1, 0
+        else:
+            length += 1
+            if length > MAX_CSV_FIELD:
+                return index
+    return None
 
 
 def _cell_number(cell: str, row: int, column: str) -> float:

@@ -96,6 +96,8 @@ def test_put_regression_csv(client: TestClient) -> None:
         (HEADER + "1,2,1,test\n", ["split"], "no training rows"),
         (HEADER + "1,2,1,train\n" * 2_001, ["row 2002"], "at most 2000"),
         (b"x,y,label,split\n1,2,1,tr\xe9in\n", ["file"], "not UTF-8"),
+        (HEADER + "1,2,1,train\n1,2," + "1" * 200_000 + ",train\n", ["row 3", "label"], "longer"),
+        (HEADER + "1,2\r3,1,train\n", ["row 2"], "not readable as CSV"),
     ],
 )
 def test_bad_csv_is_422_and_changes_nothing(

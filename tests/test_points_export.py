@@ -83,6 +83,13 @@ BAD_FILES = [
     (HEADER + "1,2,1,train\n\n1,2,0,train\n", "row 4, column label", "row 4.label"),
     (HEADER + "1,2,1,test\n", "no training rows", "split"),
     (HEADER + "1,2,1,train\n" * 3, "row 4: too many points; at most 2", "row 4"),
+    # values past the csv module's own field limit (131,072 characters) and short of it
+    (HEADER + "1," + "9" * 200_000 + ",1,train\n", "row 2, column y: longer than 100", "row 2.y"),
+    (HEADER + "1,2," + "1" * 101 + ",test\n", "row 2, column label: longer", "row 2.label"),
+    (HEADER + '1,"2\n' + "3" * 140_000 + '",1,train\n', "row 2, column y: longer", "row 2.y"),
+    ("x," + "y" * 101 + ",label,split\n", "row 1, column 2: longer than 100 characters", "row 1.2"),
+    # text the csv module cannot read at all: a lone carriage return inside a row
+    (HEADER + "1,2,1,train\n1,2\r3,1,train\n", "row 3: not readable as CSV", "row 3"),
 ]
 
 
