@@ -13,7 +13,7 @@ from .config_rules import check_config
 from .engine import datasets
 from .engine.network import check_layers, set_layers
 from .errors import InvalidInput
-from .export import load_params, load_training_state
+from .export import check_finite, load_params, load_training_state
 from .points import (
     REMOVE_RADIUS,
     check_data,
@@ -49,6 +49,7 @@ def set_params(session: Session, layers: list[tuple[list[list[float]], list[floa
     problem = check_layers(session.model.net, layers)
     if problem:
         raise InvalidInput(problem, "layers")
+    check_finite(layers, "layers")
     set_layers(session.model.net, layers)
     _weights_edited(session)
 

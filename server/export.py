@@ -7,10 +7,10 @@ Pure functions of the engine's objects and the schemas: no web imports, no sessi
 from __future__ import annotations
 
 import io
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from .engine.features import FEATURES
@@ -23,6 +23,8 @@ from .schemas import Layer, Params, TrainingState
 
 MODEL_FORMAT = "neural-playground-model"
 MODEL_VERSION = 1
+# optimizer slots that cannot be negative, and why (adam divides by the square root of v)
+NONNEGATIVE_SLOTS = {"v": "adam's v is a running mean of squared gradients"}
 
 
 # -- model files ----------------------------------------------------------------------------
@@ -71,15 +73,36 @@ def layers_json(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor])
 
 def checked_layers(net: Network, layers: list[Layer], field: str) -> list[tuple[list, list]]:
     """``layers`` as (weight, bias) pairs, if they fit ``net``'s shapes and are finite;
-    else a 422 on ``field`` (``field.i`` for a non-finite layer i)."""
+    else a 422 on ``field`` (``field.i.weight.r.c`` for a value that is not finite)."""
     pairs = [(layer.weight, layer.bias) for layer in layers]
     problem = check_layers(net, pairs)
     if problem:
         raise InvalidInput(problem, field)
-    for index, (weight, bias) in enumerate(pairs):
-        if not all(math.isfinite(v) for v in [*bias, *(v for row in weight for v in row)]):
-            raise InvalidInput("weights and biases must be finite numbers", f"{field}.{index}")
+    check_finite(pairs, field)
     return pairs
+
+
+def check_finite(pairs: Sequence[tuple[Sequence, Sequence]], field: str) -> None:
+    """A 422 on ``field.i.weight.r.c`` (or ``field.i.bias.r``) for the first value of the
+    (weight, bias) pairs, shapes already checked, that is NaN or infinite."""
+    found = _first(pairs, lambda values: ~np.isfinite(values))
+    if found:
+        raise InvalidInput(f"must be a finite number, got {found[1]}", f"{field}.{found[0]}")
+
+
+def _first(
+    pairs: Sequence[tuple[Sequence, Sequence]], bad: Callable[[np.ndarray], np.ndarray]
+) -> tuple[str, float] | None:
+    """("i.weight.r.c" or "i.bias.r", value) of the first value of the (weight, bias) pairs
+    that ``bad`` marks, or None."""
+    for index, (weight, bias) in enumerate(pairs):
+        for part, values in (("weight", weight), ("bias", bias)):
+            array = np.asarray(values, dtype=np.float64)  # (out, in) or (out,)
+            marked = np.argwhere(bad(array))
+            if len(marked):
+                where = ".".join(str(i) for i in marked[0].tolist())
+                return f"{index}.{part}.{where}", float(array[tuple(marked[0])])
+    return None
 
 
 def training_state(model: Model) -> dict[str, Any]:
@@ -111,6 +134,12 @@ def load_training_state(model: Model, state: TrainingState) -> None:
     slots = {}
     for name, layers in state.slots.items():
         slot_weights, slot_biases = tensors(layers, f"state.slots.{name}")
+        negative = _first([(x.weight, x.bias) for x in layers], lambda values: values < 0)
+        if name in NONNEGATIVE_SLOTS and negative:
+            raise InvalidInput(
+                f"must be at least 0 ({NONNEGATIVE_SLOTS[name]}), got {negative[1]}",
+                f"state.slots.{name}.{negative[0]}",
+            )
         slots[name] = [*slot_weights, *slot_biases]  # weights first, then biases
     model.acc = Accumulator(weights, biases, state.carried_points)
     steps = torch.tensor(float(state.steps), dtype=model.dtype, device=model.device)

@@ -272,6 +272,32 @@ def test_bad_inputs_on_a_session(client: TestClient, session: str) -> None:
     assert client.get(f"/api/sessions/{session}").json()["epoch"] == 0
 
 
+@pytest.mark.parametrize(
+    ("literal", "layer", "part", "where"),
+    [("NaN", 0, "weight", [1, 0]), ("-Infinity", 2, "bias", [0]), ("1e999", 1, "weight", [0, 3])],
+)
+def test_put_params_refuses_values_that_are_not_finite(
+    client: TestClient, session: str, literal: str, layer: int, part: str, where: list[int]
+) -> None:
+    before = client.get(f"/api/sessions/{session}/params").json()
+    layers = json.loads(json.dumps(before["layers"]))
+    target = layers[layer][part]
+    for index in where[:-1]:
+        target = target[index]
+    target[where[-1]] = "HERE"
+    body = json.dumps({"layers": layers}).replace('"HERE"', literal)  # JSON as Python writes it
+    r = client.put(
+        f"/api/sessions/{session}/params",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == ["body", "layers", str(layer), part, *map(str, where)]
+    assert "finite" in detail["msg"]
+    assert client.get(f"/api/sessions/{session}/params").json() == before
+
+
 def test_unknown_session_is_404(client: TestClient) -> None:
     for method, path in (("get", ""), ("get", "/params"), ("post", "/reset"), ("delete", "")):
         r = getattr(client, method)(f"/api/sessions/nope{path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -375,6 +376,38 @@ def test_bad_import_is_422_and_changes_nothing(client: TestClient, session: str)
         assert snapshot(client, target) == before
     # a later reset still draws the target's own next weights (the seed stream is untouched)
     assert client.post(api(target, "/reset")).status_code == 200
+
+
+def test_import_refuses_values_that_are_not_finite_and_a_negative_adam_v(
+    client: TestClient,
+) -> None:
+    sid = client.post("/api/sessions", json={"config": {"optimizer": "adam"}}).json()["id"]
+    train(client, sid, 3)
+    good = client.get(api(sid, "/export/model.json")).json()
+    before = snapshot(client, sid)
+    cases: list[tuple[list[str | int], float, str]] = [
+        (["params", "layers", 0, "weight", 0, 1], float("nan"), "finite"),
+        (["params", "layers", 2, "bias", 0], float("inf"), "finite"),
+        (["state", "carried", 1, "weight", 1, 0], float("-inf"), "finite"),
+        (["state", "slots", "m", 0, "bias", 3], float("nan"), "finite"),
+        (["state", "slots", "v", 1, "bias", 0], -1e-12, "at least 0"),
+        (["state", "slots", "v", 0, "weight", 2, 1], float("inf"), "finite"),
+    ]
+    for path, value, message in cases:
+        body = json.loads(json.dumps(good))
+        target = body
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        r = client.post(
+            api(sid, "/import"),
+            content=json.dumps(body),  # NaN and Infinity as Python's json writes them
+            headers={"content-type": "application/json"},
+        )
+        assert r.status_code == 422, (path, r.text)
+        detail = r.json()["detail"][0]
+        assert detail["loc"] == ["body", *map(str, path)] and message in detail["msg"], detail
+        assert snapshot(client, sid) == before
 
 
 def test_diverged_weights_do_not_export_as_json(client: TestClient, diverging: str) -> None:

@@ -244,8 +244,8 @@ def test_load_params_checks_shapes_values_and_dead_links() -> None:
         ),
         (
             {"layers": [good["layers"][0], {"weight": [[5, float("nan")]], "bias": [7]}]},
-            "must be finite",
-            "params.layers.1",
+            "must be a finite number, got nan",
+            "params.layers.1.weight.0.1",
         ),
         ({**good, "dead": [[1, 0, 2]]}, "no link (layer 1, neuron 0, input 2)", "params.dead.0"),
     ]
