@@ -32,7 +32,7 @@ taken over a timed window:
                         send time, so the server runs bench.stream.serve_stamped (a training
                         time stamp in the reserved header field), plus, from this module,
                         the same stamp for sessions trained in a batch (serve_stamped only
-                        wraps Session.train_epochs, which batched groups do not call; they
+                        wraps Session.train, which batched groups do not call; they
                         go through Session.record, which is wrapped here). Where no stamp
                         arrives the column reads "-" and the round trip is what is left.
   rtt                   ack sent -> next frame received: what a client waits per frame

@@ -78,10 +78,10 @@ def serve_stamped(argv: list[str]) -> None:
     """The real server (server.cli.main) with a training-time stamp in each frame."""
     from server import sessions, streaming
 
-    train = sessions.Session.train_epochs
+    train = sessions.Session.train
     encode = streaming.Framer.encode
 
-    def train_epochs(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def train_epochs_stamped(self: Any, *args: Any, **kwargs: Any) -> Any:
         done = train(self, *args, **kwargs)
         if done:
             self.bench_trained_at = time.monotonic()
@@ -94,7 +94,7 @@ def serve_stamped(argv: list[str]) -> None:
             frame += STAMP.pack(int(trained / STAMP_UNIT) & 0xFFFFFFFF)
         return frame
 
-    sessions.Session.train_epochs = train_epochs  # type: ignore[method-assign]
+    sessions.Session.train = train_epochs_stamped  # type: ignore[method-assign]
     streaming.Framer.encode = stamped  # type: ignore[method-assign]
     from server.cli import main
 

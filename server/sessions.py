@@ -159,7 +159,7 @@ class Session:
             raise Conflict(f"cannot step: the session is {self.state} (reset it first)", "type")
         self.require_training_points("step")
         self.transition("paused", "step")
-        self.train_epochs(1)
+        self.train(1)
         self.changed()
 
     def reset(self) -> None:
@@ -231,23 +231,25 @@ class Session:
             )
 
     # -- training -----------------------------------------------------------------------
-    def train_epochs(self, count: int, budget: float = math.inf) -> list[tuple[int, float, float]]:
-        """Train up to ``count`` epochs or ``budget`` seconds; stops on divergence."""
+    def train(
+        self, count: int, stop: Callable[[], bool] | None = None
+    ) -> list[tuple[int, float, float]]:
+        """Train up to ``count`` epochs, one minibatch slot at a time; ``stop()``, asked
+        after each slot, may end it mid-epoch (the next call goes on from there). Returns
+        the epochs completed; stops on divergence."""
         if self.state in ("diverged", "failed", "closed"):
             raise Conflict(f"cannot train: the session is {self.state}", "epochs")
         self.require_training_points("train")
-        done: list[tuple[int, float, float]] = []
-        deadline = time.perf_counter() + budget
+        before = (self.model.epoch, self.model.cursor)
         try:
-            for _ in range(count):
-                r = self.model.train_epoch()
-                done.append((r.epoch, r.train_loss, r.test_loss))
-                if not math.isfinite(r.train_loss) or time.perf_counter() > deadline:
-                    break
+            results = self.model.train(count, stop)
         except Exception as exc:
             self.fail(exc)
             raise
+        done = [(r.epoch, r.train_loss, r.test_loss) for r in results]
         if not done:
+            if (self.model.epoch, self.model.cursor) != before:
+                self.changed(frame_only=True)  # the weights moved within the epoch
             return done
         kept = self.record(done[0][0], np.array([d[1:] for d in done], dtype=np.float64))
         return done[:kept]

@@ -10,35 +10,46 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import math
 import queue
 import threading
 import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
 
 from .config import Settings
 from .engine.batched import group_key, train_together
+from .engine.model import Model
 from .sessions import Session
 from .streaming import Framer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# A round (every group trained once) aims at this many seconds per group, or per session
-# if longer, so that the per-session work of each visit (losses, history, frames) stays
-# small beside the training; every group trains the same number of epochs in a round.
-SLICE = 0.008
-SLICE_PER_SESSION = 0.0001
+# The worker shares its time by sessions: every pass gives each piece of work (a group of
+# sessions trained together, a lone session, a REST request) a turn of up to TICK seconds
+# split in proportion to the sessions it holds, after paced work takes only what it needs.
+# A turn ends after the minibatch slot that crosses its deadline, mid-epoch if need be, so
+# no step runs longer than a slot (well under a millisecond here), whatever the network,
+# batch size or point count; between turns the worker runs waiting jobs (REST and websocket
+# actions), so they wait for one turn at most.
+TICK = 0.015  # seconds of training per pass over all work (a frame can follow every pass)
+MIN_TURN = 0.0005  # seconds: the shortest turn (one slot at least is always trained)
+GUESS = 0.002  # seconds per epoch assumed for work not measured yet
 MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
 MAX_COSTS = 10_000  # remembered per-group epoch costs before old ones are dropped
 RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
-TICK = 0.030  # seconds of training per pass over all sessions, at most
 BACKLOG = 0.25  # a paced session more than this many seconds behind drops the backlog
 EXPIRY_EVERY = 1.0
+# a REST request's estimated cost (estimate_seconds): seconds per minibatch slot and layer,
+# and per point and weight for the losses after each epoch (measured on a 2-core CPU)
+SLOT_SECONDS = 40e-6
+LOSS_SECONDS = 5e-9
 
 
 def pick_device(setting: str) -> torch.device:
@@ -49,20 +60,47 @@ def pick_device(setting: str) -> torch.device:
     return torch.device("cpu")
 
 
+def estimate_seconds(model: Model, epochs: int) -> float:
+    """About how long ``epochs`` epochs of ``model`` take the worker alone (its minibatch
+    slots, then both losses after each epoch), for refusing absurd requests up front."""
+    n_train, n_test = model.train_y.shape[-1], model.test_y.shape[-1]
+    slots = -(-n_train // model.hyper.batch_size)
+    layers = len(model.net.weights)
+    weights = sum(w.numel() for w in model.net.weights)
+    per_epoch = slots * SLOT_SECONDS * layers + (n_train + n_test) * weights * LOSS_SECONDS
+    return epochs * per_epoch
+
+
 class TrainJob:
-    """A REST request for N epochs, trained in slices so nobody else waits."""
+    """A REST request for N epochs: trained in turns like everything else, so nobody
+    waits; ``cut`` says why it ended early (cancelled, server shutting down)."""
 
     def __init__(self, session: Session, epochs: int) -> None:
         self.session = session
         self.remaining = epochs
         self.history: list[tuple[int, float, float]] = []
+        self.cut: str | None = None
         self.future: concurrent.futures.Future = concurrent.futures.Future()
 
-    def finish(self) -> None:
-        self.session.pending = None
-        self.session.changed()  # viewers get the new epoch and losses as JSON too
+    def finish(self, cut: str | None = None) -> None:
+        """On the worker thread: the request ends here (``cut``: why, if early)."""
+        if self.session.pending is self:
+            self.session.pending = None
+            self.session.changed()  # viewers get the new epoch and losses as JSON too
+        if self.cut is None and self.remaining > 0:
+            self.cut = cut
         if not self.future.done():
             self.future.set_result((self.history, self.session.state))
+
+
+@dataclass
+class Work:
+    """What one turn trains: sessions of one group key, or one REST request."""
+
+    key: Hashable
+    sessions: list[Session]
+    wants: int  # epochs at most this turn
+    request: TrainJob | None = None
 
 
 class Worker:
@@ -125,12 +163,9 @@ class Worker:
             torch.set_num_threads(1)  # measured: 2 threads made small steps 6x slower
         timeout: float | None = None
         while not self._stopping:
-            try:
+            with contextlib.suppress(queue.Empty):  # woken by a job, or time to train
                 self._run_job(self._jobs.get(timeout=timeout))
-                while True:
-                    self._run_job(self._jobs.get_nowait())
-            except queue.Empty:
-                pass
+            self._run_jobs()
             if self._stopping:
                 break
             now = time.monotonic()
@@ -148,84 +183,141 @@ class Worker:
         for session in list(self.sessions.values()):
             session.close()
 
-    def _train(self, now: float) -> bool:
-        """One pass of training; True when some session wants more right away."""
-        busy = False
-        tick_end = time.perf_counter() + TICK
-        for session in [s for s in self.sessions.values() if s.pending is not None]:
-            if time.perf_counter() > tick_end:  # the rest wait for the next pass
-                return True
-            busy |= self._train_request(session)
-        plan = {s: due for s in self.sessions.values() if (due := self._due(s, now)) > 0}
+    def _run_jobs(self) -> int:
+        """Every job waiting now; how many ran."""
+        ran = 0
+        try:
+            while True:
+                job = self._jobs.get_nowait()
+                self._run_job(job)
+                ran += job is not None  # None only wakes the worker
+        except queue.Empty:
+            return ran
+
+    # -- sharing the time -------------------------------------------------------------
+    def _plan(self, now: float) -> list[Work]:
+        """Everything that wants training now: REST requests, then groups of running
+        sessions (one group per key when batching, else one per session)."""
+        work = [
+            Work(("request", s.id), [s], s.pending.remaining, s.pending)
+            for s in self.sessions.values()
+            if s.pending is not None
+        ]
+        due = {s: d for s in self.sessions.values() if (d := self._due(s, now)) > 0}
         groups: dict[Hashable, list[Session]] = {}
-        for session in plan:
+        for session in due:
             key = group_key(session.model) if self.settings.batching else session.id
             groups.setdefault(key, []).append(session)
-        order = list(groups.items())
-        # round robin: a pass starts with the first group the previous pass did not reach
-        start = self._turn % len(order) if order else 0
-        order = order[start:] + order[:start]
-        # Speeds fall evenly: every group trains the same number of epochs per round, as
-        # many as fit the round's time at the groups' measured costs. (Sharing time instead
-        # would starve small groups on a GPU, where an epoch of 30 networks costs about
-        # what one of 800 does.)
-        round_time = max(SLICE * len(groups), SLICE_PER_SESSION * len(plan))
-        wants = {key: min(plan[s] for s in group) for key, group in groups.items()}
-        even = self._even(round_time, {key: self._cost.get(key, SLICE) for key in groups}, wants)
-        reached = 0
-        tick_end = time.perf_counter() + TICK
-        for key, group in order:
-            if time.perf_counter() > tick_end:
+        work += [Work(k, g, min(due[s] for s in g)) for k, g in groups.items()]
+        return work
+
+    def _turns(self, work: list[Work]) -> list[float]:
+        """Seconds of this pass for each piece of work: TICK shared in proportion to the
+        sessions each holds (a session whose epoch costs 100x more gets 100x fewer epochs,
+        not more time), after work that needs less than its share (a set speed) takes
+        only what it needs, its measured cost times the epochs it wants."""
+        need = [w.wants * self._cost.get(w.key, GUESS) for w in work]
+        turns = [0.0] * len(work)
+        free, left = set(range(len(work))), TICK
+        while free:
+            per_session = left / sum(len(work[i].sessions) for i in free)
+            fewer = [i for i in free if need[i] < per_session * len(work[i].sessions)]
+            if not fewer:
+                for i in free:
+                    turns[i] = per_session * len(work[i].sessions)
+                break
+            for i in fewer:
+                turns[i] = need[i]
+                left -= need[i]
+                free.discard(i)
+        return [max(MIN_TURN, t) for t in turns]
+
+    def _train(self, now: float) -> bool:
+        """One pass: every piece of work gets its turn; True when some want more now."""
+        work = self._plan(now)
+        turns = self._turns(work)
+        start = self._turn % len(work) if work else 0
+        order = list(range(start, len(work))) + list(range(start))
+        end = time.perf_counter() + TICK
+        busy, reached, stale = False, 0, False
+        for i in order:
+            if time.perf_counter() > end:  # overshot (many tiny turns): the rest go next
                 busy = True
                 break
             reached += 1
-            count = min(wants[key], even)
-            started = time.perf_counter()
-            trained = self._train_group(group, count)
-            if trained:
-                cost = (time.perf_counter() - started) / trained
-                self._cost[key] = 0.5 * self._cost.get(key, cost) + 0.5 * cost
-            for session in group:
-                session.clock_epochs += trained
-                busy |= session.state == "running" and (
-                    session.speed == "max" or trained < plan[session]
-                )
+            piece = work[i]
+            if stale:  # a job ran since the plan: take only what is still as planned
+                piece = self._still(piece, now)
+                if piece is None:
+                    continue
+            busy |= self._take_turn(piece, turns[i])
+            stale |= self._run_jobs() > 0
         self._turn = start + reached
         if len(self._cost) > MAX_COSTS:  # group keys come and go; forget old estimates
-            self._cost = {key: self._cost[key] for key in groups if key in self._cost}
+            self._cost = {w.key: self._cost[w.key] for w in work if w.key in self._cost}
         for session in self.sessions.values():
             self._measure(session, now)
         return busy
 
-    @staticmethod
-    def _even(round_time: float, costs: dict[Hashable, float], wants: dict[Hashable, int]) -> int:
-        """Epochs per group this round: as many as fit ``round_time`` at ``costs`` (seconds
-        per epoch of each group), after groups that want fewer (a set speed) take theirs."""
-        fixed, free = 0.0, dict(costs)
-        while True:
-            per_epoch = sum(free.values())
-            even = max(1, int((round_time - fixed) / per_epoch)) if per_epoch > 0 else 1
-            fewer = [key for key in free if wants[key] < even]
-            if not fewer:
-                return even
-            for key in fewer:
-                fixed += free.pop(key) * wants[key]
+    def _still(self, piece: Work, now: float) -> Work | None:
+        """``piece`` less what a job changed (a session paused, deleted or rebuilt)."""
+        if piece.request is not None:
+            return piece if piece.sessions[0].pending is piece.request else None
+        sessions = [
+            s
+            for s in piece.sessions
+            if self.sessions.get(s.id) is s
+            and self._due(s, now) > 0
+            and (group_key(s.model) if self.settings.batching else s.id) == piece.key
+        ]
+        return Work(piece.key, sessions, piece.wants) if sessions else None
 
-    def _train_request(self, session: Session) -> bool:
-        """A slice of a REST request for N epochs; True while it goes on."""
-        job: TrainJob = session.pending
+    def _take_turn(self, piece: Work, seconds: float) -> bool:
+        """Train ``piece`` for about ``seconds``; True if it wants more right away."""
+        deadline = time.perf_counter() + seconds
+
+        def stop() -> bool:
+            return time.perf_counter() >= deadline
+
+        first = piece.sessions[0].model
+        before = first.epoch + first.fraction
+        started = time.perf_counter()
+        if piece.request is not None:
+            trained = self._train_request(piece.request, stop)
+        else:
+            trained = self._train_group(piece.sessions, piece.wants, stop)
+        progress = first.epoch + first.fraction - before
+        if progress > 0:
+            cost = (time.perf_counter() - started) / progress
+            self._cost[piece.key] = 0.5 * self._cost.get(piece.key, cost) + 0.5 * cost
+        if piece.request is not None:
+            return piece.request.session.pending is piece.request
+        busy = False
+        for session in piece.sessions:
+            session.clock_epochs += trained
+            busy |= session.state == "running" and (session.speed == "max" or trained < piece.wants)
+        return busy
+
+    def _train_request(self, job: TrainJob, stop: Callable[[], bool]) -> int:
+        """A turn of a REST request for N epochs; the epochs it completed."""
+        session = job.session
         try:
-            done = session.train_epochs(job.remaining, SLICE)
+            done = session.train(job.remaining, stop)
         except Exception:
             log.exception("session %s failed", session.id)
             job.finish()
-            return False
+            return 0
         job.history += done
         job.remaining -= len(done)
         if job.remaining <= 0 or session.state in ("diverged", "failed", "closed"):
             job.finish()
-            return False
-        return True
+        return len(done)
+
+    def cut_requests(self, reason: str) -> None:
+        """On the worker thread: end every REST request now, its reply saying ``reason``."""
+        for session in list(self.sessions.values()):
+            if session.pending is not None:
+                session.pending.finish(reason)
 
     def _due(self, session: Session, now: float) -> int:
         """How many epochs a running session should train now to keep its speed."""
@@ -240,25 +332,35 @@ class Worker:
             due = 1
         return due
 
-    def _train_group(self, group: list[Session], count: int) -> int:
-        """Train ``count`` epochs of sessions that share a group key; returns how many."""
+    def _train_group(
+        self, group: list[Session], count: int, stop: Callable[[], bool] | None = None
+    ) -> int:
+        """Up to ``count`` epochs of sessions that share a group key until ``stop()``;
+        returns how many epochs they completed."""
         if len(group) == 1 and not self.stack_alone:
-            return self._train_alone(group[0], count)
+            return self._train_alone(group[0], count, stop)
         try:
-            out = train_together([s.model for s in group], count)  # (count, S, 2)
+            out = train_together([s.model for s in group], count, stop)  # (done, S, 2)
         except Exception:  # find the culprit: each trains alone, failing only itself
             log.exception("batched training of %d sessions failed; trying each alone", len(group))
-            return min(self._train_alone(session, count) for session in group)
+            return min(self._train_alone(session, count, stop) for session in group)
+        done = out.shape[0]
+        if not done:
+            for session in group:
+                session.changed(frame_only=True)  # the weights moved within the epoch
+            return 0
         losses = out.to("cpu", torch.float64).numpy()  # one transfer, no Python float each
         for index, session in enumerate(group):
-            first = session.model.epoch - count + 1  # epochs differ within a group
+            first = session.model.epoch - done + 1  # epochs differ within a group
             session.record(first, losses[:, index])
-        return count
+        return done
 
-    def _train_alone(self, session: Session, count: int) -> int:
+    def _train_alone(
+        self, session: Session, count: int, stop: Callable[[], bool] | None = None
+    ) -> int:
         try:
-            return len(session.train_epochs(count))
-        except Exception:  # train_epochs marked the session failed; the others go on
+            return len(session.train(count, stop))
+        except Exception:  # train() marked the session failed; the others go on
             log.exception("session %s failed", session.id)
             return 0
 

@@ -162,3 +162,34 @@ def test_stack_measures_accuracy_for_frames_like_the_metrics(
     assert [m.accuracy[0] for m in models] == [7, 7]  # type: ignore[index]
     models[0].weights_changed()  # an edit: the stack's measurement no longer holds
     assert models[0].accuracy is None
+
+
+def test_a_stack_trained_in_slices_ends_where_whole_epochs_do() -> None:
+    """The worker cuts a stack's epochs into slices as it cuts one model's: the cursor is
+    part of the group key, and every model of the stack ends bit for bit where the same
+    stack trained in whole epochs ends."""
+    configs = [MIX[3], MIX[4]]  # relu, batch 7, L1: carry and dead links
+    alone = [make(*c) for c in configs]  # stacked too, trained in whole epochs
+    stacked = [make(*c) for c in configs]
+    assert group_key(stacked[0]) == group_key(stacked[1])
+    train_together(alone, 5)
+    calls, done = 0, 0
+    left = [0]
+
+    def stop() -> bool:
+        left[0] -= 1
+        return left[0] <= 0
+
+    while done < 5:
+        left[0] = 3 + calls % 5  # 3..7 slots per call: epochs end at every offset
+        done += len(train_together(stacked, 5 - done, stop))
+        calls += 1
+        assert len({group_key(m) for m in stacked}) == 1
+    assert calls > 5
+    for a, s in zip(alone, stacked, strict=True):
+        assert s.epoch == a.epoch == 5 and s.cursor == 0
+        assert (s.train_loss, s.test_loss) == (a.train_loss, a.test_loss)
+        for x, y in zip(
+            [*a.net.weights, *a.net.biases], [*s.net.weights, *s.net.biases], strict=True
+        ):
+            assert torch.equal(x, y)

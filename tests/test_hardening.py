@@ -27,7 +27,7 @@ def next_error(ws) -> dict:  # type: ignore[no-untyped-def]
 def test_batched_sessions_record_their_own_epochs() -> None:
     worker = Worker(Settings())
     a, b = (Session(name, Config(), Settings(), torch.device("cpu")) for name in "ab")
-    a.train_epochs(7)  # a is ahead; both then train in one group
+    a.train(7)  # a is ahead; both then train in one group
     for s in (a, b):
         s.speed = "max"
         s.play()
@@ -135,14 +135,26 @@ def test_step_on_a_diverged_session_is_refused(client: TestClient, diverging: st
     assert r.status_code == 409 and "reset it first" in r.json()["detail"]
 
 
-def test_even_rounds_leave_paced_groups_their_few_epochs() -> None:
-    """Water-filling: a group at a set speed that wants 1 epoch takes 1, and the time it
-    does not use goes to the groups at "max", instead of counting as a full share."""
-    costs = {"a": 0.001, "b": 0.001, "paced": 0.01}
-    wants = {"a": 10**9, "b": 10**9, "paced": 1}
-    assert Worker._even(0.1, costs, wants) == 45  # (0.1 - 0.01 * 1) / 0.002
-    assert Worker._even(0.1, costs, {**wants, "paced": 10**9}) == 8  # 0.1 / 0.012
-    assert Worker._even(0.001, costs, wants) == 1  # always at least one epoch
+def test_turns_leave_paced_work_what_it_needs_and_share_the_rest_by_sessions() -> None:
+    """Water-filling in time: work at a set speed takes what its epochs cost, and the time
+    it does not use goes to the work at "max", in proportion to the sessions each holds."""
+    from server.worker import GUESS, MIN_TURN, TICK, Work
+
+    worker = Worker(Settings(device="cpu"))
+    sessions = [Session(f"s{i}", Config(seed=i), Settings(), torch.device("cpu")) for i in range(4)]
+    worker._cost = {"a": 0.001, "b": 0.001, "paced": 0.001}
+    work = [
+        Work("a", sessions[:2], 10**9),  # two sessions at max
+        Work("b", sessions[2:3], 10**9),  # one at max
+        Work("paced", sessions[3:], 3),  # wants 3 epochs of 1 ms
+    ]
+    a, b, paced = worker._turns(work)
+    assert paced == pytest.approx(0.003)
+    assert a == pytest.approx(2 * b) and a + b == pytest.approx(TICK - 0.003)
+    worker._cost = {}  # not measured yet: a guess per epoch
+    assert worker._turns([Work("paced", sessions[:1], 1)]) == [pytest.approx(GUESS)]
+    tiny = worker._turns([Work(i, sessions[:1], 10**9) for i in range(100)])
+    assert min(tiny) == MIN_TURN  # each gets at least a short turn (one slot at least)
 
 
 def test_a_session_diverging_inside_a_batch_shows_the_epoch_it_diverged_at() -> None:

@@ -52,15 +52,15 @@ def test_a_failing_session_does_not_stop_the_others(client: TestClient, stack_al
     manager.worker.stack_alone = stack_alone  # a lone session trains as a stack (GPU) or not
     bad, good = (client.post("/api/sessions", json={}).json()["id"] for _ in range(2))
 
-    def explode() -> None:
+    def explode(*args: object) -> None:
         raise RuntimeError("boom")
 
     def break_it() -> None:
         model = manager.sessions[bad].model
-        # fail whichever way it trains: alone (train_epoch), or in a group or a stack of
+        # fail whichever way it trains: alone (Model.train), or in a group or a stack of
         # one (its gradient sums no longer fit its network), after which the worker retries
         # each session alone to find the culprit
-        model.train_epoch = explode
+        model.train = explode
         model.acc = Accumulator([w[..., :1].clone() for w in model.acc.weights], model.acc.biases)
 
     manager.worker.submit(break_it).result(timeout=10)
@@ -164,33 +164,41 @@ def test_frame_budget_counts_the_event_loops_cpu_but_not_the_workers_training() 
     assert budget.scale == pytest.approx(2.0 * 0.7)
 
 
-def test_under_overload_groups_of_any_size_and_cost_train_evenly() -> None:
-    """Every running session at "max": a big group of cheap networks and a small group of
-    costly ones (bigger, and batch 1: thirty times the updates) get the same epochs, round
-    after round, not the same time (which gives the small group far fewer epochs)."""
-    from server.worker import Worker
+def test_under_overload_time_is_shared_by_sessions_not_by_epochs() -> None:
+    """Every running session at "max": a cheap lone session and a costly one (a bigger
+    network with batch 1: hundreds of updates an epoch) get about the same time, so the
+    costly one gets far fewer epochs, never a longer turn; and no turn runs much longer
+    than the pass allows, however costly an epoch is (it ends mid-epoch)."""
+    from server.worker import TICK, Worker
 
-    settings = Settings()
+    settings = Settings(batching=False)
     worker = Worker(settings)
-    cheap = [Config(hidden=[1], batch_size=30, seed=i) for i in range(12)]
-    costly = [Config(hidden=[8, 8], batch_size=1, seed=i) for i in (1, 2)]
-    configs = cheap + costly
-    for i, config in enumerate(configs):
-        s = Session(f"s{i}", config, settings, torch.device("cpu"))
+    configs = {
+        "cheap": Config(hidden=[2], batch_size=30),
+        "costly": Config(hidden=[8, 8, 8], batch_size=1, train_ratio=90),
+    }
+    for name, config in configs.items():
+        s = Session(name, config, settings, torch.device("cpu"))
         s.speed = "max"
         s.play()
         worker.sessions[s.id] = s
-    visits: list[int] = []
-    train_group = worker._train_group
+    spent = {name: 0.0 for name in configs}
+    longest = 0.0
+    take_turn = worker._take_turn
 
-    def counted(group: list[Session], count: int) -> int:
-        visits.append(count)
-        return train_group(group, count)
+    def timed(piece, seconds):  # type: ignore[no-untyped-def]
+        nonlocal longest
+        started = time.perf_counter()
+        busy = take_turn(piece, seconds)
+        took = time.perf_counter() - started
+        spent[piece.sessions[0].id] += took
+        longest = max(longest, took)
+        return busy
 
-    worker._train_group = counted  # type: ignore[method-assign]
-    for _ in range(30):
+    worker._take_turn = timed  # type: ignore[method-assign]
+    for _ in range(40):
         worker._train(time.monotonic())
-    epochs = [s.model.epoch for s in worker.sessions.values()]
-    assert min(epochs) >= 5
-    # mid-round the groups differ by at most one visit's epochs
-    assert max(epochs) - min(epochs) <= max(visits)
+    cheap, costly = worker.sessions["cheap"].model, worker.sessions["costly"].model
+    assert 0.5 < spent["cheap"] / spent["costly"] < 2
+    assert cheap.epoch > 5 * (costly.epoch + costly.fraction)
+    assert longest < 3 * TICK  # a costly epoch is cut into turns

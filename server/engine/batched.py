@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import operator
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import torch
 
@@ -20,7 +20,7 @@ from .metrics import accuracies
 from .model import Model
 from .network import Network
 from .optimizers import SETTINGS, OptState
-from .training import Accumulator, Hyper, losses, train_epoch
+from .training import Accumulator, Hyper, losses, train_chunk, train_epoch
 
 
 def group_key(model: Model) -> Hashable:
@@ -37,6 +37,7 @@ def group_key(model: Model) -> Hashable:
         model.train_y.shape[-1],
         model.test_y.shape[-1],
         model.acc.count,
+        model.cursor,  # where in the epoch: one slot sequence for the whole stack
         model.dtype,
         model.device,
     )
@@ -176,29 +177,39 @@ class Stack:
             self.acc.count = count  # capturing ran the bookkeeping, not the arithmetic
         self.graph, self._graph_count = graph, count
 
-    def train(self, epochs: int) -> torch.Tensor:
-        """``epochs`` epochs of every model; losses after each, (epochs, S, 2)."""
+    def train(self, epochs: int, stop: Callable[[], bool] | None = None) -> torch.Tensor:
+        """Up to ``epochs`` epochs of every model, one minibatch slot at a time (whole
+        epochs on a GPU, where an epoch is a CUDA graph); after each ``stop()`` may end the
+        call, mid-epoch. Losses after each epoch completed, (done, S, 2)."""
         first = self.models[0]
         self.acc.count = first.acc.count
+        cursor, count = first.cursor, self.train_x.shape[-2]
         out = torch.empty(epochs, len(self.models), 2, dtype=first.dtype, device=first.device)
-        for epoch in range(epochs):
-            if isinstance(self.graph, torch.cuda.CUDAGraph) and self.acc.count == self._graph_count:
-                self.graph.replay()
+        done = 0
+        while done < epochs:
+            if cursor == 0 and self.use_graph:
+                self._whole_epoch()
+                out[done] = self._losses
+                done += 1
             else:
-                before = self.acc.count
-                self._epoch()
-                # capture once the stack has proved to last (it trains a second time):
-                # groups that change every pass would pay for a graph and never replay it
-                if (
-                    self.graph is None
-                    and self.use_graph
-                    and self._calls
-                    and self.acc.count == before
-                ):
-                    self._capture()
-            out[epoch] = self._losses
+                if count:
+                    cursor = train_chunk(
+                        self.net, self.acc, self.train_x, self.train_y, self.hyper, self.opt,
+                        cursor,
+                    )  # fmt: skip
+                if cursor >= count:
+                    cursor = 0
+                    out[done, :, 0] = losses(self.net, self.train_x, self.train_y)
+                    out[done, :, 1] = losses(self.net, self.test_x, self.test_y)
+                    done += 1
+            if stop is not None and stop():
+                break
         self._calls += 1
-        last = [out[-1, :, 0], out[-1, :, 1]]
+        for m in self.models:
+            m.acc.count, m.cursor = self.acc.count, cursor
+        if not done:
+            return out[:0]
+        last = [out[done - 1, :, 0], out[done - 1, :, 1]]
         now = time.monotonic()
         measure = first.problem == "classification" and now - self._measured >= self.accuracy_every
         if measure:  # accuracy for the frames, of the whole stack
@@ -209,21 +220,35 @@ class Stack:
             ]
         final = torch.stack(last, dim=1).tolist()  # one transfer for the whole group
         for m, (train, test, *right) in zip(self.models, final, strict=True):
-            m.acc.count = self.acc.count
-            m.epoch += epochs
+            m.epoch += done
             m.train_loss, m.test_loss = train, test
             if right:
                 m.accuracy = (m.epoch, *right, now)
-        return out
+        return out[:done]
+
+    def _whole_epoch(self) -> None:
+        """One epoch from its start, as a CUDA graph once the stack has proved to last."""
+        if isinstance(self.graph, torch.cuda.CUDAGraph) and self.acc.count == self._graph_count:
+            self.graph.replay()
+            return
+        before = self.acc.count
+        self._epoch()
+        # capture once the stack has proved to last (it trains a second time): groups that
+        # change every pass would pay for a graph and never replay it
+        if self.graph is None and self._calls and self.acc.count == before:
+            self._capture()
 
 
-def train_together(models: Sequence[Model], epochs: int) -> torch.Tensor:
-    """Train every model ``epochs`` epochs at once (all must share a group_key).
+def train_together(
+    models: Sequence[Model], epochs: int, stop: Callable[[], bool] | None = None
+) -> torch.Tensor:
+    """Train every model up to ``epochs`` epochs at once (all must share a group_key);
+    ``stop`` as in Stack.train.
 
-    Returns the losses after each epoch, (epochs, S, 2): train, test. The models'
-    weights, dead links, carried gradients and epoch counters are updated in place (their
-    tensors become views into a Stack kept for the next call with the same models)."""
+    Returns the losses after each epoch completed, (done, S, 2): train, test. The models'
+    weights, dead links, carried gradients, epoch counters and cursors are updated in place
+    (their tensors become views into a Stack kept for the next call with the same models)."""
     stack = models[0].stack
     if not isinstance(stack, Stack) or not stack.holds(models):
         stack = Stack(models)
-    return stack.train(epochs)
+    return stack.train(epochs, stop)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +14,7 @@ from .features import canonical, make_inputs
 from .network import Network, build
 from .objectives import output_activation, output_size
 from .optimizers import OptState
-from .training import Accumulator, Hyper, loss, train_epoch
+from .training import Accumulator, Hyper, loss, train_chunk
 
 # TFP's output activations (the mse loss); objectives.output_activation covers the rest
 OUTPUT_ACTIVATION = {"classification": "tanh", "regression": "linear"}
@@ -75,6 +75,7 @@ class Model:
         self.test_x, self.test_y = tensor(split.test_x), tensor(split.test_y)
         self.train_inputs = make_inputs(self.train_x.reshape(-1, 2), self.features)
         self.test_inputs = make_inputs(self.test_x.reshape(-1, 2), self.features)
+        self.cursor = 0  # new points: the next epoch starts from the first
         if hasattr(self, "net"):
             self.accuracy: tuple[int, float, float, float] | None = None  # measured on other points
             self.refresh_losses()
@@ -95,6 +96,9 @@ class Model:
         self.acc = Accumulator.zeros(self.net)
         self.opt = OptState.zeros(self.net, self.hyper.optimizer)
         self.epoch = 0
+        # where the next minibatch slot of the current epoch starts (0: at an epoch's start);
+        # an epoch may span several calls of train() when a worker shares its time
+        self.cursor = 0
         self.stack: object | None = None  # the batched.Stack this model's tensors live in
         # (epoch, train accuracy, test accuracy, time.monotonic()) of the last measurement
         # by batched training (engine/batched.py), for frames; None after any edit
@@ -134,11 +138,39 @@ class Model:
 
     # -- training -----------------------------------------------------------------------
     def train_epoch(self) -> EpochResult:
-        """One epoch, then both losses (as TFP computes them after every epoch)."""
-        train_epoch(self.net, self.acc, self.train_inputs, self.train_y, self.hyper, self.opt)
-        self.epoch += 1
-        self.refresh_losses()
-        return EpochResult(self.epoch, self.train_loss, self.test_loss)
+        """One epoch (the rest of the current one, if it is under way), then both losses
+        (as TFP computes them after every epoch)."""
+        return self.train(1)[0]
+
+    def train(self, epochs: int, stop: Callable[[], bool] | None = None) -> list[EpochResult]:
+        """Up to ``epochs`` epochs, one minibatch slot at a time; after each slot ``stop()``
+        may end the call, mid-epoch (the next call goes on from there, with the same
+        numbers as an epoch trained in one go). Returns the epochs completed, each with
+        both losses; stops after an epoch whose train loss is not finite."""
+        done: list[EpochResult] = []
+        count = self.train_y.shape[-1]
+        while len(done) < epochs:
+            if count:  # (no points: an epoch is empty, as in TFP)
+                self.cursor = train_chunk(
+                    self.net, self.acc, self.train_inputs, self.train_y, self.hyper, self.opt,
+                    self.cursor,
+                )  # fmt: skip
+            if self.cursor >= count:
+                self.cursor = 0
+                self.epoch += 1
+                self.refresh_losses()
+                done.append(EpochResult(self.epoch, self.train_loss, self.test_loss))
+                if not math.isfinite(self.train_loss):
+                    break
+            if stop is not None and stop():
+                break
+        return done
+
+    @property
+    def fraction(self) -> float:
+        """How far into the current epoch training is, 0 ≤ fraction < 1."""
+        count = self.train_y.shape[-1]
+        return self.cursor / count if count else 0.0
 
     @property
     def diverged(self) -> bool:

@@ -139,6 +139,28 @@ def update(net: Network, acc: Accumulator, hyper: Hyper, opt: OptState | None = 
     acc.count = 0
 
 
+def train_chunk(
+    net: Network,
+    acc: Accumulator,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    hyper: Hyper,
+    opt: OptState | None,
+    start: int,
+) -> int:
+    """The points of one minibatch slot from ``start`` (a multiple of the batch size):
+    accumulate them, and update if the slot ends a full batch. Returns where the next
+    slot starts; ``targets.shape[-1]`` when this one ended the epoch. An epoch is these
+    slots from 0 in turn, so training it slot by slot over several calls (a worker that
+    shares its time) is the same arithmetic, in the same order, as in one go."""
+    size, count = hyper.batch_size, targets.shape[-1]
+    end = min(start + size, count)
+    accumulate(net, acc, inputs[..., start:end, :], targets[..., start:end])
+    if end % size == 0:
+        update(net, acc, hyper, opt)
+    return end
+
+
 def train_epoch(
     net: Network,
     acc: Accumulator,
@@ -149,9 +171,6 @@ def train_epoch(
 ) -> None:
     """One pass over ([S,] N, in) training inputs in order, updating after each full batch.
     Targets are ([S,] N): ±1 labels, class indices (k > 2) or regression values."""
-    size, count = hyper.batch_size, targets.shape[-1]
-    for start in range(0, count, size):
-        end = min(start + size, count)
-        accumulate(net, acc, inputs[..., start:end, :], targets[..., start:end])
-        if end % size == 0:
-            update(net, acc, hyper, opt)
+    start, count = 0, targets.shape[-1]
+    while start < count:
+        start = train_chunk(net, acc, inputs, targets, hyper, opt, start)
