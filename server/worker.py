@@ -245,11 +245,11 @@ class Worker:
                 busy = True
                 break
             reached += 1
-            piece = work[i]
+            piece: Work | None = work[i]
             if stale:  # a job ran since the plan: take only what is still as planned
-                piece = self._still(piece, now)
-                if piece is None:
-                    continue
+                piece = self._still(work[i], now)
+            if piece is None:
+                continue
             busy |= self._take_turn(piece, turns[i])
             stale |= self._run_jobs() > 0
         self._turn = start + reached
