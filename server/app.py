@@ -21,6 +21,7 @@ from .limits import BodyLimit
 from .manager import SessionManager
 from .paths import STATIC
 from .ranges import explain
+from .security import SecurityHeaders, parse_origins, with_nonce
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
@@ -63,16 +64,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/vendor/swagger", StaticFiles(directory=SWAGGER_UI), name="swagger")
 
     app.add_middleware(BodyLimit, limit=MAX_BODY)  # JSON bodies are parsed whole
+    allowed = parse_origins(settings.allowed_origins)  # a bad entry stops the start
+    app.add_middleware(SecurityHeaders, allowed=allowed)  # outermost: 413s get headers too
 
     @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+    async def docs(request: Request) -> HTMLResponse:
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="Neural Playground API",
             swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
             swagger_css_url="/vendor/swagger/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
         )
+        return with_nonce(page, request)  # its inline script runs under the CSP
 
     @app.exception_handler(PlaygroundError)
     async def playground_error(request: Request, exc: PlaygroundError) -> JSONResponse:

@@ -29,6 +29,7 @@ from .messages import (
     error_message,
 )
 from .ranges import explain
+from .security import refuse_foreign_origin
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -119,6 +120,8 @@ def _field(error: Any, message_type: str | None) -> str:
 @router.websocket("/ws/sessions/{session_id}")
 async def session_stream(websocket: WebSocket, session_id: str) -> None:
     """Live frames and control of one session (see docs/protocol.md)."""
+    if await refuse_foreign_origin(websocket):  # another site's page: refused before accept
+        return
     manager: SessionManager = websocket.app.state.manager
     await websocket.accept()
     viewer = Viewer(asyncio.get_running_loop(), FrameView(fps=manager.settings.max_fps))
