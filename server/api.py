@@ -19,6 +19,7 @@ from .engine.training import REGULARIZATIONS
 from .errors import Conflict
 from .images import boundary_png, figure_json
 from .manager import SessionManager
+from .openapi import CONFLICT, TOO_MANY, DeclaredRoute
 from .schemas import (
     DEFAULT_SPEED,
     LEARNING_RATES,
@@ -47,8 +48,8 @@ def get_manager(request: Request) -> SessionManager:
 Manager = Annotated[SessionManager, Depends(get_manager)]
 GridSize = Annotated[int, Query(ge=10, le=400, description="points per side")]
 
-router = APIRouter(prefix="/api")
-sessions = APIRouter(prefix="/api/sessions", tags=["sessions"])
+router = APIRouter(prefix="/api", route_class=DeclaredRoute)
+sessions = APIRouter(prefix="/api/sessions", tags=["sessions"], route_class=DeclaredRoute)
 
 
 @router.get("/health", response_model=Health, tags=["server"])
@@ -138,7 +139,7 @@ def previews() -> list[dict[str, Any]]:
     return out
 
 
-@sessions.post("", status_code=201, response_model=SessionState)
+@sessions.post("", status_code=201, response_model=SessionState, responses=TOO_MANY)
 async def create_session(body: CreateSession, manager: Manager) -> dict[str, Any]:
     """Create a session (data generated, network initialised, epoch 0)."""
     return await manager.create(body.config)
@@ -166,14 +167,14 @@ async def delete_session(session_id: str, manager: Manager) -> Response:
     return Response(status_code=204)
 
 
-@sessions.post("/{session_id}/train", response_model=TrainResult)
+@sessions.post("/{session_id}/train", response_model=TrainResult, responses=CONFLICT)
 async def train(session_id: str, body: TrainRequest, manager: Manager) -> dict[str, Any]:
     """Train N epochs and return each one's losses. Runs in slices beside live sessions;
     stops early if the loss diverges (state "diverged")."""
     return await manager.train(session_id, body.epochs)
 
 
-@sessions.post("/{session_id}/{action}", response_model=SessionState)
+@sessions.post("/{session_id}/{action}", response_model=SessionState, responses=CONFLICT)
 async def act(
     session_id: str,
     action: Literal["reset", "regenerate", "play", "pause", "step"],
@@ -260,7 +261,7 @@ async def boundary(session_id: str, manager: Manager, size: GridSize = 100) -> d
     return await manager.run(session_id, lambda s: _boundary(s, size))
 
 
-@sessions.get("/{session_id}/boundary.png", response_class=Response)
+@sessions.get("/{session_id}/boundary.png", response_class=Response, responses=CONFLICT)
 async def boundary_image(
     session_id: str,
     manager: Manager,
@@ -276,7 +277,7 @@ async def boundary_image(
     return Response(image, media_type="image/png")
 
 
-@sessions.get("/{session_id}/figure")
+@sessions.get("/{session_id}/figure", responses=CONFLICT)
 async def figure(session_id: str, manager: Manager) -> Response:
     """A Plotly figure (boundary, points, losses); load it with plotly.io.from_json."""
     grid, split, hist = await manager.run(

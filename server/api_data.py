@@ -14,11 +14,12 @@ from .api import Manager
 from .errors import Conflict, InvalidInput
 from .export import model_file, model_script, state_dict_bytes, training_state
 from .manager import params
+from .openapi import CONFLICT, DeclaredRoute
 from .points import MAX_CSV_BYTES, format_csv
 from .schemas import ModelFile, Point, SessionState
 from .sessions import Session
 
-router = APIRouter(prefix="/api/sessions", tags=["data and export"])
+router = APIRouter(prefix="/api/sessions", tags=["data and export"], route_class=DeclaredRoute)
 Coordinate = Annotated[float, Query(ge=-6, le=6, allow_inf_nan=False)]
 MULTIPART_SLACK = 16_384  # bytes of multipart headers and boundaries allowed beyond the file
 CSV_BODY = {
@@ -170,7 +171,7 @@ def _model_file(s: Session) -> dict[str, Any]:
     )
 
 
-@router.get("/{session_id}/export/model.json", response_model=ModelFile)
+@router.get("/{session_id}/export/model.json", response_model=ModelFile, responses=CONFLICT)
 async def export_model(session_id: str, manager: Manager) -> Response:
     """Config, weights, dead links, epoch and training state (carried gradients, the
     optimizer's state) as JSON: POST it to …/import to go on training (in this or another
