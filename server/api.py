@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -41,6 +42,22 @@ from .schemas import (
 from .sessions import Session
 
 
+def client_address(request: Request) -> str:
+    """Who is asking, for per-client limits: the peer's address."""
+    return request.client.host if request.client else ""
+
+
+def _disconnect(request: Request) -> Callable[[], Awaitable[None]]:
+    """A coroutine function that returns once the client of ``request`` has gone (its
+    body is read by then; the server's next message is the disconnect)."""
+
+    async def wait() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    return wait
+
+
 def get_manager(request: Request) -> SessionManager:
     return request.app.state.manager
 
@@ -54,11 +71,11 @@ sessions = APIRouter(prefix="/api/sessions", tags=["sessions"], route_class=Decl
 
 @router.get("/health", response_model=Health, tags=["server"])
 async def health(manager: Manager) -> dict[str, Any]:
-    """Liveness: the worker answers and how many sessions are live."""
-    count = await manager.worker.call(lambda: len(manager.sessions))
+    """Liveness and load: sessions, live ones, REST requests in progress and viewers.
+    Answered without waiting for the worker, so it stays fast under any load."""
     return {
-        "status": "ok",
-        "sessions": count,
+        "status": "stopping" if manager.stopping else "ok",
+        **manager.counts(),
         "device": str(manager.worker.device),
         "dtype": manager.settings.dtype,
     }
@@ -140,9 +157,10 @@ def previews() -> list[dict[str, Any]]:
 
 
 @sessions.post("", status_code=201, response_model=SessionState, responses=TOO_MANY)
-async def create_session(body: CreateSession, manager: Manager) -> dict[str, Any]:
-    """Create a session (data generated, network initialised, epoch 0)."""
-    return await manager.create(body.config)
+async def create_session(body: CreateSession, request: Request, manager: Manager) -> dict[str, Any]:
+    """Create a session (data generated, network initialised, epoch 0). One address may
+    hold max_sessions_per_client sessions and create create_rate of them a minute (429)."""
+    return await manager.create(body.config, client_address(request))
 
 
 @sessions.get("/{session_id}", response_model=SessionState)
@@ -168,10 +186,15 @@ async def delete_session(session_id: str, manager: Manager) -> Response:
 
 
 @sessions.post("/{session_id}/train", response_model=TrainResult, responses=CONFLICT)
-async def train(session_id: str, body: TrainRequest, manager: Manager) -> dict[str, Any]:
-    """Train N epochs and return each one's losses. Runs in slices beside live sessions;
-    stops early if the loss diverges (state "diverged")."""
-    return await manager.train(session_id, body.epochs)
+async def train(
+    session_id: str, body: TrainRequest, request: Request, manager: Manager
+) -> dict[str, Any]:
+    """Train N epochs and return each one's losses. Runs in turns beside live sessions;
+    stops early if the loss diverges (state "diverged"), and with `cut_short` saying why if
+    the session was rebuilt or deleted meanwhile or the server is shutting down. A request
+    whose estimated training time passes max_train_seconds is refused (422, with the
+    estimate). If the client disconnects, training stops within a turn."""
+    return await manager.train(session_id, body.epochs, _disconnect(request))
 
 
 @sessions.post("/{session_id}/{action}", response_model=SessionState, responses=CONFLICT)

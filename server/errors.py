@@ -28,3 +28,9 @@ class InvalidInput(PlaygroundError):
 
 class TooManySessions(PlaygroundError):
     status = 429
+
+
+class TooMany(PlaygroundError):
+    """A client is over one of its limits (sessions held, actions per minute)."""
+
+    status = 429

@@ -7,22 +7,28 @@ call the same code and never race training.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from . import edits
 from .config import Settings
-from .errors import Conflict, InvalidInput, NotFound, TooManySessions
+from .errors import Conflict, InvalidInput, NotFound, TooMany, TooManySessions
 from .export import layers_json
 from .points import classes_of, parse_csv
+from .quotas import RateLimit
 from .schemas import Config, ConfigPatch, Data, ModelFile, Point, SetParam
 from .sessions import Session, check_config, new_id
-from .worker import TrainJob, Worker
+from .worker import TrainJob, Worker, estimate_seconds
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+ENDED_REMEMBERED = 10_000  # ids of ended sessions kept, so a late viewer hears "ended"
+CUT_DISCONNECTED = "the client disconnected"
+CUT_SHUTDOWN = "the server is shutting down"
 
 
 def then(action: Callable[[Session], Any], view: Callable[[Session], T]) -> Callable[[Session], T]:
@@ -50,12 +56,45 @@ class SessionManager:
         self.worker = Worker(settings)
         self.worker.expire = self._expire
         self.sessions = self.worker.sessions
+        self.creates = RateLimit(settings.create_rate)
+        self.connects = RateLimit(settings.connect_rate)
+        self.stopping = False
+        # ids of sessions that ended (deleted, expired), most recent last: written on the
+        # worker thread, read by the websocket edge (a dict lookup is atomic)
+        self.ended: OrderedDict[str, str] = OrderedDict()
 
     def start(self) -> None:
         self.worker.start()
 
+    def begin_shutdown(self) -> None:
+        """The server is stopping: REST train requests end now (their replies say so), so
+        nothing waits for them. Call on the event loop; idempotent."""
+        if not self.stopping:
+            self.stopping = True
+            self.worker.submit(lambda: self.worker.cut_requests(CUT_SHUTDOWN))
+
     def stop(self) -> None:
+        self.begin_shutdown()
         self.worker.stop()
+
+    def counts(self) -> dict[str, int]:
+        """Sessions, live ones, REST requests and viewers, read without the worker (a
+        dict copy and attribute reads are atomic): health must answer under any load."""
+        sessions = list(self.sessions.values())
+        return {
+            "sessions": len(sessions),
+            "running": sum(s.state == "running" for s in sessions),
+            "requests": sum(s.pending is not None for s in sessions),
+            "viewers": sum(len(s.viewers) for s in sessions),
+        }
+
+    def _ended(self, session: Session, why: str) -> None:
+        """On the worker thread: ``session`` is gone for good."""
+        session.close()
+        del self.sessions[session.id]
+        self.ended[session.id] = why
+        while len(self.ended) > ENDED_REMEMBERED:
+            self.ended.popitem(last=False)
 
     # -- plumbing -----------------------------------------------------------------------
     async def on(self, session_id: str, fn: Callable[[Session], T]) -> T:
@@ -81,8 +120,17 @@ class SessionManager:
                 viewer.post({"type": "state", "session": state})
 
     # -- lifecycle ----------------------------------------------------------------------
-    async def create(self, config: Config) -> dict[str, Any]:
+    async def create(self, config: Config, client: str = "") -> dict[str, Any]:
+        """A new session owned by ``client`` (an address), within its limits."""
         check_config(config, self.settings)
+        if not self.creates.allow(client):
+            wait = self.creates.retry_after(client)
+            raise TooMany(
+                f"this address created {self.settings.create_rate:g} sessions in the last "
+                f"minute (the server's create_rate); try again in {wait:.0f} s",
+                "create_rate",
+            )
+        cap = self.settings.max_sessions_per_client
 
         def job() -> dict[str, Any]:
             if len(self.sessions) >= self.settings.max_sessions:
@@ -90,7 +138,14 @@ class SessionManager:
                     f"the server holds its limit of {self.settings.max_sessions} sessions; "
                     "delete one or try again later"
                 )
+            if sum(s.owner == client for s in self.sessions.values()) >= cap:
+                raise TooMany(
+                    f"this address holds {cap} live sessions, its limit "
+                    "(the server's max_sessions_per_client); delete one first",
+                    "max_sessions_per_client",
+                )
             session = Session(new_id(), config, self.settings, self.worker.device)
+            session.owner = client
             session.on_change = self._notify
             self.sessions[session.id] = session
             return session.public()
@@ -98,11 +153,7 @@ class SessionManager:
         return await self.worker.call(job)
 
     async def delete(self, session_id: str) -> None:
-        def job() -> None:
-            self._get(session_id).close()
-            del self.sessions[session_id]
-
-        await self.worker.call(job)
+        await self.worker.call(lambda: self._ended(self._get(session_id), "deleted"))
 
     def _expire(self, now: float) -> None:
         """Pause unwatched running sessions after a grace period; drop long-idle ones."""
@@ -117,8 +168,7 @@ class SessionManager:
                 session.pause()
             if quiet > self.settings.session_ttl and session.pending is None:
                 log.info("session %s expired", session.id)
-                session.close()
-                del self.sessions[session.id]
+                self._ended(session, "expired")
 
     # -- actions ------------------------------------------------------------------------
     async def get(self, session_id: str) -> dict[str, Any]:
@@ -147,11 +197,18 @@ class SessionManager:
         return await self.on(session_id, then(lambda s: edits.set_data(s, data), Session.public))
 
     async def set_data_csv(self, session_id: str, text: str) -> dict[str, Any]:
-        """Points from CSV text (see points.parse_csv), checked against the session's config."""
+        """Points from CSV text (see points.parse_csv), checked against the session's config.
+        Parsed off the worker thread (10,000 rows take a while): nobody's training waits."""
+        config = await self.on(session_id, lambda s: s.config)
+        classes = classes_of(config)
+        data = await asyncio.to_thread(
+            parse_csv, text, config.problem, classes, self.settings.max_points
+        )
 
         def upload(s: Session) -> None:
-            classes = classes_of(s.config)
-            edits.set_data(s, parse_csv(text, s.config.problem, classes, self.settings.max_points))
+            if (s.config.problem, classes_of(s.config)) != (config.problem, classes):
+                raise Conflict("the session's problem or classes changed meanwhile; upload again")
+            edits.set_data(s, data)
 
         return await self.on(session_id, then(upload, Session.public))
 
@@ -175,8 +232,15 @@ class SessionManager:
     async def history(self, session_id: str) -> dict[str, Any]:
         return await self.on(session_id, lambda s: s.history.as_dict())
 
-    async def train(self, session_id: str, epochs: int) -> dict[str, Any]:
-        """Train N epochs, in slices between everyone else's work; returns their losses."""
+    async def train(
+        self,
+        session_id: str,
+        epochs: int,
+        disconnected: Callable[[], Awaitable[object]] | None = None,
+    ) -> dict[str, Any]:
+        """Train N epochs, in turns between everyone else's work; returns their losses.
+        ``disconnected`` returns when the client has gone: the request then ends within a
+        turn and the session is free at once."""
         limit = self.settings.max_train_epochs
         if epochs > limit:
             raise InvalidInput(
@@ -184,6 +248,8 @@ class SessionManager:
                 "send several requests for more",
                 "epochs",
             )
+        if self.stopping:
+            raise Conflict(CUT_SHUTDOWN, "epochs")
 
         def start(session: Session) -> TrainJob:
             if session.pending is not None:
@@ -191,6 +257,7 @@ class SessionManager:
             if session.state in ("diverged", "failed"):
                 raise Conflict(f"cannot train: the session is {session.state} (reset it first)")
             session.require_training_points("train")
+            self._check_cost(session, epochs)
             if session.state == "idle":
                 session.transition("paused", "train")
             session.pending = TrainJob(session, epochs)
@@ -198,7 +265,16 @@ class SessionManager:
 
         job = await self.on(session_id, start)
         self.worker.wake()
-        history, state = await asyncio.wrap_future(job.future)
+        finished = asyncio.wrap_future(job.future)
+        if disconnected is not None:
+            gone = asyncio.ensure_future(disconnected())
+            await asyncio.wait({finished, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if not finished.done():
+                self.worker.submit(lambda: job.finish(CUT_DISCONNECTED))
+            gone.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await gone
+        history, state = await finished
         return {
             "epoch": history[-1][0]
             if history
@@ -208,13 +284,35 @@ class SessionManager:
                 {"epoch": e, "train_loss": _finite(a), "test_loss": _finite(b)}
                 for e, a, b in history
             ],
+            "cut_short": job.cut,
         }
 
+    def _check_cost(self, session: Session, epochs: int) -> None:
+        """Refuse a request whose estimated training time is absurd (say how absurd)."""
+        allowed = self.settings.max_train_seconds
+        seconds = estimate_seconds(session.model, epochs)
+        if seconds > allowed:
+            each = seconds / epochs
+            most = max(1, int(allowed / each))
+            raise InvalidInput(
+                f"{epochs:,} epochs of this network would take about {_duration(seconds)} "
+                f"of training ({_duration(each)} an epoch: {session.model.train_y.shape[-1]:,} "
+                f"points in batches of {session.config.batch_size}); the server allows "
+                f"{_duration(allowed)} per request (max_train_seconds): ask for at most "
+                f"{most:,} epochs",
+                "epochs",
+            )
+
     async def attach(self, session_id: str, viewer: Any) -> dict[str, Any]:
+        """Add a viewer; its first message, the state, is posted here on the worker thread,
+        so a deletion that follows is always seen after it (never replaced by it)."""
+
         def job(session: Session) -> dict[str, Any]:
             session.viewers.add(viewer)
             session.unwatched_since = None
-            return session.public()
+            state = session.public()
+            viewer.post({"type": "state", "session": state})
+            return state
 
         return await self.on(session_id, job)
 
@@ -230,6 +328,17 @@ class SessionManager:
     async def run(self, session_id: str, fn: Callable[[Session], T]) -> T:
         """Anything else a route needs from a session (read-only views)."""
         return await self.on(session_id, fn)
+
+
+def _duration(seconds: float) -> str:
+    """1.5 ms, 2.3 s, 12 min, 7.0 h."""
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _finite(value: float) -> float | None:

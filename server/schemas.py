@@ -192,6 +192,11 @@ class TrainResult(BaseModel):
     epoch: int
     state: State
     history: list[EpochLoss]
+    cut_short: str | None = Field(
+        None,
+        description="why fewer epochs than asked were trained, if it was not divergence: "
+        "the client disconnected, the server is shutting down, the session was rebuilt",
+    )
 
 
 class Layer(Strict):
@@ -282,7 +287,10 @@ class Boundary(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "stopping"]
     sessions: int
+    running: int = Field(description="sessions training live now")
+    requests: int = Field(description="REST train requests in progress")
+    viewers: int = Field(description="websocket viewers connected")
     device: str
     dtype: str

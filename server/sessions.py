@@ -77,6 +77,7 @@ class Session:
         self.rate = 0.0  # achieved epochs/s
         self.rate_since: tuple[float, int] | None = None  # (time, epoch) the rate counts from
         self.pending: Any = None  # a REST train request in progress (worker.TrainJob)
+        self.owner = ""  # the address that created it (per-client limits)
         self.config = config
         self.init_generator = torch.Generator().manual_seed(config.seed)
         self.model = self.build(config, self.generate(config))
@@ -137,7 +138,7 @@ class Session:
     def close(self) -> None:
         self.state = "closed"
         if self.pending is not None:
-            self.pending.finish()
+            self.pending.finish("the session was deleted")
         self.changed()
 
     # -- actions (REST and websocket share these; edits of points and weights: edits.py) --
@@ -217,7 +218,7 @@ class Session:
         """After new weights: epoch 0, a fresh loss history, and paused (as TFP). A REST
         training request in progress ends here, with the epochs it trained so far."""
         if self.pending is not None:
-            self.pending.finish()
+            self.pending.finish("the session was rebuilt (new data, network or weights)")
         self.history.clear()
         self.history.add(self.model.epoch, self.model.train_loss, self.model.test_loss)
         self.state, self.message = "idle", None

@@ -39,6 +39,7 @@ T = TypeVar("T")
 # batch size or point count; between turns the worker runs waiting jobs (REST and websocket
 # actions), so they wait for one turn at most.
 TICK = 0.015  # seconds of training per pass over all work (a frame can follow every pass)
+OVERRUN = 1.5  # a pass past this many TICKs leaves the rest of its turns to the next pass
 MIN_TURN = 0.0005  # seconds: the shortest turn (one slot at least is always trained)
 GUESS = 0.002  # seconds per epoch assumed for work not measured yet
 MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
@@ -238,10 +239,10 @@ class Worker:
         turns = self._turns(work)
         start = self._turn % len(work) if work else 0
         order = list(range(start, len(work))) + list(range(start))
-        end = time.perf_counter() + TICK
+        end = time.perf_counter() + OVERRUN * TICK
         busy, reached, stale = False, 0, False
         for i in order:
-            if time.perf_counter() > end:  # overshot (many tiny turns): the rest go next
+            if time.perf_counter() > end:  # many short turns overran: the rest go first next
                 busy = True
                 break
             reached += 1

@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 from collections import deque
+from collections.abc import Coroutine
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -35,8 +36,11 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 MESSAGES: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 CLOSE_UNKNOWN = 4404
-MAX_QUEUED = 100  # JSON messages waiting for a slow client; errors beyond it are dropped
+CLOSE_TIMEOUT = 4408  # the client stopped reading: no ack, or a send blocked, too long
 CLOSE_ENDED = 4410
+CLOSE_TOO_MANY = 4429
+MAX_QUEUED = 100  # JSON messages waiting for a slow client; errors beyond it are dropped
+WATCH_EVERY = 1.0  # seconds between checks that a viewer still reads
 
 
 class Viewer:
@@ -45,13 +49,17 @@ class Viewer:
     The worker thread hands it frames and state through ``offer_all`` and ``post``; a frame
     is only rendered for a viewer that is ``ready`` (acked its last frame)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, view: FrameView) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, view: FrameView, timeout: float = 30.0
+    ) -> None:
         self.loop = loop
         self.view = view
+        self.timeout = timeout
         self.ready = True  # may take a frame (set by ack, cleared when one is rendered)
         self.version = -1  # session version of the last frame
         self.next_frame = 0.0  # monotonic time before which no frame is sent (fps cap)
         self.seq = 0
+        self.unacked_since: float | None = None  # loop time a frame went out unacked
         self._frame: bytes | None = None
         self._messages: deque[dict[str, Any]] = deque()
         self._wakeup = asyncio.Event()
@@ -93,19 +101,48 @@ class Viewer:
         self._messages.append(message)
         self._wakeup.set()
 
+    def acked(self, seq: int | None) -> bool:
+        """On the event loop: the client drew frame ``seq`` (None: the last one sent)."""
+        if seq is not None and seq != self.seq:
+            return False  # an old frame's ack: the newest is still in flight
+        self.unacked_since = None
+        self.ready = True
+        return True
+
     async def send_loop(self, websocket: WebSocket) -> None:
+        """Send queued messages, then the newest frame, as they come. A client that
+        stops reading (a frame unacked, or a send blocked, for ``timeout`` seconds) is
+        closed with 4408, so its session pauses and expires as it would alone."""
         while True:
-            await self._wakeup.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), min(WATCH_EVERY, self.timeout))
+            since = self.unacked_since
+            if since is not None and self.loop.time() - since > self.timeout:
+                raise ViewerTimeout(f"no ack for {self.timeout:g} s")
+            if not self._wakeup.is_set():
+                continue
             self._wakeup.clear()
             while self._messages:
                 message = self._messages.popleft()
-                await websocket.send_text(json.dumps(message))
+                await self._send(websocket.send_text(json.dumps(message)))
                 if message["type"] == "state" and message["session"]["state"] == "closed":
                     await websocket.close(CLOSE_ENDED, "the session was deleted or expired")
                     return
             if self._frame is not None:
                 frame, self._frame = self._frame, None
-                await websocket.send_bytes(frame)
+                await self._send(websocket.send_bytes(frame))
+                if self.unacked_since is None:
+                    self.unacked_since = self.loop.time()
+
+    async def _send(self, sending: Coroutine[Any, Any, None]) -> None:
+        try:
+            await asyncio.wait_for(sending, self.timeout)
+        except TimeoutError:
+            raise ViewerTimeout(f"a send blocked for {self.timeout:g} s") from None
+
+
+class ViewerTimeout(Exception):
+    """The client stopped reading."""
 
 
 def _field(error: Any, message_type: str | None) -> str:
@@ -123,24 +160,47 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
     if await refuse_foreign_origin(websocket):  # another site's page: refused before accept
         return
     manager: SessionManager = websocket.app.state.manager
+    settings = manager.settings
     await websocket.accept()
-    viewer = Viewer(asyncio.get_running_loop(), FrameView(fps=manager.settings.max_fps))
-    try:
-        state = await manager.attach(session_id, viewer)
-    except NotFound as exc:
-        await websocket.close(CLOSE_UNKNOWN, exc.message)
+    client = websocket.client.host if websocket.client else ""
+    if not manager.connects.allow(client):
+        await websocket.close(
+            CLOSE_TOO_MANY,
+            f"too many connections from this address (connect_rate {settings.connect_rate:g} "
+            "a minute); try again shortly",
+        )
         return
-    viewer.post({"type": "state", "session": state})
+    viewer = Viewer(
+        asyncio.get_running_loop(), FrameView(fps=settings.max_fps), settings.viewer_timeout
+    )
+    try:
+        await manager.attach(session_id, viewer)  # posts the first state, in order
+    except NotFound as exc:
+        ended = manager.ended.get(session_id)
+        if ended is not None:
+            await websocket.close(CLOSE_ENDED, f"the session was {ended}")
+        else:
+            await websocket.close(CLOSE_UNKNOWN, _short(exc.message))
+        return
     sender = asyncio.create_task(viewer.send_loop(websocket))
     try:
         while not sender.done():
-            message = await websocket.receive()
+            receiving = asyncio.ensure_future(websocket.receive())
+            await asyncio.wait({receiving, sender}, return_when=asyncio.FIRST_COMPLETED)
+            if not receiving.done():  # the sender ended: the session closed, or a timeout
+                receiving.cancel()
+                break
+            message = receiving.result()
             if message["type"] == "websocket.disconnect":
                 break
             if message.get("text") is None:
                 viewer.post(error_message("", "messages must be JSON text, not binary"))
                 continue
             await _dispatch(manager, session_id, viewer, message["text"])
+        if sender.done() and isinstance(sender.exception(), ViewerTimeout):
+            log.info("closing a viewer of %s: %s", session_id, sender.exception())
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(websocket.close(CLOSE_TIMEOUT, str(sender.exception())), 1.0)
     except (WebSocketDisconnect, RuntimeError):
         pass  # the client left, or we closed the socket because the session ended
     finally:
@@ -148,6 +208,12 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await sender
         await manager.detach(session_id, viewer)
+
+
+def _short(text: str) -> str:
+    """A close reason fits 123 bytes (an id of any length is echoed cut short)."""
+    data = text.encode()
+    return text if len(data) <= 120 else data[:117].decode(errors="ignore") + "..."
 
 
 async def _dispatch(manager: SessionManager, session_id: str, viewer: Viewer, text: str) -> None:
@@ -163,8 +229,8 @@ async def _dispatch(manager: SessionManager, session_id: str, viewer: Viewer, te
         return
     try:
         if isinstance(message, Ack):
-            viewer.ready = True
-            manager.worker.wake()
+            if viewer.acked(message.seq):
+                manager.worker.wake()
         elif isinstance(message, View):
             view = FrameView(
                 message.grid, message.maps, message.map_size, message.fps, message.render

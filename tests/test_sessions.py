@@ -166,9 +166,9 @@ def test_frame_budget_counts_the_event_loops_cpu_but_not_the_workers_training() 
 
 def test_under_overload_time_is_shared_by_sessions_not_by_epochs() -> None:
     """Every running session at "max": a cheap lone session and a costly one (a bigger
-    network with batch 1: hundreds of updates an epoch) get about the same time, so the
-    costly one gets far fewer epochs, never a longer turn; and no turn runs much longer
-    than the pass allows, however costly an epoch is (it ends mid-epoch)."""
+    network with batch 1: hundreds of updates an epoch) are given the same time each pass,
+    so the costly one gets far fewer epochs, never a longer turn: its turns end mid-epoch.
+    (What the turns take on the clock is bench.fairness's to measure.)"""
     from server.worker import TICK, Worker
 
     settings = Settings(batching=False)
@@ -182,23 +182,22 @@ def test_under_overload_time_is_shared_by_sessions_not_by_epochs() -> None:
         s.speed = "max"
         s.play()
         worker.sessions[s.id] = s
-    spent = {name: 0.0 for name in configs}
-    longest = 0.0
+    given: dict[str, list[float]] = {name: [] for name in configs}
+    mid_epoch = 0
     take_turn = worker._take_turn
 
-    def timed(piece, seconds):  # type: ignore[no-untyped-def]
-        nonlocal longest
-        started = time.perf_counter()
+    def recorded(piece, seconds):  # type: ignore[no-untyped-def]
+        nonlocal mid_epoch
         busy = take_turn(piece, seconds)
-        took = time.perf_counter() - started
-        spent[piece.sessions[0].id] += took
-        longest = max(longest, took)
+        given[piece.sessions[0].id].append(seconds)
+        mid_epoch += piece.sessions[0].id == "costly" and piece.sessions[0].model.cursor > 0
         return busy
 
-    worker._take_turn = timed  # type: ignore[method-assign]
+    worker._take_turn = recorded  # type: ignore[method-assign]
     for _ in range(40):
         worker._train(time.monotonic())
+    turns = given["cheap"] + given["costly"]
+    assert turns == [TICK / 2] * len(turns) and len(turns) >= 60  # (a pass may overrun)
     cheap, costly = worker.sessions["cheap"].model, worker.sessions["costly"].model
-    assert 0.5 < spent["cheap"] / spent["costly"] < 2
+    assert mid_epoch > 20  # an epoch of the costly one spans several turns
     assert cheap.epoch > 5 * (costly.epoch + costly.fraction)
-    assert longest < 3 * TICK  # a costly epoch is cut into turns

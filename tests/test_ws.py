@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -11,6 +13,8 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from server.app import create_app
+from server.config import Settings
 from server.frames import HEADER
 
 
@@ -135,6 +139,12 @@ def test_config_and_set_weight_take_effect(client: TestClient, session: str) -> 
         ('{"type": "set_weight", "layer": 7, "neuron": 0, "value": 1}', "layer"),
         ('{"type": "speed", "speed": -3}', "speed"),
         ('{"type": "view", "grid": 5000}', "grid"),
+        # strict types: no string for a number, no number for a boolean
+        ('{"type": "config", "config": {"same_init": 1}}', "config.same_init"),
+        ('{"type": "config", "config": {"noise": "5"}}', "config.noise"),
+        ('{"type": "view", "maps": "false"}', "maps"),
+        ('{"type": "speed", "speed": "10"}', "speed"),
+        ('{"type": "ack", "seq": "3"}', "seq"),
     ],
 )
 def test_bad_messages_get_errors_and_the_socket_stays(
@@ -231,3 +241,71 @@ def test_client_render_view_sends_weights_without_grids(client: TestClient, sess
         while frame["grid_size"] != 0:
             frame = next_frame(ws)
         assert frame["grid"] == b"" and len(frame["weights"]) == 2 * 4 + 4 * 2 + 2
+
+
+def close_code(ws: WebSocketTestSession) -> int:
+    """Read (and ack) everything until the server closes; the close code."""
+    with pytest.raises(WebSocketDisconnect) as info:
+        while True:
+            message = ws.receive()
+            if message["type"] == "websocket.close":
+                raise WebSocketDisconnect(message["code"], message.get("reason"))
+            if message.get("bytes") is not None:
+                ws.send_json({"type": "ack"})
+    return info.value.code
+
+
+def test_a_viewer_connecting_while_its_session_is_deleted_is_told(
+    client: TestClient, session: str
+) -> None:
+    """The attach is queued first, the delete right behind it: the viewer's first state
+    must not overwrite the deletion, which leaves a socket open on a session gone."""
+    worker = client.app.state.manager.worker  # type: ignore[attr-defined]
+    release = threading.Event()
+    worker.submit(lambda: release.wait(30))  # hold the worker while both are queued
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        while worker._jobs.qsize() < 1:  # polling until the attach is queued
+            time.sleep(0.001)
+        deleting = threading.Thread(target=lambda: client.delete(f"/api/sessions/{session}"))
+        deleting.start()
+        while worker._jobs.qsize() < 2:  # ... and the delete behind it
+            time.sleep(0.001)
+        release.set()
+        assert close_code(ws) == 4410
+        deleting.join()
+    with client.websocket_connect(f"/ws/sessions/{session}") as late:
+        assert close_code(late) == 4410  # a deleted id is not "unknown"
+
+
+@pytest.mark.parametrize("sid", ["x" * 10_000, "ünïcødé-✓", "%ff%fe", "a b", "%00"])
+def test_odd_session_ids_close_with_4404(client: TestClient, sid: str) -> None:
+    with client.websocket_connect(f"/ws/sessions/{sid}") as ws:
+        assert close_code(ws) == 4404
+
+
+def test_a_viewer_that_stops_acking_is_closed_and_the_session_is_let_go() -> None:
+    settings = Settings(viewer_timeout=1)
+    with TestClient(create_app(settings)) as c:
+        sid = c.post("/api/sessions", json={}).json()["id"]
+        with c.websocket_connect(f"/ws/sessions/{sid}") as ws:
+            ws.send_json({"type": "play"})
+            with pytest.raises(WebSocketDisconnect) as info:
+                while True:  # read, but never ack the frame
+                    message = ws.receive()
+                    if message["type"] == "websocket.close":
+                        raise WebSocketDisconnect(message["code"], message.get("reason"))
+            assert info.value.code == 4408 and "no ack" in (info.value.reason or "")
+        health = c.get("/api/health").json()
+        while health["viewers"]:  # the handler's cleanup runs after the close is sent
+            health = c.get("/api/health").json()
+        assert health["viewers"] == 0
+
+
+def test_connecting_faster_than_the_rate_is_refused() -> None:
+    with TestClient(create_app(Settings(connect_rate=2))) as c:
+        sid = c.post("/api/sessions", json={}).json()["id"]
+        for _ in range(2):
+            with c.websocket_connect(f"/ws/sessions/{sid}") as ws:
+                assert ws.receive_json()["type"] == "state"
+        with c.websocket_connect(f"/ws/sessions/{sid}") as ws:
+            assert close_code(ws) == 4429

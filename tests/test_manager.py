@@ -1,0 +1,125 @@
+"""SessionManager: what no single client can do to the others (limits per address, absurd
+requests, requests cut short) and what answers without waiting for the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.app import create_app
+from server.config import Settings
+
+HEAVY = {
+    "features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"],
+    "hidden": [8, 8, 8, 8, 8, 8],
+    "batch_size": 1,
+    "train_ratio": 90,
+}
+
+
+@pytest.fixture
+def limited() -> Iterator[TestClient]:
+    settings = Settings(max_sessions_per_client=3, create_rate=100, max_train_seconds=10)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_health_answers_while_the_worker_is_busy(client: TestClient, session: str) -> None:
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    release = threading.Event()
+    manager.worker.submit(lambda: release.wait(30))  # the worker is stuck in a long job
+    answer: dict = {}
+    asking = threading.Thread(target=lambda: answer.update(client.get("/api/health").json()))
+    try:
+        asking.start()
+        asking.join(timeout=10)
+        assert not asking.is_alive(), "/api/health waited for the worker"
+    finally:
+        release.set()
+        asking.join()
+    assert answer["status"] == "ok" and answer["sessions"] == 1
+    assert answer["running"] == 0 and answer["requests"] == 0 and answer["viewers"] == 0
+
+
+def test_one_address_cannot_take_every_session(limited: TestClient) -> None:
+    for _ in range(3):
+        assert limited.post("/api/sessions", json={}).status_code == 201
+    r = limited.post("/api/sessions", json={})
+    assert r.status_code == 429 and "max_sessions_per_client" in r.json()["detail"]
+    other = TestClient(limited.app, client=("10.1.2.3", 4000))  # same server, another address
+    other.portal = limited.portal  # (its lifespan is the first client's)
+    assert other.post("/api/sessions", json={}).status_code == 201
+    assert limited.get("/api/health").json()["sessions"] == 4
+
+
+def test_creating_faster_than_the_rate_is_refused() -> None:
+    with TestClient(create_app(Settings(create_rate=2))) as c:
+        assert [c.post("/api/sessions", json={}).status_code for _ in range(2)] == [201, 201]
+        r = c.post("/api/sessions", json={})
+        assert r.status_code == 429 and "create_rate" in r.json()["detail"]
+        assert "try again in" in r.json()["detail"]
+
+
+def test_a_request_of_absurd_cost_is_refused_with_the_estimate(limited: TestClient) -> None:
+    sid = limited.post("/api/sessions", json={"config": HEAVY}).json()["id"]
+    r = limited.post(f"/api/sessions/{sid}/train", json={"epochs": 2000})
+    assert r.status_code == 422
+    (error,) = r.json()["detail"]
+    assert error["loc"] == ["body", "epochs"]
+    assert "450 points in batches of 1" in error["msg"] and "max_train_seconds" in error["msg"]
+    assert "ask for at most" in error["msg"]
+    assert limited.get(f"/api/sessions/{sid}").json()["epoch"] == 0  # nothing was trained
+    r = limited.post(f"/api/sessions/{sid}/train", json={"epochs": 2})
+    assert r.status_code == 200 and r.json()["epoch"] == 2 and r.json()["cut_short"] is None
+
+
+def test_a_train_whose_client_leaves_stops_and_frees_the_session(
+    client: TestClient, session: str
+) -> None:
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+
+    async def leave_soon() -> dict:
+        gone = asyncio.Event()
+
+        async def disconnected() -> None:
+            await gone.wait()
+
+        training = asyncio.ensure_future(manager.train(session, 2000, disconnected))
+        while manager.counts()["requests"] == 0:  # until the worker has taken it
+            await asyncio.sleep(0)
+        gone.set()
+        return await training
+
+    result = client.portal.call(leave_soon)  # type: ignore[union-attr]
+    assert result["cut_short"] == "the client disconnected"
+    assert len(result["history"]) < 2000
+    assert manager.counts()["requests"] == 0
+    r = client.post(f"/api/sessions/{session}/train", json={"epochs": 3})
+    assert r.status_code == 200 and r.json()["cut_short"] is None  # free at once
+
+
+def test_shutting_down_cuts_trains_short_and_says_so(client: TestClient, session: str) -> None:
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    reply: dict = {}
+    training = threading.Thread(
+        target=lambda: reply.update(
+            client.post(f"/api/sessions/{session}/train", json={"epochs": 2000}).json()
+        )
+    )
+    training.start()
+
+    while manager.counts()["requests"] == 0 and training.is_alive():
+        time.sleep(0.001)  # polling until the worker has taken the request
+    assert training.is_alive()
+    client.portal.call(manager.begin_shutdown)  # type: ignore[union-attr]
+    training.join(timeout=30)
+    assert not training.is_alive()
+    assert reply["cut_short"] == "the server is shutting down" and len(reply["history"]) < 2000
+    assert client.get("/api/health").json()["status"] == "stopping"
+    r = client.post(f"/api/sessions/{session}/train", json={"epochs": 1})
+    assert r.status_code == 409 and "shutting down" in r.json()["detail"]
