@@ -63,6 +63,8 @@ def normalise(origin: str) -> str | None:
     if parts.path or parts.query or parts.fragment or parts.username or parts.password:
         return None
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if not HOST.fullmatch(host):  # "https://a;b" would add a directive to the policy
+        return None
     if port is None or port == DEFAULT_PORTS[parts.scheme]:
         return f"{parts.scheme}://{host}"
     return f"{parts.scheme}://{host}:{port}"

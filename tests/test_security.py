@@ -115,9 +115,12 @@ def test_a_star_lets_any_page_frame_it(app_with) -> None:  # type: ignore[no-unt
     assert "x-frame-options" not in r.headers
 
 
-def test_an_allowed_origin_that_is_not_one_stops_the_app(settings: Settings) -> None:
-    with pytest.raises(ValueError, match=r"'lms.example.org/course' is not an origin"):
-        TestClient(create_app(settings.replace(allowed_origins="lms.example.org/course")))
+@pytest.mark.parametrize(
+    "entry", ["lms.example.org", "https://lms.example.org/course", "https://a;script-src *"]
+)
+def test_an_allowed_origin_that_is_not_one_stops_the_app(settings: Settings, entry: str) -> None:
+    with pytest.raises(ValueError, match=f"{re.escape(repr(entry))} is not an origin"):
+        create_app(settings.replace(allowed_origins=f"https://ok.example, {entry}"))
 
 
 # -- the websocket's Origin check -----------------------------------------------------------
