@@ -32,7 +32,7 @@ class Settings:
     max_sessions_per_client: int = 100  # live sessions one address may hold
     create_rate: float = 60.0  # sessions one address may create per minute (burst: as many)
     connect_rate: float = 120.0  # websocket connections per address per minute
-    max_train_seconds: float = 600.0  # estimated worker time one REST train may ask for
+    max_train_seconds: float = 1800.0  # estimated worker time one REST train may ask for
     viewer_timeout: float = 30.0  # seconds a viewer may leave a frame unacked or a send blocked
     # -- the websocket edge (every way of starting the app gets these: app.py) -----------
     ws_ping_interval: float = 20.0  # seconds between pings

@@ -42,6 +42,7 @@ TICK = 0.015  # seconds of training per pass over all work (a frame can follow e
 OVERRUN = 1.5  # a pass past this many TICKs leaves the rest of its turns to the next pass
 MIN_TURN = 0.0005  # seconds: the shortest turn (one slot at least is always trained)
 GUESS = 0.002  # seconds per epoch assumed for work not measured yet
+PACED_MARGIN = 2.0  # paced work's turn: this many times what its epochs cost lately
 MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
 MAX_COSTS = 10_000  # remembered per-group epoch costs before old ones are dropped
 RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
@@ -102,6 +103,12 @@ class Work:
     sessions: list[Session]
     wants: int  # epochs at most this turn
     request: TrainJob | None = None
+
+    @property
+    def cost_key(self) -> Hashable:
+        """Under what its cost per epoch is remembered (the group key changes with every
+        turn that ends mid-epoch; the sessions it holds do not)."""
+        return (self.sessions[0].id, len(self.sessions), self.request is not None)
 
 
 class Worker:
@@ -217,7 +224,9 @@ class Worker:
         sessions each holds (a session whose epoch costs 100x more gets 100x fewer epochs,
         not more time), after work that needs less than its share (a set speed) takes
         only what it needs, its measured cost times the epochs it wants."""
-        need = [w.wants * self._cost.get(w.key, GUESS) for w in work]
+        # (paced work stops at its epochs; the margin keeps a turn from ending just short
+        # of the epoch it wanted, which would leave that epoch to the next pass)
+        need = [w.wants * self._cost.get(w.cost_key, GUESS) * PACED_MARGIN for w in work]
         turns = [0.0] * len(work)
         free, left = set(range(len(work))), TICK
         while free:
@@ -255,7 +264,9 @@ class Worker:
             stale |= self._run_jobs() > 0
         self._turn = start + reached
         if len(self._cost) > MAX_COSTS:  # group keys come and go; forget old estimates
-            self._cost = {w.key: self._cost[w.key] for w in work if w.key in self._cost}
+            self._cost = {
+                w.cost_key: self._cost[w.cost_key] for w in work if w.cost_key in self._cost
+            }
         for session in self.sessions.values():
             self._measure(session, now)
         return busy
@@ -290,7 +301,8 @@ class Worker:
         progress = first.epoch + first.fraction - before
         if progress > 0:
             cost = (time.perf_counter() - started) / progress
-            self._cost[piece.key] = 0.5 * self._cost.get(piece.key, cost) + 0.5 * cost
+            key = piece.cost_key
+            self._cost[key] = 0.5 * self._cost.get(key, cost) + 0.5 * cost
         if piece.request is not None:
             return piece.request.session.pending is piece.request
         busy = False

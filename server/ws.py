@@ -9,7 +9,7 @@ import json
 import logging
 from collections import deque
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
@@ -41,6 +41,7 @@ CLOSE_ENDED = 4410
 CLOSE_TOO_MANY = 4429
 MAX_QUEUED = 100  # JSON messages waiting for a slow client; errors beyond it are dropped
 WATCH_EVERY = 1.0  # seconds between checks that a viewer still reads
+CLOSE_GRACE = 2.0  # seconds a timed-out client has to answer the close before it is dropped
 
 
 class Viewer:
@@ -60,6 +61,8 @@ class Viewer:
         self.next_frame = 0.0  # monotonic time before which no frame is sent (fps cap)
         self.seq = 0
         self.unacked_since: float | None = None  # loop time a frame went out unacked
+        self.sending_since: float | None = None  # loop time the send under way began
+        self.timed_out: str | None = None  # why the watchdog closed the connection
         self._frame: bytes | None = None
         self._messages: deque[dict[str, Any]] = deque()
         self._wakeup = asyncio.Event()
@@ -110,17 +113,9 @@ class Viewer:
         return True
 
     async def send_loop(self, websocket: WebSocket) -> None:
-        """Send queued messages, then the newest frame, as they come. A client that
-        stops reading (a frame unacked, or a send blocked, for ``timeout`` seconds) is
-        closed with 4408, so its session pauses and expires as it would alone."""
+        """Send queued messages, then the newest frame, as they come."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), min(WATCH_EVERY, self.timeout))
-            since = self.unacked_since
-            if since is not None and self.loop.time() - since > self.timeout:
-                raise ViewerTimeout(f"no ack for {self.timeout:g} s")
-            if not self._wakeup.is_set():
-                continue
+            await self._wakeup.wait()
             self._wakeup.clear()
             while self._messages:
                 message = self._messages.popleft()
@@ -135,14 +130,29 @@ class Viewer:
                     self.unacked_since = self.loop.time()
 
     async def _send(self, sending: Coroutine[Any, Any, None]) -> None:
-        try:
-            await asyncio.wait_for(sending, self.timeout)
-        except TimeoutError:
-            raise ViewerTimeout(f"a send blocked for {self.timeout:g} s") from None
+        self.sending_since = self.loop.time()
+        await sending
+        self.sending_since = None
 
-
-class ViewerTimeout(Exception):
-    """The client stopped reading."""
+    async def watch(self, websocket: WebSocket, handler: asyncio.Task[Any]) -> None:
+        """Close a client that stopped reading: a frame unacked, or a send blocked (its
+        socket buffers full), for ``timeout`` seconds. 4408, then ``handler`` is
+        cancelled, so its session pauses and expires as it would alone."""
+        while True:
+            await asyncio.sleep(min(WATCH_EVERY, self.timeout))
+            now = self.loop.time()
+            if self.unacked_since is not None and now - self.unacked_since > self.timeout:
+                self.timed_out = f"no ack for {self.timeout:g} s"
+            elif self.sending_since is not None and now - self.sending_since > self.timeout:
+                self.timed_out = f"a send blocked for {self.timeout:g} s"
+            else:
+                continue
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(websocket.close(CLOSE_TIMEOUT, self.timed_out), 1.0)
+            # a client that reads nothing never answers the close: stop waiting for it
+            await asyncio.sleep(CLOSE_GRACE)
+            handler.cancel()
+            return
 
 
 def _field(error: Any, message_type: str | None) -> str:
@@ -182,32 +192,49 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
         else:
             await websocket.close(CLOSE_UNKNOWN, _short(exc.message))
         return
+    handler = asyncio.current_task()
+    assert handler is not None
     sender = asyncio.create_task(viewer.send_loop(websocket))
+    watchdog = asyncio.create_task(viewer.watch(websocket, handler))
     try:
-        while not sender.done():
-            receiving = asyncio.ensure_future(websocket.receive())
-            await asyncio.wait({receiving, sender}, return_when=asyncio.FIRST_COMPLETED)
-            if not receiving.done():  # the sender ended: the session closed, or a timeout
-                receiving.cancel()
-                break
-            message = receiving.result()
+        while True:
+            message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
-            if message.get("text") is None:
+            text = message.get("text")
+            if text is None:
                 viewer.post(error_message("", "messages must be JSON text, not binary"))
-                continue
-            await _dispatch(manager, session_id, viewer, message["text"])
-        if sender.done() and isinstance(sender.exception(), ViewerTimeout):
-            log.info("closing a viewer of %s: %s", session_id, sender.exception())
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(websocket.close(CLOSE_TIMEOUT, str(sender.exception())), 1.0)
+            elif (seq := _ack(text)) is not False:  # most messages: skip the union's parse
+                if viewer.acked(seq):
+                    manager.worker.wake()
+            else:
+                await _dispatch(manager, session_id, viewer, text)
     except (WebSocketDisconnect, RuntimeError):
         pass  # the client left, or we closed the socket because the session ended
+    except asyncio.CancelledError:
+        if viewer.timed_out is None:
+            raise
+        log.info("closed a viewer of %s: %s", session_id, viewer.timed_out)
     finally:
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+        for task in (sender, watchdog):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         await manager.detach(session_id, viewer)
+
+
+def _ack(text: str) -> int | Literal[False] | None:
+    """An ack's seq (None if it has none), or False if ``text`` is not a plain ack."""
+    if not text.startswith('{"type":"ack"') and not text.startswith('{"type": "ack"'):
+        return False
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return False
+    seq = message.get("seq")
+    if message.keys() - {"type", "seq"} or not (seq is None or type(seq) is int):
+        return False  # let the full parse explain what is wrong
+    return seq if seq is None or 0 <= seq < 2**32 else False
 
 
 def _short(text: str) -> str:

@@ -10,10 +10,18 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 const UNKNOWN_SESSION = 4404;
 const SESSION_CLOSED = 4410;
 const PENDING_MS = 3000; // how long a sent change overrides the server's older echo
+// A hidden tab draws nothing (no animation frames) but still acks, slowly: a viewer that
+// stops acking is closed by the server after its viewer_timeout (30 s by default).
+const HIDDEN_FPS = 1;
 const DATA_FIELDS = ["problem", "dataset", "noise", "train_ratio", "seed"];
 // render "client": frames carry only weights and this page draws the maps (render.js), so
 // the server spends nothing on grids; "server" where render.js cannot draw the network.
 export const VIEW = { grid: 100, maps: true, map_size: 25, fps: 30, render: "client" };
+
+/** A frame's sequence number, without decoding the rest (docs/protocol.md). */
+function frameSeq(buffer) {
+  return new DataView(buffer).getUint32(32, true);
+}
 
 export class Connection {
   constructor(store, api) {
@@ -32,6 +40,7 @@ export class Connection {
     this.historyWanted = false;
     this.stopped = false;
     this.lostSessions = 0; // sessions that vanished in a row (reset by a working stream)
+    this.visibleFps = undefined; // the fps to go back to while the tab is hidden
     this.view = { ...VIEW };
   }
 
@@ -40,6 +49,8 @@ export class Connection {
     this.store.addEventListener("speed", (e) => this.sendSpeed(e.detail));
     window.addEventListener("pagehide", () => this.stop());
     window.addEventListener("pageshow", (e) => e.persisted && this.resume());
+    document.addEventListener("visibilitychange", () => this.visibilityChanged());
+    if (document.hidden) this.visibilityChanged();
     this.connect();
   }
 
@@ -148,13 +159,31 @@ export class Connection {
     this.connect();
   }
 
+  /** Hidden: one frame a second, acked unseen; shown again: the usual rate, drawn. */
+  visibilityChanged() {
+    if (document.hidden) {
+      this.visibleFps ??= this.view.fps;
+      this.setView({ fps: HIDDEN_FPS });
+      if (this.frameBuffer) this.ack(this.frameSocket, frameSeq(this.frameBuffer));
+    } else if (this.visibleFps !== undefined) {
+      this.setView({ fps: this.visibleFps });
+      this.visibleFps = undefined;
+      if (this.frameBuffer && !this.drawScheduled) {
+        this.drawScheduled = true;
+        requestAnimationFrame(() => this.drawFrame());
+      }
+    }
+  }
+
   // -- incoming -------------------------------------------------------------------------
   receive(data) {
     this.lostSessions = 0;
     if (typeof data !== "string") {
       this.frameBuffer = data;
       this.frameSocket = this.ws;
-      if (!this.drawScheduled) {
+      if (document.hidden) {
+        this.ack(this.ws, frameSeq(data)); // drawn when the tab is shown again
+      } else if (!this.drawScheduled) {
         this.drawScheduled = true;
         requestAnimationFrame(() => this.drawFrame());
       }
