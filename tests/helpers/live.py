@@ -60,6 +60,8 @@ class LiveServer:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
     def __enter__(self) -> LiveServer:
         return self

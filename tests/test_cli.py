@@ -1,0 +1,68 @@
+"""`playground` as a process: what only a real server shows (a client that hangs up, a
+SIGTERM with work in flight)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.helpers.live import LiveServer
+
+# 450 minibatch updates an epoch: a 2,000-epoch request runs for minutes
+HEAVY = {"hidden": [8, 8, 8, 8, 8, 8], "batch_size": 1, "train_ratio": 90}
+
+
+def test_a_train_whose_client_hangs_up_stops_and_frees_the_session() -> None:
+    with LiveServer() as server:
+        sid = httpx.post(f"{server.url}/api/sessions", json={"config": HEAVY}).json()["id"]
+        with pytest.raises(httpx.ReadTimeout):  # the client gives up and closes the socket
+            httpx.post(f"{server.url}/api/sessions/{sid}/train", json={"epochs": 2000}, timeout=1)
+        deadline = time.monotonic() + 10
+        while httpx.get(f"{server.url}/api/health").json()["requests"]:
+            assert time.monotonic() < deadline, "the abandoned request kept training"
+            time.sleep(0.05)  # polling the server's own count, not waiting for a result
+        r = httpx.post(f"{server.url}/api/sessions/{sid}/train", json={"epochs": 1})
+        assert r.status_code == 200 and r.json()["cut_short"] is None  # free at once
+
+
+def test_sigterm_cuts_trains_short_closes_viewers_with_1012_and_exits() -> None:
+    with LiveServer() as server:
+        sid = httpx.post(f"{server.url}/api/sessions", json={"config": HEAVY}).json()["id"]
+        reply: dict = {}
+
+        def train() -> None:
+            r = httpx.post(
+                f"{server.url}/api/sessions/{sid}/train", json={"epochs": 2000}, timeout=60
+            )
+            reply.update(r.json())
+
+        async def watch_then_terminate() -> int | None:
+            async with connect(f"{server.ws_url}/ws/sessions/{sid}") as ws:
+                assert json.loads(await ws.recv())["type"] == "state"
+                while httpx.get(f"{server.url}/api/health").json()["requests"] == 0:
+                    await asyncio.sleep(0.05)  # polling until the request is under way
+                started = time.monotonic()
+                server.terminate()
+                with pytest.raises(ConnectionClosed) as closed:
+                    while True:
+                        await ws.recv()
+                assert time.monotonic() - started < 5
+                return closed.value.rcvd.code if closed.value.rcvd else None
+
+        training = threading.Thread(target=train)
+        training.start()
+        code = asyncio.run(watch_then_terminate())
+        training.join(timeout=10)
+        assert not training.is_alive(), "the train request outlived the shutdown"
+        assert reply["cut_short"] == "the server is shutting down"
+        assert len(reply["history"]) < 2000
+        assert code == 1012  # "service restart": the page reconnects
+        # uvicorn re-raises the signal once it has shut down, so supervisors see it
+        assert server.process.wait(timeout=10) in (0, -15)
