@@ -27,7 +27,16 @@ assert set(FeatureName.__args__) == set(FEATURES)  # type: ignore[attr-defined]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A body or message: no unknown fields and no lax coercion ("5" is not 5, 0 is not
+    false); a JSON integer still reads as a float."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# Fixed-length tuples arrive as JSON arrays, which strict mode would refuse (FastAPI
+# validates parsed JSON, where an array is a list); their items stay strict.
+PointRow = Annotated[tuple[float, float, float], Field(strict=False)]  # [x1, x2, label]
+Link = Annotated[tuple[int, int, int], Field(strict=False)]  # (layer, neuron, input)
 
 
 class Config(Strict):
@@ -206,7 +215,7 @@ class Layer(Strict):
 
 class Params(Strict):
     layers: list[Layer] = Field(description="hidden layers first, the output layer last")
-    dead: list[tuple[int, int, int]] = Field(
+    dead: list[Link] = Field(
         default_factory=list, description="(layer, neuron, input) of links L1 killed"
     )
 
@@ -223,8 +232,8 @@ class SetParam(Strict):
 class Data(Strict):
     """Points as [x1, x2, label]; labels ±1 for classification, any number for regression."""
 
-    train: list[tuple[float, float, float]]
-    test: list[tuple[float, float, float]] = Field(default_factory=list)
+    train: list[PointRow]
+    test: list[PointRow] = Field(default_factory=list)
 
 
 Coordinate = Annotated[float, Field(ge=-6, le=6, allow_inf_nan=False, description="in [-6, 6]")]

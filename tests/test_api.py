@@ -226,6 +226,48 @@ def test_bad_config_names_the_field(client: TestClient, body: dict, field: str) 
     assert all(d["msg"] for d in detail)
 
 
+@pytest.mark.parametrize(
+    ("config", "loc", "expected"),
+    [
+        ({"same_init": 0}, ["same_init"], "valid boolean"),
+        ({"same_init": "true"}, ["same_init"], "valid boolean"),
+        ({"noise": "5"}, ["noise"], "valid integer"),
+        ({"seed": 3.0}, ["seed"], "valid integer"),
+        ({"learning_rate": "0.03"}, ["learning_rate"], "valid number"),
+        ({"learning_rate": True}, ["learning_rate"], "valid number"),
+        ({"hidden": ["4"]}, ["hidden", 0], "valid integer"),
+    ],
+)
+def test_config_types_are_strict(
+    client: TestClient, session: str, config: dict, loc: list, expected: str
+) -> None:
+    for r in (
+        client.post("/api/sessions", json={"config": config}),
+        client.patch(f"/api/sessions/{session}", json={"config": config}),
+    ):
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"][0]
+        assert detail["loc"][-len(loc) :] == loc and expected in detail["msg"], detail
+
+
+def test_a_json_integer_is_a_float_and_other_bodies_are_strict(
+    client: TestClient, session: str
+) -> None:
+    r = client.post("/api/sessions", json={"config": {"learning_rate": 1, "momentum": 0}})
+    assert r.status_code == 201 and r.json()["config"]["learning_rate"] == 1.0
+    bad = [
+        ("patch", "/params", {"layer": "0", "neuron": 0, "value": 1}, ["layer"]),
+        ("patch", "/params", {"layer": 0, "neuron": 0, "value": "1"}, ["value"]),
+        ("post", "/train", {"epochs": "3"}, ["epochs"]),
+        ("put", "/data", {"train": [["0", 0, 1]]}, ["train", 0, 0]),
+        ("post", "/points", {"x": 1, "y": 1, "label": "1"}, ["label"]),
+    ]
+    for method, path, body, loc in bad:
+        r = getattr(client, method)(f"/api/sessions/{session}{path}", json=body)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", *loc], r.text
+    assert client.get(f"/api/sessions/{session}/boundary?size=20").json()["size"] == 20
+
+
 def test_a_number_out_of_range_gets_the_whole_allowed_range(
     client: TestClient, session: str
 ) -> None:
