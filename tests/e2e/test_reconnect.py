@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -48,3 +51,35 @@ def test_resumes_the_same_session_after_the_socket_drops(playground: Playground)
     page.get_by_role("button", name="Step one epoch").click()
     expect(page.locator("[data-epoch]")).to_have_text("000,002")
     assert playground.session()["id"] == session_id
+
+
+def test_a_hidden_tab_keeps_acking_slowly_and_resumes_when_shown(
+    playground: Playground,
+) -> None:
+    """A hidden tab draws nothing, but it must ack (at one frame a second) or the server's
+    viewer_timeout closes it; shown again, it asks for its usual rate."""
+    page = playground.open("dataset=xor")
+    sent: list[dict] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framesent", lambda payload: sent.append(json.loads(payload))),
+    )
+    playground.wait_connected()
+    page.evaluate("() => window.playground.connection.ws.close()")  # reconnect, now watched
+    playground.wait_connected()
+    page.get_by_role("button", name="Play").click()
+    start = len(sent)
+    set_hidden = """(hidden) => {
+        Object.defineProperty(document, "hidden", { value: hidden, configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+    }"""
+    page.evaluate(set_hidden, True)
+    deadline = time.monotonic() + 15
+    while sum(m["type"] == "ack" for m in sent[start:]) < 3:  # frames keep coming, acked
+        assert time.monotonic() < deadline, f"no acks while hidden: {sent[start:]}"
+        page.wait_for_timeout(100)  # polling what the page sent
+    views = [m for m in sent[start:] if m["type"] == "view"]
+    assert views and views[0]["fps"] == 1
+    page.evaluate(set_hidden, False)
+    page.wait_for_function("() => window.playground.connection.view.fps === 30")
+    assert [m["fps"] for m in sent[start:] if m["type"] == "view"][-1] == 30
