@@ -112,6 +112,7 @@ def training_state(model: Model) -> dict[str, Any]:
         "carried_points": model.acc.count,
         "carried": layers_json(model.acc.weights, model.acc.biases),
         "steps": int(model.opt.steps.item()),
+        "cursor": model.cursor,
         "slots": {name: layers_json(t[:count], t[count:]) for name, t in model.opt.slots.items()},
     }
 
@@ -141,9 +142,17 @@ def load_training_state(model: Model, state: TrainingState) -> None:
                 f"state.slots.{name}.{negative[0]}",
             )
         slots[name] = [*slot_weights, *slot_biases]  # weights first, then biases
+    points, size = model.train_y.shape[-1], model.hyper.batch_size
+    if state.cursor and (state.cursor % size or state.cursor >= points):
+        raise InvalidInput(
+            f"must be a multiple of the batch size {size} below the {points} training points, "
+            f"got {state.cursor}",
+            "state.cursor",
+        )
     model.acc = Accumulator(weights, biases, state.carried_points)
     steps = torch.tensor(float(state.steps), dtype=model.dtype, device=model.device)
     model.opt = OptState(slots, steps)
+    model.cursor = state.cursor
 
 
 def load_params(net: Network, params: Params) -> None:

@@ -260,6 +260,13 @@ class TrainingState(Strict):
     )
     carried: list[Layer] = Field(description="their summed gradients, shaped like params")
     steps: int = Field(ge=0, le=2**53, description="updates the optimizer has made (adam's t)")
+    cursor: int = Field(
+        0,
+        ge=0,
+        le=2**31,
+        description="where the next minibatch of the epoch under way starts (0: at an epoch's "
+        "start; a multiple of batch_size below the training point count)",
+    )
     slots: dict[str, list[Layer]] = Field(
         description="the optimizer's per-parameter state: velocity (momentum), m and v "
         "(adam), none for sgd; each shaped like params"

@@ -309,6 +309,27 @@ def test_model_json_carries_optimizer_state_and_unfinished_batches(
     assert client.post(api(copy, "/import"), json=older).status_code == 200
 
 
+def test_model_json_carries_where_an_unfinished_epoch_stopped(client: TestClient) -> None:
+    """A live session can pause mid-epoch (the worker trains in turns of minibatches): the
+    file says where, and the import goes on from that point exactly."""
+    config = {"optimizer": "adam", "batch_size": 7, "seed": 4}
+    original = client.post("/api/sessions", json={"config": config}).json()["id"]
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    slots = iter(range(10, 0, -1))
+    manager.worker.submit(
+        lambda: manager.sessions[original].model.train(1, lambda: next(slots) == 1)
+    ).result(timeout=30)
+    exported = client.get(api(original, "/export/model.json")).json()
+    assert exported["state"]["cursor"] == 10 * 7 and exported["epoch"] == 0
+    copy = client.post("/api/sessions", json={}).json()["id"]
+    assert client.post(api(copy, "/import"), json=exported).status_code == 200
+    assert train(client, copy, 5)["history"] == train(client, original, 5)["history"]
+    for cursor in (5, 250, 7 * 36):  # not a batch boundary; past the 250 points
+        bad = {**exported, "state": {**exported["state"], "cursor": cursor}}
+        r = client.post(api(copy, "/import"), json=bad)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "state", "cursor"]
+
+
 def test_import_keeps_uploaded_points_when_the_file_had_them(client: TestClient) -> None:
     points = HEADER + "1,1,1,train\n-1,-1,-1,train\n2,2,1,test\n"
     original = client.post("/api/sessions", json={}).json()["id"]
