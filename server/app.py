@@ -86,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             detail: object = [{"type": "value_error", "loc": loc, "msg": exc.message}]
         else:
             detail = exc.message
-        return JSONResponse({"detail": detail}, status_code=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return JSONResponse({"detail": detail}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

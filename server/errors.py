@@ -6,10 +6,11 @@ from __future__ import annotations
 class PlaygroundError(Exception):
     status = 400
 
-    def __init__(self, message: str, field: str = "") -> None:
+    def __init__(self, message: str, field: str = "", retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.retry_after = retry_after  # seconds, for a Retry-After header
 
 
 class NotFound(PlaygroundError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -124,11 +125,12 @@ class SessionManager:
         """A new session owned by ``client`` (an address), within its limits."""
         check_config(config, self.settings)
         if not self.creates.allow(client):
-            wait = self.creates.retry_after(client)
+            wait = max(1, math.ceil(self.creates.retry_after(client)))
             raise TooMany(
                 f"this address created {self.settings.create_rate:g} sessions in the last "
-                f"minute (the server's create_rate); try again in {wait:.0f} s",
+                f"minute (the server's create_rate); try again in {wait} s",
                 "create_rate",
+                retry_after=wait,
             )
         cap = self.settings.max_sessions_per_client
 
