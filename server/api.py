@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 
 from .config import Settings
 from .engine import datasets
@@ -18,7 +19,7 @@ from .engine.optimizers import OPTIMIZERS
 from .engine.render import render
 from .engine.training import REGULARIZATIONS
 from .errors import Conflict
-from .images import boundary_png, figure_json
+from .images import boundary_png, figure_json, side_error
 from .manager import SessionManager
 from .openapi import CONFLICT, TOO_MANY, DeclaredRoute
 from .schemas import (
@@ -284,27 +285,52 @@ async def boundary(session_id: str, manager: Manager, size: GridSize = 100) -> d
     return await manager.run(session_id, lambda s: _boundary(s, size))
 
 
+MAX_PICTURES = 4  # pictures (boundary.png, figure) drawn at once per app; the rest wait
+
+
+async def picture_slots(request: Request) -> asyncio.Semaphore:
+    """The app's bound on pictures drawn at once, made on first use (async: on the loop,
+    so two first requests cannot make two)."""
+    state = request.app.state
+    if not hasattr(state, "picture_slots"):
+        state.picture_slots = asyncio.Semaphore(MAX_PICTURES)
+    slots: asyncio.Semaphore = state.picture_slots
+    return slots
+
+
+PictureSlots = Annotated[asyncio.Semaphore, Depends(picture_slots)]
+
+
 @sessions.get("/{session_id}/boundary.png", response_class=Response, responses=CONFLICT)
 async def boundary_image(
     session_id: str,
     manager: Manager,
+    slots: PictureSlots,
     size: GridSize = 100,
-    scale: Annotated[int, Query(ge=1, le=8)] = 4,
+    scale: Annotated[int, Query(ge=1, le=8, description="pixels per grid point")] = 4,
     test: bool = False,
     discretize: bool = False,
 ) -> Response:
-    """The output as a picture (TFP's colours), training points white-edged, test black."""
-    grid, split = await manager.run(session_id, lambda s: (_grid(s, size), s.model.split))
-    # numpy work off the event loop, so the streams don't stall while a big picture draws
-    image = await asyncio.to_thread(boundary_png, grid, split, scale, test, discretize)
+    """The output as a picture (TFP's colours), training points white-edged, test black;
+    at most 1600 pixels a side (size × scale)."""
+    problem = side_error(size, scale)
+    if problem:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("query", "scale"), "msg": problem, "input": scale}]
+        )
+    async with slots:
+        grid, split = await manager.run(session_id, lambda s: (_grid(s, size), s.model.split))
+        # numpy work off the event loop, so the streams don't stall while a picture draws
+        image = await asyncio.to_thread(boundary_png, grid, split, scale, test, discretize)
     return Response(image, media_type="image/png")
 
 
 @sessions.get("/{session_id}/figure", responses=CONFLICT)
-async def figure(session_id: str, manager: Manager) -> Response:
+async def figure(session_id: str, manager: Manager, slots: PictureSlots) -> Response:
     """A Plotly figure (boundary, points, losses); load it with plotly.io.from_json."""
-    grid, split, hist = await manager.run(
-        session_id, lambda s: (_grid(s, 100), s.model.split, s.history.as_dict())
-    )
-    text = await asyncio.to_thread(figure_json, grid, split, hist)
+    async with slots:
+        grid, split, hist = await manager.run(
+            session_id, lambda s: (_grid(s, 100), s.model.split, s.history.as_dict())
+        )
+        text = await asyncio.to_thread(figure_json, grid, split, hist)
     return Response(text, media_type="application/json")

@@ -10,6 +10,17 @@ import numpy as np
 
 ORANGE, GREY, BLUE = (0xF5, 0x93, 0x22), (0xE8, 0xEA, 0xEB), (0x08, 0x77, 0xBD)
 SHADES = 31  # TFP quantizes [-1, 1] into 31 colours
+MAX_SIDE = 1600  # pixels a side of a boundary picture (size × scale): about 8 MB drawn
+
+
+def side_error(size: int, scale: int) -> str | None:
+    """Why a size×size grid drawn ``scale`` times larger is too big a picture, or None."""
+    if size * scale <= MAX_SIDE:
+        return None
+    return (
+        f"size × scale must be at most {MAX_SIDE} pixels a side, got {size} × {scale} = "
+        f"{size * scale}; with size {size} the allowed range is scale 1..{MAX_SIDE // size}"
+    )
 
 
 def palette(shades: int = SHADES) -> np.ndarray:
