@@ -4,6 +4,7 @@ SIGTERM with work in flight)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import threading
 import time
@@ -58,7 +59,9 @@ def test_sigterm_cuts_trains_short_closes_viewers_with_1012_and_exits() -> None:
 
         training = threading.Thread(target=train)
         training.start()
-        code = asyncio.run(watch_then_terminate())
+        # (a thread of its own: the browser tests' Playwright keeps a loop in this one)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            code = pool.submit(asyncio.run, watch_then_terminate()).result(timeout=60)
         training.join(timeout=10)
         assert not training.is_alive(), "the train request outlived the shutdown"
         assert reply["cut_short"] == "the server is shutting down"
