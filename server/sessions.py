@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from .config import Settings
 from .config_rules import check_config, follow_changes, hyper_of
+from .diagnosis import divergence_message
 from .engine import datasets
 from .engine.model import Model
 from .errors import Conflict, InvalidInput
@@ -271,10 +272,7 @@ class Session:
             m.train_loss, m.test_loss = float(train[kept - 1]), float(test[kept - 1])
             m.accuracy = None
             self.state = "diverged"
-            self.message = (
-                f"the loss became {train[kept - 1]} at epoch {first + kept - 1}: "
-                "the learning rate is probably too high; reset to start again"
-            )
+            self.message = divergence_message(m, m.epoch, m.train_loss)
         self.history.extend(first, train[:kept], test[:kept])
         if diverged:
             self.changed()

@@ -69,3 +69,27 @@ def test_sigterm_cuts_trains_short_closes_viewers_with_1012_and_exits() -> None:
         assert code == 1012  # "service restart": the page reconnects
         # uvicorn re-raises the signal once it has shut down, so supervisors see it
         assert server.process.wait(timeout=10) in (0, -15)
+
+
+def test_a_viewer_that_stops_acking_is_closed_and_its_session_let_go() -> None:
+    """It reads, but never acks: after viewer_timeout the server closes it with 4408 and
+    counts no viewer, so the session pauses and expires as if nobody watched."""
+    with LiveServer("--viewer-timeout", "1") as server:
+        sid = httpx.post(f"{server.url}/api/sessions", json={}).json()["id"]
+
+        async def never_ack() -> tuple[int | None, str]:
+            async with connect(f"{server.ws_url}/ws/sessions/{sid}") as ws:
+                await ws.send('{"type": "play"}')
+                with pytest.raises(ConnectionClosed) as closed:
+                    while True:
+                        await asyncio.wait_for(ws.recv(), 30)
+                rcvd = closed.value.rcvd
+                return (rcvd.code, rcvd.reason) if rcvd else (None, "")
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            code, reason = pool.submit(asyncio.run, never_ack()).result(timeout=60)
+        assert code == 4408 and "no ack" in reason
+        deadline = time.monotonic() + 10
+        while httpx.get(f"{server.url}/api/health").json()["viewers"]:
+            assert time.monotonic() < deadline, "the closed viewer is still counted"
+            time.sleep(0.05)  # polling the server's own count
