@@ -142,12 +142,10 @@ def load_training_state(model: Model, state: TrainingState) -> None:
                 f"state.slots.{name}.{negative[0]}",
             )
         slots[name] = [*slot_weights, *slot_biases]  # weights first, then biases
-    points, size = model.train_y.shape[-1], model.hyper.batch_size
-    if state.cursor and (state.cursor % size or state.cursor >= points):
+    points = model.train_y.shape[-1]
+    if state.cursor and state.cursor >= points:
         raise InvalidInput(
-            f"must be a multiple of the batch size {size} below the {points} training points, "
-            f"got {state.cursor}",
-            "state.cursor",
+            f"must be below the {points} training points, got {state.cursor}", "state.cursor"
         )
     model.acc = Accumulator(weights, biases, state.carried_points)
     steps = torch.tensor(float(state.steps), dtype=model.dtype, device=model.device)

@@ -268,14 +268,17 @@ class SessionManager:
         job = await self.on(session_id, start)
         self.worker.wake()
         finished = asyncio.wrap_future(job.future)
-        if disconnected is not None:
-            gone = asyncio.ensure_future(disconnected())
-            await asyncio.wait({finished, gone}, return_when=asyncio.FIRST_COMPLETED)
+        gone = asyncio.ensure_future(disconnected()) if disconnected is not None else None
+        try:
+            await asyncio.wait({finished} | ({gone} if gone else set()),
+                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        finally:  # the client left, or this request was cancelled: the session is freed
             if not finished.done():
                 self.worker.submit(lambda: job.finish(CUT_DISCONNECTED))
-            gone.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await gone
+            if gone is not None:
+                gone.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await gone
         history, state = await finished
         return {
             "epoch": history[-1][0]
@@ -318,14 +321,17 @@ class SessionManager:
 
         return await self.on(session_id, job)
 
-    async def detach(self, session_id: str, viewer: Any) -> None:
+    def detach(self, session_id: str, viewer: Any) -> None:
+        """Remove a viewer. Not awaited: a handler cancelled in its cleanup (a shutdown,
+        a test client) must still let its session go."""
+
         def job() -> None:
             session = self.sessions.get(session_id)
             if session is not None:
                 session.viewers.discard(viewer)
                 session.last_active = time.monotonic()
 
-        await self.worker.call(job)
+        self.worker.submit(job)
 
     async def run(self, session_id: str, fn: Callable[[Session], T]) -> T:
         """Anything else a route needs from a session (read-only views)."""

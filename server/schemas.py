@@ -265,7 +265,7 @@ class TrainingState(Strict):
         ge=0,
         le=2**31,
         description="where the next minibatch of the epoch under way starts (0: at an epoch's "
-        "start; a multiple of batch_size below the training point count)",
+        "start; below the training point count)",
     )
     slots: dict[str, list[Layer]] = Field(
         description="the optimizer's per-parameter state: velocity (momentum), m and v "

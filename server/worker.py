@@ -25,6 +25,7 @@ import torch
 from .config import Settings
 from .engine.batched import group_key, train_together
 from .engine.model import Model
+from .errors import PlaygroundError
 from .sessions import Session
 from .streaming import Framer
 
@@ -88,6 +89,7 @@ class TrainJob:
         """On the worker thread: the request ends here (``cut``: why, if early)."""
         if self.session.pending is self:
             self.session.pending = None
+            self.session.last_active = time.monotonic()  # its TTL counts from the reply
             self.session.changed()  # viewers get the new epoch and losses as JSON too
         if self.cut is None and self.remaining > 0:
             self.cut = cut
@@ -260,7 +262,10 @@ class Worker:
                 piece = self._still(work[i], now)
             if piece is None:
                 continue
-            busy |= self._take_turn(piece, turns[i])
+            try:
+                busy |= self._take_turn(piece, turns[i])
+            except Exception:  # a piece that fails must not starve the pieces after it
+                log.exception("a turn of %d sessions failed", len(piece.sessions))
             stale |= self._run_jobs() > 0
         self._turn = start + reached
         if len(self._cost) > MAX_COSTS:  # group keys come and go; forget old estimates
@@ -316,9 +321,12 @@ class Worker:
         session = job.session
         try:
             done = session.train(job.remaining, stop)
-        except Exception:
+        except PlaygroundError as exc:  # e.g. every point removed meanwhile: say so
+            job.finish(exc.message)
+            return 0
+        except Exception as exc:
             log.exception("session %s failed", session.id)
-            job.finish()
+            job.finish(f"the session failed: {type(exc).__name__}")
             return 0
         job.history += done
         job.remaining -= len(done)

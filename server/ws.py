@@ -220,7 +220,7 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await manager.detach(session_id, viewer)
+        manager.detach(session_id, viewer)
 
 
 def _ack(text: str) -> int | Literal[False] | None:

@@ -193,3 +193,18 @@ def test_a_stack_trained_in_slices_ends_where_whole_epochs_do() -> None:
             [*a.net.weights, *a.net.biases], [*s.net.weights, *s.net.biases], strict=True
         ):
             assert torch.equal(x, y)
+
+
+def test_a_stack_asked_for_endless_epochs_trains_until_stopped() -> None:
+    """Sessions at "max" ask for as many epochs as time allows (10⁹): the stack must not
+    size anything by the count asked (16 GB per session), only by the epochs done."""
+    stacked = [make(*MIX[0]), make(*MIX[1])]
+    slots = [20]
+
+    def stop() -> bool:
+        slots[0] -= 1
+        return slots[0] <= 0
+
+    out = train_together(stacked, 10**9, stop)
+    assert out.shape == (1, 2, 2)  # 15 slots an epoch: one epoch done, then 5 slots
+    assert all(m.epoch == 1 and m.cursor == 50 for m in stacked)

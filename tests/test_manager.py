@@ -124,3 +124,34 @@ def test_shutting_down_cuts_trains_short_and_says_so(client: TestClient, session
     assert client.get("/api/health").json()["status"] == "stopping"
     r = client.post(f"/api/sessions/{session}/train", json={"epochs": 1})
     assert r.status_code == 409 and "shutting down" in r.json()["detail"]
+
+
+def test_a_train_ended_by_removing_every_point_says_why(client: TestClient, session: str) -> None:
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    reply: dict = {}
+    training = threading.Thread(
+        target=lambda: reply.update(
+            client.post(f"/api/sessions/{session}/train", json={"epochs": 2000}).json()
+        )
+    )
+    training.start()
+    while manager.counts()["requests"] == 0 and training.is_alive():
+        time.sleep(0.001)  # polling until the worker has taken the request
+    client.post(f"/api/sessions/{session}/points/clear")
+    training.join(timeout=30)
+    assert reply["cut_short"] and "no training points" in reply["cut_short"]
+
+
+def test_a_group_at_max_speed_trains_together(client: TestClient) -> None:
+    """Two default sessions at "max" are one stack (they ask for endless epochs; the stack
+    must not try to hold them), each far past what a turn alone would give."""
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    ids = [client.post("/api/sessions", json={"config": {"seed": i}}).json()["id"] for i in (1, 2)]
+    for sid in ids:
+        client.post(f"/api/sessions/{sid}/play")
+    manager.worker.submit(lambda: [manager.sessions[s].set_speed("max") for s in ids]).result(5)
+    while min(client.get(f"/api/sessions/{s}").json()["epoch"] for s in ids) < 20:
+        pass
+    stacks = manager.worker.submit(lambda: [manager.sessions[s].model.stack for s in ids])
+    first, second = stacks.result(timeout=5)
+    assert first is not None and first is second

@@ -92,3 +92,16 @@ def test_new_points_start_the_epoch_over() -> None:
     assert model.cursor == 30
     model.set_data(datasets.generate("xor", 0, 50, 1))
     assert model.cursor == 0
+
+
+def test_a_batch_size_changed_mid_epoch_updates_from_the_next_boundary() -> None:
+    """Paused mid-epoch (cursor 30 at batch 10), then batch 7: the epoch goes on updating
+    after every 7th point of the epoch (35, 42, ...), as TFP counts them."""
+    model = make(CONFIGS[0])
+    model.train(1, after(3))
+    assert model.cursor == 30
+    model.set_hyper(Hyper(0.03, 7))
+    model.train(1, after(1))
+    assert model.cursor == 35 and model.acc.count == 0  # 30..34 joined the batch, updated
+    model.train(1, after(1))
+    assert model.cursor == 42 and model.acc.count == 0

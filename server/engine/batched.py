@@ -121,6 +121,8 @@ class Stack:
         self.graph: torch.cuda.CUDAGraph | bool | None = None
         self._graph_count = 0
         self._calls = 0  # train() calls so far
+        self._epoch_starts_with = 0  # carried points at the start of the epoch under way
+        self._epochs_alike = 0  # epochs that ended with the carried count they began with
         self._measured = -math.inf  # time.monotonic() of the last accuracy measurement
 
     _FIRST_WEIGHT = 6  # where m.net.weights[0] sits in a binding
@@ -184,32 +186,36 @@ class Stack:
         first = self.models[0]
         self.acc.count = first.acc.count
         cursor, count = first.cursor, self.train_x.shape[-2]
-        out = torch.empty(epochs, len(self.models), 2, dtype=first.dtype, device=first.device)
-        done = 0
-        while done < epochs:
-            if cursor == 0 and self.use_graph:
-                self._whole_epoch()
-                out[done] = self._losses
-                done += 1
-            else:
-                if count:
-                    cursor = train_chunk(
-                        self.net, self.acc, self.train_x, self.train_y, self.hyper, self.opt,
-                        cursor,
-                    )  # fmt: skip
-                if cursor >= count:
-                    cursor = 0
-                    out[done, :, 0] = losses(self.net, self.train_x, self.train_y)
-                    out[done, :, 1] = losses(self.net, self.test_x, self.test_y)
-                    done += 1
-            if stop is not None and stop():
-                break
+        out: list[torch.Tensor] = []  # (S, 2) per epoch completed (``epochs`` may be huge)
+        try:
+            while len(out) < epochs:
+                if cursor == 0 and self._graph_ready():
+                    self.graph.replay()  # type: ignore[union-attr]
+                    out.append(self._losses.clone())
+                else:
+                    if cursor == 0:
+                        self._epoch_starts_with = self.acc.count
+                    if count:
+                        cursor = train_chunk(
+                            self.net, self.acc, self.train_x, self.train_y, self.hyper,
+                            self.opt, cursor,
+                        )  # fmt: skip
+                    if cursor >= count:
+                        cursor = 0
+                        out.append(self._epoch_losses())
+                        if self.acc.count == self._epoch_starts_with:
+                            self._epochs_alike += 1  # every epoch from here runs alike
+                if stop is not None and stop():
+                    break
+        finally:  # written back even if a slot failed: the models stay consistent
+            for m in self.models:
+                m.acc.count, m.cursor = self.acc.count, cursor
+        done = len(out)
         self._calls += 1
-        for m in self.models:
-            m.acc.count, m.cursor = self.acc.count, cursor
         if not done:
-            return out[:0]
-        last = [out[done - 1, :, 0], out[done - 1, :, 1]]
+            return torch.empty(0, len(self.models), 2, dtype=first.dtype, device=first.device)
+        losses = torch.stack(out)  # (done, S, 2)
+        last = [losses[-1, :, 0], losses[-1, :, 1]]
         now = time.monotonic()
         measure = first.problem == "classification" and now - self._measured >= self.accuracy_every
         if measure:  # accuracy for the frames, of the whole stack
@@ -224,19 +230,29 @@ class Stack:
             m.train_loss, m.test_loss = train, test
             if right:
                 m.accuracy = (m.epoch, *right, now)
-        return out[:done]
+        return losses
 
-    def _whole_epoch(self) -> None:
-        """One epoch from its start, as a CUDA graph once the stack has proved to last."""
-        if isinstance(self.graph, torch.cuda.CUDAGraph) and self.acc.count == self._graph_count:
-            self.graph.replay()
-            return
-        before = self.acc.count
-        self._epoch()
-        # capture once the stack has proved to last (it trains a second time): groups that
-        # change every pass would pay for a graph and never replay it
-        if self.graph is None and self._calls and self.acc.count == before:
+    def _epoch_losses(self) -> torch.Tensor:
+        """(S, 2) both losses of every model, now."""
+        return torch.stack(
+            [
+                losses(self.net, self.train_x, self.train_y),
+                losses(self.net, self.test_x, self.test_y),
+            ],
+            dim=1,
+        )
+
+    def _graph_ready(self) -> bool:
+        """Can the epoch starting now be one CUDA graph replay? Captured once the stack has
+        proved to last (a second call) and epochs run alike (the carried point count is the
+        same at an epoch's start and end); until then, and off a GPU, epochs run slot by
+        slot, so a turn can end mid-epoch."""
+        if isinstance(self.graph, torch.cuda.CUDAGraph):
+            return self.acc.count == self._graph_count
+        if self.graph is None and self.use_graph and self._calls and self._epochs_alike:
             self._capture()
+            return isinstance(self.graph, torch.cuda.CUDAGraph)
+        return False
 
 
 def train_together(

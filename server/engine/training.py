@@ -115,6 +115,14 @@ def update(net: Network, acc: Accumulator, hyper: Hyper, opt: OptState | None = 
     for layer, w in enumerate(net.weights):
         alive = net.alive[layer]
         b = net.biases[layer]
+        if hyper.optimizer == "sgd" and reg is None:  # TFP's default, the common case
+            b.sub_(acc.biases[layer] * lr / n)
+            # the same subtraction in place: a dead link's masked gradient is 0, so it
+            # keeps its weight without the where() below (two ops fewer per layer)
+            w.sub_((lr_w / n) * (acc.weights[layer] * alive))
+            acc.weights[layer].zero_()
+            acc.biases[layer].zero_()
+            continue
         if hyper.optimizer == "sgd":  # TFP's arithmetic, operation for operation
             b.sub_(acc.biases[layer] * lr / n)
             stepped = w - (lr_w / n) * (acc.weights[layer] * alive)
@@ -148,13 +156,15 @@ def train_chunk(
     opt: OptState | None,
     start: int,
 ) -> int:
-    """The points of one minibatch slot from ``start`` (a multiple of the batch size):
-    accumulate them, and update if the slot ends a full batch. Returns where the next
-    slot starts; ``targets.shape[-1]`` when this one ended the epoch. An epoch is these
-    slots from 0 in turn, so training it slot by slot over several calls (a worker that
-    shares its time) is the same arithmetic, in the same order, as in one go."""
+    """The points of one minibatch slot from ``start``, up to the next multiple of the
+    batch size: accumulate them, and update if the slot ends a full batch (after every
+    batch_size-th point of the epoch, as TFP; a batch size changed mid-epoch takes effect
+    from the next boundary). Returns where the next slot starts; ``targets.shape[-1]``
+    when this one ended the epoch. An epoch is these slots from 0 in turn, so training it
+    slot by slot over several calls (a worker that shares its time) is the same
+    arithmetic, in the same order, as in one go."""
     size, count = hyper.batch_size, targets.shape[-1]
-    end = min(start + size, count)
+    end = min((start // size + 1) * size, count)
     accumulate(net, acc, inputs[..., start:end, :], targets[..., start:end])
     if end % size == 0:
         update(net, acc, hyper, opt)
