@@ -177,8 +177,27 @@ class SessionManager:
         return await self.on(session_id, Session.public)
 
     async def act(self, session_id: str, action: str) -> dict[str, Any]:
-        """play, pause, step, reset or regenerate."""
-        return await self.on(session_id, then(ACTIONS[action], Session.public))
+        """play, pause, step, reset or regenerate. A step is one epoch trained in turns
+        like a REST request (an epoch of 10,000 points at batch 1 takes seconds)."""
+        if action != "step":
+            return await self.on(session_id, then(ACTIONS[action], Session.public))
+        job = await self.on(session_id, lambda s: self._request(s, 1, "step"))
+        self.worker.wake()
+        await asyncio.wrap_future(job.future)
+        return await self.get(session_id)
+
+    def _request(self, session: Session, epochs: int, action: str) -> TrainJob:
+        """On the worker thread: start training ``epochs`` epochs in turns."""
+        if session.pending is not None:
+            raise Conflict("this session is already training a request", "epochs")
+        if session.state in ("diverged", "failed"):
+            raise Conflict(f"cannot {action}: the session is {session.state} (reset it first)")
+        session.require_training_points(action)
+        self._check_cost(session, epochs)
+        if session.state == "idle" or (action == "step" and session.state == "running"):
+            session.transition("paused", action)  # a step pauses live training, as TFP
+        session.pending = TrainJob(session, epochs)
+        return session.pending
 
     async def configure(self, session_id: str, patch: ConfigPatch) -> dict[str, Any]:
         return await self.on(session_id, then(lambda s: s.apply_config(patch), Session.public))
@@ -253,19 +272,7 @@ class SessionManager:
         if self.stopping:
             raise Conflict(CUT_SHUTDOWN, "epochs")
 
-        def start(session: Session) -> TrainJob:
-            if session.pending is not None:
-                raise Conflict("this session is already training a request", "epochs")
-            if session.state in ("diverged", "failed"):
-                raise Conflict(f"cannot train: the session is {session.state} (reset it first)")
-            session.require_training_points("train")
-            self._check_cost(session, epochs)
-            if session.state == "idle":
-                session.transition("paused", "train")
-            session.pending = TrainJob(session, epochs)
-            return session.pending
-
-        job = await self.on(session_id, start)
+        job = await self.on(session_id, lambda s: self._request(s, epochs, "train"))
         self.worker.wake()
         finished = asyncio.wrap_future(job.future)
         gone = asyncio.ensure_future(disconnected()) if disconnected is not None else None

@@ -155,3 +155,28 @@ def test_a_group_at_max_speed_trains_together(client: TestClient) -> None:
     stacks = manager.worker.submit(lambda: [manager.sessions[s].model.stack for s in ids])
     first, second = stacks.result(timeout=5)
     assert first is not None and first is second
+
+
+def test_a_step_is_trained_in_turns_and_others_are_answered_meanwhile(
+    client: TestClient, session: str
+) -> None:
+    """A step of an epoch that takes seconds (10,000-ish updates) must not hold the worker:
+    another session's read is answered while it runs."""
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    heavy = client.post("/api/sessions", json={"config": HEAVY}).json()["id"]
+    rows = [[x / 100 - 5, 0.5, 1.0 if x % 2 else -1.0] for x in range(1000)]
+    assert client.put(
+        f"/api/sessions/{heavy}/data", json={"train": rows, "test": rows[:10]}
+    ).is_success
+    reply: dict = {}
+    stepping = threading.Thread(
+        target=lambda: reply.update(client.post(f"/api/sessions/{heavy}/step").json())
+    )
+    stepping.start()
+    while manager.counts()["requests"] == 0 and stepping.is_alive():
+        time.sleep(0.001)  # polling until the worker has taken the step
+    answered = client.get(f"/api/sessions/{session}").json()  # not behind the whole epoch
+    in_flight = manager.counts()["requests"]
+    stepping.join(timeout=60)
+    assert answered["id"] == session and in_flight == 1  # the step was still under way
+    assert reply["epoch"] == 1 and reply["state"] == "paused"
