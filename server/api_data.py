@@ -3,9 +3,11 @@ and import. Thin, as api.py: read the request, call the SessionManager, shape th
 
 from __future__ import annotations
 
+import asyncio
 import email.parser
 import email.policy
 import math
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -22,6 +24,8 @@ from .sessions import Session
 router = APIRouter(prefix="/api/sessions", tags=["data and export"], route_class=DeclaredRoute)
 Coordinate = Annotated[float, Query(ge=-6, le=6, allow_inf_nan=False)]
 MULTIPART_SLACK = 16_384  # bytes of multipart headers and boundaries allowed beyond the file
+MAX_MULTIPART_HEADER = 2_000  # bytes of one part's headers (or of the Content-Type)
+MAX_PARTS = 16
 CSV_BODY = {
     "requestBody": {
         "required": True,
@@ -70,7 +74,7 @@ async def put_data_csv(session_id: str, request: Request, manager: Manager) -> d
     multipart = content_type.startswith("multipart/form-data")
     body = await _read(request, MAX_CSV_BYTES + (MULTIPART_SLACK if multipart else 0))
     if multipart:
-        body = _multipart_file(body, content_type)
+        body = await asyncio.to_thread(_multipart_file, body, content_type)
         if len(body) > MAX_CSV_BYTES:
             raise _too_large()
     try:
@@ -99,7 +103,24 @@ async def _read(request: Request, limit: int) -> bytes:
 
 
 def _multipart_file(body: bytes, content_type: str) -> bytes:
-    """The content of form field ``file`` in a multipart/form-data body."""
+    """The content of form field ``file`` in a multipart/form-data body. The email parser
+    takes quadratic time on long header lines, so the part headers are bounded first."""
+    if len(content_type) > MAX_MULTIPART_HEADER:
+        raise InvalidInput(
+            f"the Content-Type header is over {MAX_MULTIPART_HEADER} characters", "file"
+        )
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    delimiter = b"--" + found.group(1).encode("latin-1", "replace") if found else b""
+    start, parts = 0, 0
+    while delimiter and (at := body.find(delimiter, start)) != -1:
+        parts += 1
+        if parts > MAX_PARTS:
+            raise InvalidInput(f"a multipart upload may have {MAX_PARTS} parts at most", "file")
+        end = body.find(b"\r\n\r\n", at)  # the part's headers end there
+        end = len(body) if end == -1 else end  # (the closing delimiter has none)
+        if end - at > MAX_MULTIPART_HEADER:
+            raise InvalidInput(f"a part's headers are over {MAX_MULTIPART_HEADER} bytes", "file")
+        start = end + 4
     head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
     if message.is_multipart():

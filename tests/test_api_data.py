@@ -505,3 +505,31 @@ def test_three_classes_upload_points_export_and_import(client: TestClient, tmp_p
     copy = client.post("/api/sessions", json={}).json()["id"]
     state = client.post(api(copy, "/import"), json=exported).json()
     assert state["config"]["classes"] == 3 and state["epoch"] == 20
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "message"),
+    [
+        (
+            "multipart/form-data; boundary=XyZ",
+            b'--XyZ\r\nContent-Disposition: form-data; name="file"; ' + b"a=b; " * 3000,
+            "headers are over",
+        ),
+        ("multipart/form-data; boundary=XyZ; " + "a=b; " * 1000, b"--XyZ--\r\n", "Content-Type"),
+        (
+            "multipart/form-data; boundary=XyZ",
+            b"".join(
+                b'--XyZ\r\nContent-Disposition: form-data; name="f"\r\n\r\nx\r\n' for _ in range(40)
+            ),
+            "parts at most",
+        ),
+    ],
+)
+def test_multipart_uploads_that_would_take_the_parser_seconds_are_refused(
+    client: TestClient, session: str, content_type: str, body: bytes, message: str
+) -> None:
+    """The email parser is quadratic in a header's length: long part headers, a long
+    Content-Type or thousands of parts are refused before it runs (it once held the
+    event loop, and every session, for 40 s)."""
+    r = client.put(api(session, "/data.csv"), content=body, headers={"content-type": content_type})
+    assert r.status_code == 422 and message in r.json()["detail"][0]["msg"]
