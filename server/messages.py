@@ -57,7 +57,7 @@ class View(Strict):
     grid: int = Field(100, ge=10, le=200)
     maps: bool = True
     map_size: int = Field(25, ge=5, le=50)
-    fps: float = Field(60, gt=0, le=120, description="most frames per second this viewer wants")
+    fps: float = Field(60, ge=0.1, le=120, description="most frames per second this viewer wants")
     render: Literal["server", "client"] = Field(
         "server",
         description="client: frames carry no grids; the viewer renders them from the weights",

@@ -71,6 +71,7 @@ class Viewer:
         """On the worker thread: use ``view`` from the next frame on."""
         self.view = view
         self.version = -1
+        self.next_frame = 0.0  # a slower view asked before must not hold back this one
 
     # worker thread -> event loop
     @staticmethod

@@ -291,3 +291,18 @@ def test_connecting_faster_than_the_rate_is_refused() -> None:
                 assert ws.receive_json()["type"] == "state"
         with c.websocket_connect(f"/ws/sessions/{sid}") as ws:
             assert close_code(ws) == 4429
+
+
+def test_a_slow_view_does_not_hold_back_the_next_one(client: TestClient, session: str) -> None:
+    """fps 0.1 then 60: the next frame comes at once, not ten seconds later (a hidden tab
+    going back to its usual rate)."""
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        next_frame(ws)
+        ws.send_json({"type": "view", "fps": 0.1})
+        ws.send_json({"type": "step"})
+        next_frame(ws)  # the step's frame: due at once, then none for 10 s
+        ws.send_json({"type": "step"})
+        ws.send_json({"type": "view", "fps": 60})
+        started = time.monotonic()
+        assert next_frame(ws)["epoch"] >= 1
+        assert time.monotonic() - started < 5  # (10 s if the old interval held)
