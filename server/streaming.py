@@ -17,6 +17,8 @@ from .engine.batched import Stack
 from .frames import encode, set_seq
 from .sessions import METRICS_EVERY, STATE_CODES, Session
 
+FRAME_TURN = 0.010  # seconds of encoding per pass at most
+
 
 def cpu_clock() -> tuple[float, float]:
     """CPU seconds of the whole process and of the calling (worker) thread."""
@@ -75,6 +77,7 @@ class Framer:
     def __init__(self, settings: Settings, device: torch.device) -> None:
         self.settings, self.device = settings, device
         self.budget = FrameBudget()
+        self._start = 0  # the session a pass's frames start from (round robin)
 
     def send(self, sessions: Iterable[Session], now: float) -> float:
         """Send a frame to every viewer that can take one; seconds until one could be due."""
@@ -85,7 +88,15 @@ class Framer:
         self.budget.update(now, training)
         host: dict[int, torch.Tensor] = {}  # per stack: everyone's parameters, one transfer
         out: dict[Any, list] = {}  # per event loop: (viewer, frame), handed over at once
-        for session in sessions:
+        # a pass encodes for FRAME_TURN seconds at most (many viewers asking for costly,
+        # different views must not hold the worker); the rest go first in the next pass
+        self._start = self._start % len(sessions) if sessions else 0
+        order = sessions[self._start :] + sessions[: self._start]
+        for done, session in enumerate(order):
+            if time.thread_time() - started > FRAME_TURN:
+                self._start += done
+                wait = 0.0
+                break
             rendered: dict[tuple, bytearray] = {}
             for viewer in list(session.viewers):
                 if not viewer.ready or viewer.version == session.version:

@@ -1,0 +1,60 @@
+"""streaming.Framer: a pass's frames fit a bounded time, and the sessions it could not
+reach go first in the next pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+import torch
+
+from server import streaming
+from server.config import Settings
+from server.frames import View
+from server.schemas import Config
+from server.sessions import Session
+
+
+@dataclass
+class FakeViewer:
+    """What Framer reads and writes of a viewer (ws.Viewer), with the frames it got."""
+
+    view: View = field(default_factory=View)
+    ready: bool = True
+    version: int = -1
+    next_frame: float = 0.0
+    seq: int = 0
+    loop: object = None
+    got: list[bytes] = field(default_factory=list)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    @staticmethod
+    def offer_all(frames: list) -> None:  # type: ignore[type-arg]
+        for viewer, frame in frames:
+            viewer.got.append(frame)
+
+
+def test_a_pass_encodes_for_a_bounded_time_then_goes_on_where_it_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(device="cpu")
+    sessions = [Session(f"s{i}", Config(seed=i), settings, torch.device("cpu")) for i in range(10)]
+    viewers = [FakeViewer() for _ in sessions]
+    for session, viewer in zip(sessions, viewers, strict=True):
+        session.viewers.add(viewer)
+    cpu = [0.0]
+    monkeypatch.setattr(streaming.time, "thread_time", lambda: cpu[0])
+    framer = streaming.Framer(settings, torch.device("cpu"))
+
+    def costly(session: Session, view: View, host: object = None) -> bytearray:
+        cpu[0] += 0.004  # each frame costs 4 ms of the worker's time
+        return bytearray(48)
+
+    monkeypatch.setattr(framer, "encode", costly)
+    wait = framer.send(sessions, now=1.0)
+    first = [bool(v.got) for v in viewers]
+    assert first == [True] * 3 + [False] * 7 and wait == 0.0  # 12 ms > FRAME_TURN: stop
+    framer.send(sessions, now=1.0)
+    assert [bool(v.got) for v in viewers] == [True] * 6 + [False] * 4  # from the 4th on
