@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
@@ -278,13 +279,6 @@ def _boundary(session: Session, size: int) -> dict[str, Any]:
     }
 
 
-@sessions.get("/{session_id}/boundary", response_model=Boundary)
-async def boundary(session_id: str, manager: Manager, size: GridSize = 100) -> dict[str, Any]:
-    """The network's output over a size×size grid on [-6, 6]² (2p − 1 for a sigmoid
-    output); with k > 2 classes the winning class and its probability."""
-    return await manager.run(session_id, lambda s: _boundary(s, size))
-
-
 MAX_PICTURES = 4  # pictures (boundary.png, figure) drawn at once per app; the rest wait
 
 
@@ -299,6 +293,19 @@ async def picture_slots(request: Request) -> asyncio.Semaphore:
 
 
 PictureSlots = Annotated[asyncio.Semaphore, Depends(picture_slots)]
+
+
+@sessions.get("/{session_id}/boundary", response_model=Boundary)
+async def boundary(
+    session_id: str, manager: Manager, slots: PictureSlots, size: GridSize = 100
+) -> Response:
+    """The network's output over a size×size grid on [-6, 6]² (2p − 1 for a sigmoid
+    output); with k > 2 classes the winning class and its probability. (At size 400 the
+    reply is megabytes of JSON: it is written off the event loop, a few at a time.)"""
+    async with slots:
+        grid = await manager.run(session_id, lambda s: _boundary(s, size))
+        body = await asyncio.to_thread(json.dumps, grid, separators=(",", ":"))
+    return Response(body, media_type="application/json")
 
 
 @sessions.get("/{session_id}/boundary.png", response_class=Response, responses=CONFLICT)

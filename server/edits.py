@@ -110,6 +110,9 @@ def _edit_points(session: Session, split: datasets.Split) -> None:
 
 
 # -- model files ----------------------------------------------------------------------------
+MAX_IMPORT_EPOCH = 10**12
+
+
 def load_model(session: Session, file: ModelFile) -> None:
     """Rebuild from an exported model file: its config, weights, dead links, epoch and
     (when the file has them) carried gradients and optimizer state.
@@ -117,6 +120,8 @@ def load_model(session: Session, file: ModelFile) -> None:
     The points come from the config, unless both the file and the session have
     uploaded points: then the session's are kept."""
     config = file.config
+    if file.epoch > MAX_IMPORT_EPOCH:  # training on must stay below the file format's 2⁵³
+        raise InvalidInput(f"must be at most {MAX_IMPORT_EPOCH:,}, got {file.epoch:,}", "epoch")
     check_config(config, session.settings)
     keep = file.custom_data and session.custom_data
     split = session.model.split if keep else session.generate(config)

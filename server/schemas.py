@@ -280,7 +280,7 @@ class ModelFile(Strict):
     version: Literal[1] = 1
     config: Config
     params: Params
-    epoch: int = Field(0, ge=0, le=2**53)
+    epoch: int = Field(0, ge=0, le=2**53, description="import takes at most 10¹² (see edits.py)")
     custom_data: bool = Field(
         False, description="trained on uploaded points: import keeps the session's own points"
     )

@@ -533,3 +533,17 @@ def test_multipart_uploads_that_would_take_the_parser_seconds_are_refused(
     event loop, and every session, for 40 s)."""
     r = client.put(api(session, "/data.csv"), content=body, headers={"content-type": content_type})
     assert r.status_code == 422 and message in r.json()["detail"][0]["msg"]
+
+
+def test_an_imported_epoch_near_the_limit_still_exports_after_training(
+    client: TestClient, session: str
+) -> None:
+    exported = client.get(api(session, "/export/model.json")).json()
+    assert (
+        client.post(api(session, "/import"), json={**exported, "epoch": 2**53}).status_code == 422
+    )
+    assert (
+        client.post(api(session, "/import"), json={**exported, "epoch": 10**12}).status_code == 200
+    )
+    train(client, session, 2)
+    assert client.get(api(session, "/export/model.json")).json()["epoch"] == 10**12 + 2
