@@ -22,6 +22,20 @@ HEAVY = {
 }
 
 
+def in_flight(
+    client: TestClient, path: str, body: dict | None = None
+) -> tuple[threading.Thread, dict]:
+    """POST ``path`` from a thread; returns once the worker has taken it as a request
+    (the thread, and the reply it fills in when it ends)."""
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    reply: dict = {}
+    thread = threading.Thread(target=lambda: reply.update(client.post(path, json=body).json()))
+    thread.start()
+    while manager.counts()["requests"] == 0 and thread.is_alive():
+        time.sleep(0.001)  # polling until the worker has taken the request
+    return thread, reply
+
+
 @pytest.fixture
 def limited() -> Iterator[TestClient]:
     settings = Settings(max_sessions_per_client=3, create_rate=100, max_train_seconds=10)
@@ -106,16 +120,7 @@ def test_a_train_whose_client_leaves_stops_and_frees_the_session(
 
 def test_shutting_down_cuts_trains_short_and_says_so(client: TestClient, session: str) -> None:
     manager = client.app.state.manager  # type: ignore[attr-defined]
-    reply: dict = {}
-    training = threading.Thread(
-        target=lambda: reply.update(
-            client.post(f"/api/sessions/{session}/train", json={"epochs": 2000}).json()
-        )
-    )
-    training.start()
-
-    while manager.counts()["requests"] == 0 and training.is_alive():
-        time.sleep(0.001)  # polling until the worker has taken the request
+    training, reply = in_flight(client, f"/api/sessions/{session}/train", {"epochs": 2000})
     assert training.is_alive()
     client.portal.call(manager.begin_shutdown)  # type: ignore[union-attr]
     training.join(timeout=30)
@@ -127,16 +132,7 @@ def test_shutting_down_cuts_trains_short_and_says_so(client: TestClient, session
 
 
 def test_a_train_ended_by_removing_every_point_says_why(client: TestClient, session: str) -> None:
-    manager = client.app.state.manager  # type: ignore[attr-defined]
-    reply: dict = {}
-    training = threading.Thread(
-        target=lambda: reply.update(
-            client.post(f"/api/sessions/{session}/train", json={"epochs": 2000}).json()
-        )
-    )
-    training.start()
-    while manager.counts()["requests"] == 0 and training.is_alive():
-        time.sleep(0.001)  # polling until the worker has taken the request
+    training, reply = in_flight(client, f"/api/sessions/{session}/train", {"epochs": 2000})
     client.post(f"/api/sessions/{session}/points/clear")
     training.join(timeout=30)
     assert reply["cut_short"] and "no training points" in reply["cut_short"]
@@ -168,15 +164,9 @@ def test_a_step_is_trained_in_turns_and_others_are_answered_meanwhile(
     assert client.put(
         f"/api/sessions/{heavy}/data", json={"train": rows, "test": rows[:10]}
     ).is_success
-    reply: dict = {}
-    stepping = threading.Thread(
-        target=lambda: reply.update(client.post(f"/api/sessions/{heavy}/step").json())
-    )
-    stepping.start()
-    while manager.counts()["requests"] == 0 and stepping.is_alive():
-        time.sleep(0.001)  # polling until the worker has taken the step
+    stepping, reply = in_flight(client, f"/api/sessions/{heavy}/step")
     answered = client.get(f"/api/sessions/{session}").json()  # not behind the whole epoch
-    in_flight = manager.counts()["requests"]
+    requests = manager.counts()["requests"]
     stepping.join(timeout=60)
-    assert answered["id"] == session and in_flight == 1  # the step was still under way
+    assert answered["id"] == session and requests == 1  # the step was still under way
     assert reply["epoch"] == 1 and reply["state"] == "paused"
