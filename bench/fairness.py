@@ -51,7 +51,7 @@ import httpx
 import numpy as np
 from websockets.asyncio.client import connect
 
-from bench.stream import ALL_FEATURES, decode, free_port, pct
+from bench.stream import ALL_FEATURES, ONE_ADDRESS, decode, free_port, pct
 
 CANARY_SPEED = 60
 HEAVY = {"features": ALL_FEATURES, "hidden": [8] * 6, "batch_size": 1, "train_ratio": 90}
@@ -60,9 +60,7 @@ VIEWER_TIMEOUT = 10
 SERVER_ENV = {
     "PLAYGROUND_DEVICE": "cpu",
     "PLAYGROUND_LOG_LEVEL": "warning",
-    "PLAYGROUND_MAX_SESSIONS_PER_CLIENT": "1000",  # every bench client is 127.0.0.1
-    "PLAYGROUND_CREATE_RATE": "100000",
-    "PLAYGROUND_CONNECT_RATE": "100000",
+    **ONE_ADDRESS,
     "PLAYGROUND_VIEWER_TIMEOUT": str(VIEWER_TIMEOUT),
 }
 
