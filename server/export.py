@@ -25,6 +25,9 @@ MODEL_FORMAT = "neural-playground-model"
 MODEL_VERSION = 1
 # optimizer slots that cannot be negative, and why (adam divides by the square root of v)
 NONNEGATIVE_SLOTS = {"v": "adam's v is a running mean of squared gradients"}
+# carried gradients and optimizer state beyond this are no training's: an adam m of 1e308
+# sent a bias to infinity at the next update while the loss stayed finite
+MAX_STATE = 1e30
 
 
 # -- model files ----------------------------------------------------------------------------
@@ -128,6 +131,10 @@ def load_training_state(model: Model, state: TrainingState) -> None:
 
     def tensors(layers: list[Layer], field: str) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         pairs = checked_layers(model.net, layers, field)
+        huge = _first(pairs, lambda values: np.abs(values) > MAX_STATE)
+        if huge:  # finite, but one update with it overflows the weights
+            raise InvalidInput(f"must be at most {MAX_STATE:g} in size, got {huge[1]:g}",
+                               f"{field}.{huge[0]}")  # fmt: skip
         t = [torch.tensor(v, dtype=model.dtype, device=model.device) for p in pairs for v in p]
         return t[0::2], t[1::2]  # weights, biases
 

@@ -413,6 +413,8 @@ def test_import_refuses_values_that_are_not_finite_and_a_negative_adam_v(
         (["state", "slots", "m", 0, "bias", 3], float("nan"), "finite"),
         (["state", "slots", "v", 1, "bias", 0], -1e-12, "at least 0"),
         (["state", "slots", "v", 0, "weight", 2, 1], float("inf"), "finite"),
+        (["state", "slots", "m", 0, "bias", 0], 1e308, "at most 1e+30"),  # overflows a step
+        (["state", "carried", 0, "weight", 0, 0], -1e31, "at most 1e+30"),
     ]
     for path, value, message in cases:
         body = json.loads(json.dumps(good))
