@@ -23,7 +23,8 @@ from .points import classes_of, parse_csv
 from .quotas import RateLimit
 from .schemas import Config, ConfigPatch, Data, ModelFile, Point, SetParam
 from .sessions import Session, check_config, new_id
-from .worker import TrainJob, Worker, estimate_seconds
+from .turns import TrainJob, estimate_seconds
+from .worker import Worker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,7 +46,6 @@ def then(action: Callable[[Session], Any], view: Callable[[Session], T]) -> Call
 ACTIONS: dict[str, Callable[[Session], None]] = {
     "play": Session.play,
     "pause": Session.pause,
-    "step": Session.step,
     "reset": Session.reset,
     "regenerate": Session.regenerate,
 }

@@ -47,7 +47,7 @@ class SetSpeed(Strict):
 
 class Ack(Strict):
     type: Literal["ack"]
-    seq: int | None = None
+    seq: int | None = Field(None, ge=0, lt=2**32, description="the frame's sequence number")
 
 
 class View(Strict):

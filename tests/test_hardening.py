@@ -138,7 +138,7 @@ def test_step_on_a_diverged_session_is_refused(client: TestClient, diverging: st
 def test_turns_leave_paced_work_what_it_needs_and_share_the_rest_by_sessions() -> None:
     """Water-filling in time: work at a set speed takes what its epochs cost, and the time
     it does not use goes to the work at "max", in proportion to the sessions each holds."""
-    from server.worker import GUESS, MIN_TURN, PACED_MARGIN, TICK, Work
+    from server.turns import GUESS, MIN_TURN, PACED_MARGIN, TICK, Work
 
     worker = Worker(Settings(device="cpu"))
     sessions = [Session(f"s{i}", Config(seed=i), Settings(), torch.device("cpu")) for i in range(4)]

@@ -169,7 +169,8 @@ def test_under_overload_time_is_shared_by_sessions_not_by_epochs() -> None:
     network with batch 1: hundreds of updates an epoch) are given the same time each pass,
     so the costly one gets far fewer epochs, never a longer turn: its turns end mid-epoch.
     (What the turns take on the clock is bench.fairness's to measure.)"""
-    from server.worker import TICK, Worker
+    from server.turns import TICK
+    from server.worker import Worker
 
     settings = Settings(batching=False)
     worker = Worker(settings)
