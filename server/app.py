@@ -12,10 +12,10 @@ import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from . import __version__, api, api_data, pages, ws
+from .compression import AssetCache, Compress, CompressedStatic
 from .config import Settings
 from .errors import InvalidInput, PlaygroundError
 from .limits import BodyLimit
@@ -30,7 +30,8 @@ MAX_BODY = 4_000_000  # bytes: 10,000 points as JSON are ~0.5 MB  # swagger-ui 5
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or Settings.from_env()  # `uvicorn server.app:create_app --factory` too
+    settings.validate()  # out of range (max_fps 0, ...) stops the start, however started
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,15 +57,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.sessions)
     app.include_router(ws.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    assets = AssetCache()  # static files compressed once, revalidated with 304s
+    app.mount("/static", CompressedStatic(directory=STATIC, cache=assets), name="static")
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    async def plotly_js() -> FileResponse:
-        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+    async def plotly_js(request: Request) -> Response:
+        return assets.response(PLOTLY_JS, request.scope)
 
-    app.mount("/vendor/swagger", StaticFiles(directory=SWAGGER_UI), name="swagger")
+    app.mount(
+        "/vendor/swagger", CompressedStatic(directory=SWAGGER_UI, cache=assets), name="swagger"
+    )
 
     app.add_middleware(BodyLimit, limit=MAX_BODY)  # JSON bodies are parsed whole
+    app.add_middleware(Compress)  # br/gzip; /api/ answers no-store; websockets untouched
     allowed = parse_origins(settings.allowed_origins)  # a bad entry stops the start
     app.add_middleware(SecurityHeaders, allowed=allowed)  # outermost: 413s get headers too
 
