@@ -39,6 +39,7 @@ CLOSE_UNKNOWN = 4404
 CLOSE_TIMEOUT = 4408  # the client stopped reading: no ack, or a send blocked, too long
 CLOSE_ENDED = 4410
 CLOSE_TOO_MANY = 4429
+CLOSE_TOO_BIG = 1009  # as uvicorn closes one over its ws_max_size: one code however started
 MAX_QUEUED = 100  # JSON messages waiting for a slow client; errors beyond it are dropped
 WATCH_EVERY = 1.0  # seconds between checks that a viewer still reads
 CLOSE_GRACE = 2.0  # seconds a timed-out client has to answer the close before it is dropped
@@ -202,6 +203,11 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
+            if _too_big(message, settings.ws_max_size):  # the app's own cap: see _too_big
+                await websocket.close(
+                    CLOSE_TOO_BIG, f"a message over ws_max_size ({settings.ws_max_size} bytes)"
+                )
+                break
             text = message.get("text")
             if text is None:
                 viewer.post(error_message("", "messages must be JSON text, not binary"))
@@ -236,6 +242,17 @@ def _ack(text: str) -> int | Literal[False] | None:
     if message.keys() - {"type", "seq"} or not (seq is None or type(seq) is int):
         return False  # let the full parse explain what is wrong
     return seq if seq is None or 0 <= seq < 2**32 else False
+
+
+def _too_big(message: Any, limit: int) -> bool:
+    """Whether a received message is over ``limit`` bytes (UTF-8 for text). uvicorn
+    refuses those itself when cli.py starts it; a server started another way (uvicorn by
+    hand, an in-process test client) does not, so the endpoint checks too."""
+    text = message.get("text")
+    if text is None:
+        return len(message.get("bytes") or b"") > limit
+    # a character is 1 to 4 bytes: encode only when the count alone cannot tell
+    return len(text) > limit or (4 * len(text) > limit and len(text.encode()) > limit)
 
 
 def _short(text: str) -> str:

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.helpers.live import LiveServer
+from server.app import create_app
+from server.cli import parse
+from server.config import BOUNDS, Settings
+from tests.helpers.live import ROOT, STARTUP_S, LiveServer, free_port
 
 # 450 minibatch updates an epoch: a 2,000-epoch request runs for minutes
 HEAVY = {"hidden": [8, 8, 8, 8, 8, 8], "batch_size": 1, "train_ratio": 90}
@@ -93,3 +102,177 @@ def test_a_viewer_that_stops_acking_is_closed_and_its_session_let_go() -> None:
         while httpx.get(f"{server.url}/api/health").json()["viewers"]:
             assert time.monotonic() < deadline, "the closed viewer is still counted"
             time.sleep(0.05)  # polling the server's own count
+
+
+# -- settings: every number has a range, refused at start however it is given ---------
+NUMERIC = [f.name for f in dataclasses.fields(Settings) if f.type in ("int", "float")]
+
+
+def _outside(name: str) -> tuple[str, str]:
+    """A value just below and one just above ``name``'s allowed range."""
+    low, high = BOUNDS[name]
+    below = low - 1 if low >= 1 else (0 if low > 0 else -1)
+    return str(below), str(high + 1)
+
+
+def test_every_numeric_setting_has_bounds() -> None:
+    assert NUMERIC, "no numeric settings found: the field types changed shape"
+    assert sorted(BOUNDS) == sorted(NUMERIC)  # a new number without a range fails here
+    for name in NUMERIC:  # the defaults lie inside
+        low, high = BOUNDS[name]
+        assert low <= getattr(Settings(), name) <= high, name
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_a_setting_out_of_range_is_refused_naming_it_and_its_range(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    low, high = BOUNDS[name]
+    expected = f"{name} must be between {low:g} and {high:g}"
+    for raw in (
+        *_outside(name),
+        *(["nan"] if Settings.__dataclass_fields__[name].type == "float" else []),
+    ):
+        with pytest.raises(ValueError, match=re.escape(expected)):
+            Settings.from_env({f"PLAYGROUND_{name.upper()}": raw})
+        with pytest.raises(SystemExit) as stopped:
+            parse([f"--{name.replace('_', '-')}", raw])
+        assert stopped.value.code == 2
+        assert expected in capsys.readouterr().err
+        with pytest.raises(ValueError, match=re.escape(expected)):  # create_app(settings)
+            create_app(Settings.from_env().replace(**{name: type(getattr(Settings(), name))(raw)}))
+
+
+def test_max_fps_0_stops_python_m_server_with_a_clear_error_not_a_traceback() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "server"],
+        cwd=ROOT,
+        env={**os.environ, "PLAYGROUND_MAX_FPS": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == "playground: error: max_fps must be between 0.1 and 240, not 0.0"
+
+
+# -- the websocket edge's limits, however the app is started --------------------------
+class ByHand:
+    """`uvicorn --factory server.app:create_app` in a subprocess, as a reader of the
+    README might start it (PLAYGROUND_* variables set the app's settings)."""
+
+    def __init__(self, *flags: str, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app"]
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port), "--log-level", "warning", *flags],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert self.process.poll() is None, self.output()
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.1)  # polling for the port to open, not synchronizing a result
+
+    def output(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.read().decode(errors="replace")
+
+    def __enter__(self) -> ByHand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+async def _send_and_close_code(url: str, text: str) -> tuple[int | None, str | None]:
+    """Send ``text``; the close code if the server closes, else the reply's type."""
+    async with connect(url, max_size=None) as ws:
+        assert json.loads(await ws.recv())["type"] == "state"
+        await ws.send(text)
+        try:
+            while True:
+                reply = await asyncio.wait_for(ws.recv(), 30)
+                if isinstance(reply, str) and json.loads(reply)["type"] == "error":
+                    return None, "error"
+        except ConnectionClosed as closed:
+            return (closed.rcvd.code if closed.rcvd else None), None
+
+
+def test_uvicorn_by_hand_reads_the_settings_and_caps_websocket_messages() -> None:
+    """uvicorn's own message cap (16 MiB) is not the app's: the endpoint enforces
+    ws_max_size itself, so a big message closes the connection with 1009 anyway."""
+    env = {"PLAYGROUND_WS_MAX_SIZE": "2048", "PLAYGROUND_MAX_LAYERS": "3"}
+    with ByHand(env=env) as server:
+        server.wait_ready()
+        options = httpx.get(f"{server.url}/api/options").json()
+        assert options["limits"]["max_layers"] == 3  # PLAYGROUND_* apply to the factory
+        sid = httpx.post(f"{server.url}/api/sessions", json={}).json()["id"]
+        url = f"{server.ws_url}/ws/sessions/{sid}"
+        small = json.dumps({"type": "speed", "speed": "x" * 1000})  # bad, but under the cap
+        big = json.dumps({"type": "speed", "speed": "x" * 3000})
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            assert pool.submit(asyncio.run, _send_and_close_code(url, small)).result(60) == (
+                None,
+                "error",
+            )
+            assert pool.submit(asyncio.run, _send_and_close_code(url, big)).result(60) == (
+                1009,
+                None,
+            )
+
+
+def test_the_readmes_uvicorn_command_turns_per_message_deflate_off() -> None:
+    """uvicorn negotiates permessage-deflate unless told not to (the app cannot refuse
+    it): the command the README gives says so, and a browser's offer is declined."""
+    with ByHand("--ws-per-message-deflate", "false", env={}) as server:
+        server.wait_ready()
+        sid = httpx.post(f"{server.url}/api/sessions", json={}).json()["id"]
+
+        async def extensions() -> str | None:
+            async with connect(f"{server.ws_url}/ws/sessions/{sid}", compression="deflate") as ws:
+                assert ws.response is not None
+                return ws.response.headers.get("Sec-WebSocket-Extensions")
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            assert pool.submit(asyncio.run, extensions()).result(60) is None
+
+
+def test_uvicorn_by_hand_refuses_an_out_of_range_setting() -> None:
+    with ByHand(env={"PLAYGROUND_MAX_FPS": "0"}) as server:
+        assert server.process.wait(timeout=60) != 0
+        assert "max_fps must be between 0.1 and 240, not 0.0" in server.output()
+
+
+def test_an_in_process_client_gets_the_message_cap_too() -> None:
+    """Starlette's TestClient has no cap of its own: the endpoint's is what applies."""
+    with TestClient(create_app(Settings(ws_max_size=1024))) as c:
+        sid = c.post("/api/sessions", json={}).json()["id"]
+        with c.websocket_connect(f"/ws/sessions/{sid}") as ws:
+            assert ws.receive_json()["type"] == "state"
+            ws.send_text(json.dumps({"type": "speed", "speed": "é" * 600}))  # 1,200+ bytes
+            while (message := ws.receive())["type"] != "websocket.close":
+                pass  # frames and the state it already sent, then the close
+            assert message["code"] == 1009 and "ws_max_size (1024 bytes)" in message["reason"]
