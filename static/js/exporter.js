@@ -1,9 +1,12 @@
-// The export menu: download links for the session's model and points, and importing a
-// model.json saved before (its setup, weights and epoch replace the session's).
+// The export menu: download links for the session's model and points, the output plot as
+// a PNG (drawn from what is on screen), and importing a model.json saved before (its
+// setup, weights and epoch replace the session's).
+
+import { plotPicture } from "./heatmap.js";
 
 export function bindExporter(root, store, api, onImported) {
   const links = root.querySelectorAll("[data-export]");
-  const menu = root.querySelector("[data-menu]");
+  const menu = root.querySelector('[data-menu][data-control="export"]');
   const importFile = root.querySelector("[data-import-file]");
 
   store.addEventListener("session", () => {
@@ -12,6 +15,11 @@ export function bindExporter(root, store, api, onImported) {
       if (id) link.href = api.exportUrl(id, link.dataset.export);
       else link.removeAttribute("href");
     }
+  });
+
+  // The picture is made when asked for: the link's default action downloads the new href.
+  root.querySelector("[data-export-picture]").addEventListener("click", (e) => {
+    e.currentTarget.href = plotPicture(root.querySelector("[data-heatmap]")).toDataURL("image/png");
   });
 
   // a click outside, or Escape, closes the menu

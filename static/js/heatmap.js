@@ -1,5 +1,6 @@
 // The big output plot: the decision boundary (or the hovered neuron's map) over [-6, 6]²,
-// axes, training points and optionally test points (outlined).
+// axes, training points and optionally test points (outlined). The map is translucent
+// over a white plot, as TFP draws it, so the points stand out.
 
 import { classCss, paintClasses, paintGrid, scaleFor } from "./colors.js";
 
@@ -8,6 +9,10 @@ const MAPS = 25; // neuron map size normally (the thumbnails)
 const SHARP_MAPS = 50; // while a hovered neuron fills the big plot
 const SHARP_HOLD_MS = 1500; // keep them sharp a moment, so moving between neurons doesn't flap
 const SVG = "http://www.w3.org/2000/svg";
+// TFP paints the output at alpha 160/255 over a white plot, so the points stand out.
+export const ALPHA = 160;
+const AXES_BELOW = 30; // px under the plot for the x axis's numbers
+const MIN_PLOT = 160; // px: presenter mode never shrinks the plot below this
 
 export class Heatmap {
   constructor(figure, store, featureMaps, setView) {
@@ -39,7 +44,24 @@ export class Heatmap {
       if (changed.includes("palette") || changed.includes("show_test")) this.drawPoints();
     });
     new ResizeObserver(() => this.resize()).observe(this.plot);
+    // presenter mode: the plot and its axes end inside the window
+    const fit = () => this.fit();
+    store.addEventListener("view", (e) => e.detail.changed.includes("presenter") && fit());
+    window.addEventListener("resize", fit);
+    new ResizeObserver(fit).observe(document.body); // what is above the plot may grow
+    this.fit();
     this.resize();
+  }
+
+  /** In presenter mode, limit the plot's side to the height left below its top. */
+  fit() {
+    if (!this.store.view.presenter) {
+      this.plot.style.removeProperty("--plot-limit");
+      return;
+    }
+    const top = this.plot.getBoundingClientRect().top + window.scrollY;
+    const room = Math.floor(window.innerHeight - top - AXES_BELOW);
+    this.plot.style.setProperty("--plot-limit", `${Math.max(MIN_PLOT, room)}px`);
   }
 
   resize() {
@@ -51,6 +73,10 @@ export class Heatmap {
   }
 
   drawBackground() {
+    if (this.paintBackground()) fade(this.background); // painted opaque: fade it once
+  }
+
+  paintBackground() {
     const { store } = this;
     const frame = store.frame;
     const scale = scaleFor(store.view.palette);
@@ -61,23 +87,24 @@ export class Heatmap {
       if ((hover.index + 1) * M * M <= maps.length) {
         paintGrid(this.background, maps.subarray(hover.index * M * M, (hover.index + 1) * M * M), M, scale.lut);
         this.caption.textContent = `Showing neuron ${hover.neuron + 1} of layer ${hover.layer + 1}`;
-        return;
+        return true;
       }
     }
     if (hover?.kind === "feature") {
       const feature = store.options.features.find((f) => f.name === hover.name);
       paintGrid(this.background, this.featureMaps[hover.name], store.options.feature_map_size, scale.lut);
       this.caption.textContent = `Showing the input ${feature.label}`;
-      return;
+      return true;
     }
     this.caption.textContent = "";
-    if (!frame) return;
+    if (!frame) return false;
     const discrete = store.view.discretize;
     if (frame.classes > 0 && frame.confidence) {
       paintClasses(this.background, frame.grid, frame.confidence, frame.gridSize, frame.classes, { discrete });
     } else {
       paintGrid(this.background, frame.grid, frame.gridSize, discrete ? scale.discrete : scale.lut);
     }
+    return true;
   }
 
   drawPoints() {
@@ -138,4 +165,33 @@ export class Heatmap {
       el("text", { x: size + 7, y: y + 3.5, "text-anchor": "start", class: cls }, String(t));
     }
   }
+}
+
+/**
+ * What the plot in `figure` shows, as one canvas at the points' resolution: white, the
+ * translucent map scaled up as on screen, the points (the PNG the Export menu saves).
+ */
+export function plotPicture(figure) {
+  const background = figure.querySelector("[data-heatmap-canvas]");
+  const points = figure.querySelector("[data-heatmap-points]");
+  const canvas = document.createElement("canvas");
+  canvas.width = points.width;
+  canvas.height = points.height;
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  if (background.width) ctx.drawImage(background, 0, 0, canvas.width, canvas.height);
+  ctx.drawImage(points, 0, 0);
+  return canvas;
+}
+
+/** Multiply a canvas's alpha down to ALPHA / 255 (it was painted opaque). */
+function fade(canvas) {
+  if (!canvas.width) return;
+  const ctx = canvas.getContext("2d");
+  ctx.save();
+  ctx.globalCompositeOperation = "destination-in";
+  ctx.fillStyle = `rgba(0, 0, 0, ${ALPHA / 255})`;
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.restore();
 }

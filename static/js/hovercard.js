@@ -44,11 +44,16 @@ export class HoverCard {
     });
   }
 
+  /** Beside the pointer (page pixels), inside the window: above it when below won't fit. */
   place(x, y) {
+    this.el.style.left = "0px"; // measured at full width, wherever it was last
     const width = this.el.offsetWidth || 180;
+    const height = this.el.offsetHeight;
     const left = Math.min(x + 14, window.scrollX + document.documentElement.clientWidth - width - 8);
     this.el.style.left = `${Math.max(window.scrollX + 4, left)}px`;
-    this.el.style.top = `${y + 14}px`;
+    const below = y + 14;
+    const fits = below + height <= window.scrollY + window.innerHeight - 4;
+    this.el.style.top = `${fits ? below : Math.max(window.scrollY + 4, y - 14 - height)}px`;
   }
 
   fill() {

@@ -66,6 +66,24 @@ export class LossSeries {
   }
 }
 
+/**
+ * The x axis over epochs: whole epochs only; 0..1 while there is one point (or none), so
+ * epoch 0 reads as the start of the first epoch rather than a 0..0 or -1..1 axis.
+ */
+export function epochAxis(epochs) {
+  const last = epochs.length ? epochs.at(-1) : 0;
+  if (epochs.length < 2) return { range: [0, Math.max(1, last)], tick0: 0, dtick: 1, tickformat: "d" };
+  if (last <= 5) return { range: [0, last], tick0: 0, dtick: 1, tickformat: "d" };
+  return { rangemode: "tozero", autorange: true, nticks: 5, tickformat: "~s" };
+}
+
+/** A y range around lone loss values: [0, 2v] puts v mid-height ([0, 1] with none). */
+export function lossRange(values) {
+  const known = values.filter((v) => v !== null && Number.isFinite(v));
+  const top = known.length ? Math.max(...known) : 0;
+  return { range: [0, top > 0 ? 2 * top : 1] };
+}
+
 export class LossChart {
   constructor(el, store) {
     this.el = el;
@@ -94,7 +112,7 @@ export class LossChart {
       }
     });
     store.addEventListener("view", (e) => {
-      if (e.detail.changed.includes("presenter")) this.resize();
+      if (e.detail.changed.includes("presenter")) this.draw(); // bigger numbers, then the size
     });
     new ResizeObserver(() => this.resize()).observe(el);
   }
@@ -117,23 +135,29 @@ export class LossChart {
     const Plotly = window.Plotly;
     if (!Plotly) return;
     const s = this.series;
+    const alone = s.epoch.length < 2; // epoch 0, or a fresh page: one point or none
     const line = (color) => ({ color, width: 1.5 });
+    const mode = alone ? "lines+markers" : "lines"; // a single point has no line to draw
     const traces = [
-      { x: s.epoch, y: s.train, name: "Training loss", mode: "lines", line: line("#999"), hovertemplate: "%{y:.3f}" },
-      { x: s.epoch, y: s.test, name: "Test loss", mode: "lines", line: line("#222"), hovertemplate: "%{y:.3f}" },
+      { x: s.epoch, y: s.train, name: "Training loss", mode, line: line("#888"), hovertemplate: "%{y:.3f}" },
+      { x: s.epoch, y: s.test, name: "Test loss", mode, line: line("#222"), hovertemplate: "%{y:.3f}" },
     ];
-    const axis = { tickfont: { size: 9, color: "#999" }, gridcolor: "#eee", zeroline: false, linecolor: "#ddd", fixedrange: true };
-    // One point alone would get an arbitrary range; give it a sensible one.
-    const alone = s.epoch.length < 2;
-    const top = Math.max(0.1, ...s.train.filter((v) => v !== null), ...s.test.filter((v) => v !== null));
+    const presenter = Boolean(this.store.view.presenter);
+    const axis = {
+      tickfont: { size: presenter ? 12 : 9, color: "#666" },
+      gridcolor: "#eee",
+      zeroline: false,
+      linecolor: "#ddd",
+      fixedrange: true,
+    };
     const layout = {
-      margin: { l: 34, r: 6, t: 6, b: 20 },
+      margin: presenter ? { l: 40, r: 8, t: 6, b: 22 } : { l: 34, r: 6, t: 6, b: 20 },
       showlegend: false,
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: "Helvetica, Arial, sans-serif" },
-      xaxis: { ...axis, rangemode: "tozero", nticks: 5, ...(alone ? { range: [0, 1] } : { autorange: true }) },
-      yaxis: { ...axis, rangemode: "tozero", nticks: 4, ...(alone ? { range: [0, top * 1.2] } : { autorange: true }) },
+      xaxis: { ...axis, ...epochAxis(s.epoch) },
+      yaxis: { ...axis, nticks: 4, ...(alone ? lossRange([...s.train, ...s.test]) : { rangemode: "tozero", autorange: true }) },
       hovermode: "x",
       uirevision: "loss",
       datarevision: ++this.revision,

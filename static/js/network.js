@@ -3,11 +3,13 @@
 // The shape comes from the config; the values come from frames of the same shape.
 
 import { paintClasses, paintGrid, scaleFor } from "./colors.js";
-import { layoutNetwork } from "./networkLayout.js";
+import { layoutNetwork, networkHeight } from "./networkLayout.js";
 import { buildLayerControls, showActivations } from "./layerControls.js";
 import { className, outputCount } from "./rules.js";
 
 const SVG = "http://www.w3.org/2000/svg";
+const FIT_MARGIN = 8; // px left under the diagram in presenter mode
+const MIN_NODE = 22; // px: presenter mode never shrinks the nodes below this
 
 function svg(tag, attrs = {}) {
   const el = document.createElementNS(SVG, tag);
@@ -55,7 +57,25 @@ export class NetworkView {
     new ResizeObserver(() => {
       if (this.el.clientWidth !== this.width) this.build();
     }).observe(el);
+    // presenter mode: the nodes shrink until the diagram ends inside the window
+    const refit = () => {
+      if (this.store.view.presenter && this.nodeSize() !== this.S) this.build();
+    };
+    window.addEventListener("resize", refit);
+    new ResizeObserver(refit).observe(document.body); // what is above the diagram may grow
     this.build();
+  }
+
+  /** The node size: the stylesheet's, or in presenter mode what fits the window's height. */
+  nodeSize() {
+    const { store, el } = this;
+    const css = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--node-size")) || 30;
+    if (!store.view.presenter) return css;
+    const rows = Math.max(store.options.features.length, ...store.config.hidden, outputCount(store.config));
+    const room = window.innerHeight - (el.getBoundingClientRect().top + window.scrollY) - FIT_MARGIN;
+    let S = Math.floor(css);
+    while (S > MIN_NODE && networkHeight(S, rows) > room) S -= 1;
+    return S;
   }
 
   // -- structure ------------------------------------------------------------------------
@@ -63,7 +83,9 @@ export class NetworkView {
     const { store, el } = this;
     const { options, config } = store;
     this.width = el.clientWidth;
-    const S = parseFloat(getComputedStyle(el).getPropertyValue("--node-size")) || 30;
+    const S = this.nodeSize();
+    this.S = S;
+    el.style.setProperty("--node-size", `${S}px`);
     const outputs = outputCount(config);
     const names = Array.from({ length: outputs }, (_, j) => className(j, config.classes));
     const layout = layoutNetwork(options.features, config.features, config.hidden, this.width, S, outputs, names);

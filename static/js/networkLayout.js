@@ -2,6 +2,12 @@
 // the inputs in a column on the left (all features, active or not), hidden layers spread
 // evenly, the output node on the right; every column starts at the top.
 
+export const TOP_ROWS = 2.5; // node sizes above the first row: the per-layer buttons
+export const ROW_STEP = 1.55; // node sizes from one row to the next
+
+/** The diagram's height for node size S and the longest column's `rows` nodes. */
+export const networkHeight = (S, rows) => Math.round(S * TOP_ROWS) + rows * Math.round(S * ROW_STEP);
+
 /**
  * (features: [{name, label}], active: [names], hidden: [sizes], width, node size S,
  *  outputs: output neurons (k classes), classNames: what to call output j) ->
@@ -11,13 +17,13 @@
  */
 export function layoutNetwork(features, active, hidden, width, S, outputs = 1, classNames = null) {
   const W = Math.max(width, 6 * S);
-  const top = Math.round(S * 2.5); // room for the per-layer buttons and activation
-  const step = Math.round(S * 1.55);
+  const top = Math.round(S * TOP_ROWS); // room for the per-layer buttons and activation
+  const step = Math.round(S * ROW_STEP);
   const inputX = Math.round(S * 2.1); // room for the feature labels
   const outputX = W - S - 4;
   const columnX = (k) => inputX + ((outputX - inputX) * (k + 1)) / (hidden.length + 1);
   const rowY = (r) => top + r * step;
-  const height = top + Math.max(features.length, ...hidden, outputs) * step;
+  const height = networkHeight(S, Math.max(features.length, ...hidden, outputs));
 
   const inputs = features.map((feature, r) => ({ feature, x: inputX, y: rowY(r) }));
   const nodes = [

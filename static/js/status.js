@@ -1,5 +1,5 @@
-// Live read-outs: the epoch counter, the losses, the play button, the connection indicator
-// and the message banner.
+// Live read-outs: the epoch counter, the losses, the play button, the connection indicator,
+// the achieved speed (only while connected) and the message banner (with its close button).
 
 /** 1234 -> "001,234" (TFP's counter: zero-padded to six digits, grouped by thousands). */
 export function formatEpoch(epoch) {
@@ -26,6 +26,7 @@ export function bindStatus(root, store) {
   const connection = root.querySelector("[data-connection]");
   const connectionText = root.querySelector("[data-connection-text]");
   const banner = root.querySelector("[data-banner]");
+  const bannerText = root.querySelector("[data-banner-text]");
   const training = root.querySelectorAll('[data-action="play"], [data-action="step"], [data-action="reset"], [data-action="regenerate"]');
 
   function showNumbers(values) {
@@ -45,7 +46,7 @@ export function bindStatus(root, store) {
   store.addEventListener("frame", () => {
     const f = store.frame;
     showNumbers({ epoch: f.epoch, test: f.testLoss, train: f.trainLoss });
-    achieved.textContent = formatAchieved(f);
+    achieved.textContent = store.connection.state === "connected" ? formatAchieved(f) : "";
   });
   store.addEventListener("session", () => {
     const s = store.session;
@@ -56,14 +57,16 @@ export function bindStatus(root, store) {
     const { state, text } = store.connection;
     connection.dataset.state = state;
     connectionText.textContent = text;
+    if (state !== "connected") achieved.textContent = ""; // no claim about a server we lost
     for (const button of training) button.disabled = state !== "connected";
   });
   store.addEventListener("banner", () => {
     banner.hidden = !store.banner;
-    banner.textContent = store.banner?.text ?? "";
+    bannerText.textContent = store.banner?.text ?? "";
     banner.dataset.tone = store.banner?.tone ?? "";
     clearTimeout(banner.timer);
     if (store.banner && store.banner.tone !== "warning") banner.timer = setTimeout(() => store.showBanner(null), 6000);
   });
+  root.querySelector("[data-banner-close]").addEventListener("click", () => store.showBanner(null));
   for (const button of training) button.disabled = true;
 }
