@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from . import __version__, api, api_data, pages, ws
+from . import __version__, api, api_data, pages, share, ws
 from .compression import AssetCache, Compress, CompressedStatic
 from .config import Settings
 from .errors import InvalidInput, PlaygroundError
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_data.router)  # before api.sessions: its /{id}/{action} would match
     app.include_router(api.sessions)
+    app.include_router(share.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     assets = AssetCache()  # static files compressed once, revalidated with 304s

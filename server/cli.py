@@ -100,6 +100,19 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
         raise  # unreachable: p.error exits
 
 
+def start_message(settings: Settings) -> str:
+    """Where to open the server: its LAN addresses when it listens on all interfaces (what
+    students type; http://0.0.0.0 opens nothing), else the host it was given."""
+    from .share import WILDCARDS, lan_urls
+
+    local = f"http://127.0.0.1:{settings.port}"
+    if settings.host not in WILDCARDS:
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        return f"http://{host}:{settings.port}"
+    urls = lan_urls(settings.host, settings.port)
+    return f"{', '.join(urls)} (this machine: {local})" if urls else local
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
@@ -109,10 +122,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    print(
-        f"Neural Playground on http://{settings.host}:{settings.port}  (API docs: /docs)",
-        flush=True,
-    )
+    print(f"Neural Playground on {start_message(settings)}  (API docs: /docs)", flush=True)
     app = create_app(settings)
 
     class Server(uvicorn.Server):

@@ -27,19 +27,46 @@ def hyper_of(config: Config) -> Hyper:
     )
 
 
+# TFP's own two-class datasets train with TFP's loss (0.5·MSE) unless the caller picks another.
+TFP_DATASETS = ("circle", "xor", "gauss", "spiral")
+DATA_FIELDS = ("problem", "dataset", "classes")
+
+
+def data_loss(problem: str, dataset: str, classes: int) -> str | None:
+    """The loss the data calls for: mse for regression and for TFP's two-class datasets,
+    cross_entropy for more than two classes; None where either fits and the data does not
+    choose (our other two-class datasets)."""
+    if problem == "regression":
+        return "mse"
+    if classes > 2:
+        return "cross_entropy"
+    return "mse" if dataset in TFP_DATASETS else None
+
+
 def follow_changes(config: Config, changes: dict[str, Any]) -> None:
     """Fields that follow a change the caller made without naming them (as a new problem
-    picks its first dataset): regression drops classes and cross-entropy; a dataset keeps
-    the class count if it can, else the nearest it makes; more than two classes take
-    cross-entropy; fewer hidden layers drop their activation overrides."""
+    picks its first dataset): regression takes 2 classes; a dataset keeps the class count
+    if it can, else the nearest it makes; fewer hidden layers drop their activation
+    overrides; and the loss follows the data (data_loss) unless the change names it.
+
+    The server keeps no memory of who chose a loss: a loss that differs from what the data
+    calls for (cross-entropy on circle) was chosen, and stays while the data allows it; a
+    loss the data forced (cross-entropy for 4 classes) follows the data back. A page that
+    remembers an earlier choice (static/js/rules.js) names the loss in its patch."""
     if changes.get("problem") == "regression" and config.problem != "regression":
         changes.setdefault("classes", 2)
-        changes.setdefault("loss", "mse")
     if "dataset" in changes and "classes" not in changes:
         low, high = datasets.DATASETS[changes["dataset"]].classes
         changes["classes"] = min(max(config.classes, low), high)
-    if changes.get("classes", 2) > 2 and "loss" not in changes:
-        changes["loss"] = "cross_entropy"
+    if "loss" not in changes and any(f in changes for f in DATA_FIELDS):
+        problem = changes.get("problem", config.problem)
+        wanted = data_loss(
+            problem, changes.get("dataset", config.dataset), changes.get("classes", config.classes)
+        )
+        was = data_loss(config.problem, config.dataset, config.classes)
+        chosen = problem == "classification" and was == "mse" and config.loss != "mse"
+        if wanted is not None and wanted != config.loss and not (wanted == "mse" and chosen):
+            changes["loss"] = wanted
     if "hidden" in changes and "layer_activations" not in changes:
         changes["layer_activations"] = config.layer_activations[: len(changes["hidden"])]
 
