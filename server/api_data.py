@@ -188,8 +188,9 @@ def _model_file(s: Session) -> dict[str, Any]:
     if not all(math.isfinite(v) for v in values):
         raise Conflict("the weights are not finite (the session diverged); reset first", "params")
     return model_file(
-        s.config.model_dump(), p, s.model.epoch, s.custom_data, training_state(s.model)
-    )
+        s.config.model_dump(), p, s.model.epoch, s.custom_data, training_state(s.model),
+        s.seeds.state(), {**s.history.as_dict(), "stride": s.history.stride},
+    )  # fmt: skip
 
 
 @router.get("/{session_id}/export/model.json", response_model=ModelFile, responses=CONFLICT)

@@ -23,7 +23,7 @@ from .points import (
     with_point,
     without_nearest,
 )
-from .schemas import Data, ModelFile, Point, SetParam
+from .schemas import Data, ModelFile, Point, SetParam, StreamState
 from .sessions import Session
 
 
@@ -130,17 +130,26 @@ def load_model(session: Session, file: ModelFile) -> None:
             wrong = labels_error(labels, config.problem, classes_of(config))
             if wrong:
                 raise InvalidInput(f"the session's points don't fit: {wrong[1]}", "config")
-    saved = session.init_generator.get_state()
+    history = file.history
+    if history and history.epoch and history.epoch[-1] > file.epoch:
+        raise InvalidInput(f"must end at the file's epoch {file.epoch} or before", "history.epoch")
+    saved = session.init_generator.get_state(), session.seeds.state(), session.config.seed
     try:
-        if config.seed != session.config.seed:
+        if config.seed != session.config.seed and isinstance(config.seed, int):
             session.init_generator.manual_seed(config.seed)
+        session.seeds.reseed(config.seed)
+        if session.seeds.tfp and not keep:
+            split = session.seeds.points(config)  # the stream as the file's session had it
         model = session.build(config, split)
         load_params(model.net, file.params)
         model.weights_changed()  # fresh carried gradients and optimizer state ...
         if file.state is not None:  # ... unless the file has them
             load_training_state(model, file.state)
-    except Exception:
-        session.init_generator.set_state(saved)  # a bad file changes nothing
+        if file.stream is not None:  # the next reset and seed are the file session's
+            session.seeds.restore(config.seed, file.stream)
+    except Exception:  # a bad file changes nothing
+        session.init_generator.set_state(saved[0])
+        session.seeds.restore(saved[2], StreamState.model_validate(saved[1]) if saved[1] else None)
         raise
     model.epoch = file.epoch
     session.config, session.model = config, model
@@ -148,3 +157,7 @@ def load_model(session: Session, file: ModelFile) -> None:
         session.custom_data = False
         session.data_version += 1
     session.rebuilt()
+    if history and history.epoch:  # the chart goes on from the file's losses
+        session.history.load(history.epoch, history.train_loss, history.test_loss, history.stride)
+        if history.epoch[-1] != model.epoch:
+            session.history.add(model.epoch, model.train_loss, model.test_loss)

@@ -53,9 +53,13 @@ def model_file(
     epoch: int,
     custom_data: bool,
     state: dict[str, Any] | None = None,
+    stream: dict[str, Any] | None = None,
+    history: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON model file: everything POST …/import needs to go on training."""
     return {
+        "stream": stream,
+        "history": history,
         "format": MODEL_FORMAT,
         "version": MODEL_VERSION,
         "config": config,

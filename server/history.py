@@ -57,6 +57,18 @@ class LossHistory:
         self.train = array("d", (self.train[i] for i in keep))
         self.test = array("d", (self.test[i] for i in keep))
 
+    def load(self, epochs: list[int], train: list[float | None], test: list[float | None],
+             stride: int = 1) -> None:  # fmt: skip
+        """Start from a saved history (a model file's): None is a loss that was not finite."""
+        nan = float("nan")
+        self.clear()
+        self.stride = stride
+        self.epoch = array("q", epochs[-self.capacity :])
+        self.train = array("d", (nan if v is None else v for v in train[-self.capacity :]))
+        self.test = array("d", (nan if v is None else v for v in test[-self.capacity :]))
+        while len(self.epoch) >= self.capacity:
+            self._thin()
+
     def as_dict(self) -> dict[str, list]:
         def clean(values: array) -> list[float | None]:
             return [v if v == v and abs(v) != float("inf") else None for v in values]

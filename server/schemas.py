@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from .engine.datasets import DATASETS, MAX_CLASSES
 from .engine.features import FEATURES, canonical
+from .engine.tfp_seed import SEED_RULE, seed_error
 
 Problem = Literal["classification", "regression"]
 FeatureName = Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
@@ -22,6 +31,39 @@ SPEEDS: list[float | str] = [1, 3, 10, 30, 60, 120, 300, 1000, "max"]
 DEFAULT_SPEED = 60  # epochs/s: about one epoch per displayed frame, as TFP animates
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]
 REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]
+
+MAX_INT_SEED = 2**31 - 1
+SEED_HELP = (
+    f"an integer 0..{MAX_INT_SEED} (numpy and torch draw the points and weights), or a "
+    f"TensorFlow Playground seed string ({SEED_RULE}): TFP's seedrandom stream, so the "
+    "points and initial weights are the ones TFP's page shows for that seed"
+)
+
+
+def _check_seed(value: Any) -> int | str:
+    if isinstance(value, str):
+        problem = seed_error(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(
+            f"Input should be a valid integer 0..{MAX_INT_SEED} or a TFP seed string, got {value!r}"
+        )
+    if not 0 <= value <= MAX_INT_SEED:
+        raise ValueError(f"an integer seed must be 0..{MAX_INT_SEED}, got {value}")
+    return value
+
+
+# the string: printable ASCII without & (0x26) or = (0x3d), as engine/tfp_seed.py checks
+Seed = Annotated[
+    int | str,
+    PlainValidator(_check_seed),
+    WithJsonSchema({"anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": MAX_INT_SEED},
+        {"type": "string", "pattern": "^[ -%'-<>-~]{1,64}$"},
+    ]}),
+]  # fmt: skip
 
 assert set(FeatureName.__args__) == set(FEATURES)  # type: ignore[attr-defined]
 
@@ -46,7 +88,7 @@ class Config(Strict):
     dataset: str = Field("circle", description=f"one of {', '.join(DATASETS)}")
     noise: int = Field(0, ge=0, le=50, description="percent")
     train_ratio: int = Field(50, ge=10, le=90, description="percent of points used to train")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: Seed = Field(0, description=SEED_HELP)
     features: list[FeatureName] = Field(default_factory=lambda: ["x1", "x2"], min_length=1)  # type: ignore[arg-type]
     hidden: list[int] = Field(
         default_factory=lambda: [4, 2],
@@ -77,6 +119,9 @@ class Config(Strict):
     epsilon: float = Field(1e-8, gt=0, le=1, description="adam's denominator guard")
     same_init: bool = Field(
         False, description="reset (and every rebuild) starts from the seed's first weights"
+    )
+    init_zero: bool = Field(
+        False, description="TFP's initZero: every weight and bias starts at 0"
     )
     layer_activations: list[ActivationName | None] = Field(
         default_factory=list,
@@ -114,7 +159,7 @@ class ConfigPatch(Strict):
     dataset: str | None = None
     noise: int | None = Field(None, ge=0, le=50)
     train_ratio: int | None = Field(None, ge=10, le=90)
-    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    seed: Seed | None = Field(None, description=SEED_HELP)
     features: list[FeatureName] | None = Field(None, min_length=1)
     hidden: list[int] | None = None
     activation: ActivationName | None = None
@@ -130,6 +175,7 @@ class ConfigPatch(Strict):
     beta2: float | None = Field(None, ge=0, le=0.99999)
     epsilon: float | None = Field(None, gt=0, le=1)
     same_init: bool | None = None
+    init_zero: bool | None = None
     layer_activations: list[ActivationName | None] | None = None
 
     @field_validator("dataset")
@@ -273,6 +319,36 @@ class TrainingState(Strict):
     )
 
 
+class StreamState(Strict):
+    """Where a TFP seed's Math.random stream stands (engine/tfp_seed.py), so an import
+    draws the same next weights and next seed as the session it came from."""
+
+    position: int = Field(ge=0, le=2**32, description="stream bytes read after the seed")
+    data_position: int = Field(
+        ge=0, le=2**32, description="where the points ended: same_init's first weights"
+    )
+
+
+MAX_HISTORY = 4096
+
+
+class HistoryFile(Strict):
+    """The loss chart so far (as GET …/history): an import continues it."""
+
+    epoch: list[Annotated[int, Field(ge=0, le=2**53)]] = Field(max_length=MAX_HISTORY)
+    train_loss: list[float | None] = Field(max_length=MAX_HISTORY)
+    test_loss: list[float | None] = Field(max_length=MAX_HISTORY)
+    stride: int = Field(1, ge=1, le=2**53, description="the history keeps every stride-th epoch")
+
+    @model_validator(mode="after")
+    def _aligned(self) -> HistoryFile:
+        if not len(self.epoch) == len(self.train_loss) == len(self.test_loss):
+            raise ValueError("epoch, train_loss and test_loss must have the same length")
+        if any(b <= a for a, b in zip(self.epoch, self.epoch[1:])):
+            raise ValueError("epochs must increase")
+        return self
+
+
 class ModelFile(Strict):
     """A network saved by GET …/export/model.json: POST …/import trains on from it."""
 
@@ -286,6 +362,12 @@ class ModelFile(Strict):
     )
     state: TrainingState | None = Field(
         None, description="carried gradients and optimizer state; without it both start empty"
+    )
+    stream: StreamState | None = Field(
+        None, description="a TFP seed's stream position (null for integer seeds)"
+    )
+    history: HistoryFile | None = Field(
+        None, description="the losses so far, up to the file's epoch: the chart goes on"
     )
 
 

@@ -24,6 +24,7 @@ from .engine.model import Model
 from .errors import Conflict, InvalidInput
 from .history import LossHistory
 from .schemas import DEFAULT_SPEED, Config, ConfigPatch
+from .seeds import SeedState
 
 # Changing any of these keeps the weights (as TFP); anything else rebuilds the network.
 # A new optimizer or optimizer setting starts the optimizer's state over.
@@ -80,39 +81,46 @@ class Session:
         self.pending: Any = None  # a REST train request in progress (worker.TrainJob)
         self.owner = ""  # the address that created it (per-client limits)
         self.config = config
-        self.init_generator = torch.Generator().manual_seed(config.seed)
-        self.model = self.build(config, self.generate(config))
+        # the initial weights' stream: torch's for integer seeds; for a TFP seed string,
+        # TFP's Math.random stream, which draws the points first (seeds.py)
+        self.init_generator = torch.Generator()
+        self.seeds = SeedState(config.seed)
+        split = self.seeds.points(config)
+        self.seeds.start_weights(config, self.init_generator)
+        self.model = self.build(config, split)
         self.history.add(0, self.model.train_loss, self.model.test_loss)
 
     # -- construction -------------------------------------------------------------------
     def generate(self, config: Config) -> datasets.Split:
+        """The config's points, without touching this session's streams."""
         return datasets.generate(
             config.dataset, config.noise, config.train_ratio, config.seed, config.classes
         )
 
     def build(self, config: Config, split: datasets.Split) -> Model:
         if config.same_init:  # every fresh network starts from the seed's first weights
-            self.init_generator.manual_seed(config.seed)
+            self.seeds.start_weights(config, self.init_generator)
         model = Model(
             problem=config.problem,
             features=config.features,
             hidden=config.hidden,
             activation=config.activation,
             hyper=hyper_of(config),
-            generator=self.init_generator,
+            generator=self.seeds.weights_source(self.init_generator),
             split=split,
             dtype=self.dtype,
             device=self.device,
             classes=config.classes,
             loss=config.loss,
             layer_activations=config.layer_activations,
+            init_zero=config.init_zero,
         )
         return model
 
     def fresh_weights(self) -> None:
         """New initial weights: the seed's stream goes on, or with same_init starts over."""
         if self.config.same_init:
-            self.init_generator.manual_seed(self.config.seed)
+            self.seeds.start_weights(self.config, self.init_generator)
         self.model.reset()
 
     # -- state machine ------------------------------------------------------------------
@@ -171,11 +179,16 @@ class Session:
         self.rebuilt()
 
     def regenerate(self) -> None:
-        """New seed and new points; the weights are kept (as TFP)."""
-        seed = int(np.random.default_rng([self.config.seed, self.data_version]).integers(2**31))
+        """New seed and new points; the weights are kept (as TFP). A TFP seed's successor
+        is drawn from its stream as TFP's page draws it (``Math.random().toFixed(5)``)."""
+        if isinstance(self.config.seed, str):
+            seed: int | str = self.seeds.next_seed()
+        else:
+            seed = int(np.random.default_rng([self.config.seed, self.data_version]).integers(2**31))
         self.config = self.config.model_copy(update={"seed": seed})
+        self.seeds.reseed(seed)
         self.custom_data = False
-        self.model.set_data(self.generate(self.config))
+        self.model.set_data(self.seeds.points(self.config))
         self.data_version += 1
         self.changed()
 
@@ -199,19 +212,23 @@ class Session:
         changed = {k for k in changes if getattr(config, k) != getattr(self.config, k)}
         if not changed:
             return
-        self.config = config
         if changed <= KEEPS_WEIGHTS:
+            self.config = config
             self.model.set_hyper(hyper_of(config))
             self.changed()
             return
         if changed & DATA_FIELDS:
-            split = self.generate(config)
+            if isinstance(config.seed, str) and "seed" not in changes:
+                # as TFP's page: new data under a TFP seed draws the next seed first
+                config = config.model_copy(update={"seed": self.seeds.next_seed()})
+            self.seeds.reseed(config.seed)
+            split = self.seeds.points(config, thumbnails="problem" in changed)
+            self.seeds.start_weights(config, self.init_generator, reseeded="seed" in changed)
             self.custom_data = False
             self.data_version += 1
         else:
             split = self.model.split  # generated or the caller's own points
-        if "seed" in changed:
-            self.init_generator.manual_seed(config.seed)
+        self.config = config
         self.model = self.build(config, split)
         self.rebuilt()
 

@@ -64,6 +64,7 @@ def test_create_has_tfp_defaults(client: TestClient) -> None:
         "beta2": 0.999,
         "epsilon": 1e-8,
         "same_init": False,
+        "init_zero": False,
         "layer_activations": [],
     }
     assert body["epoch"] == 0 and body["state"] == "idle"

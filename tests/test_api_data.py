@@ -285,8 +285,26 @@ def test_model_json_import_trains_on_as_the_original(client: TestClient) -> None
         assert state[key] == expected[key], key
     assert client.get(api(copy, "/params")).json() == client.get(api(original, "/params")).json()
     assert client.get(api(copy, "/data")).json() == client.get(api(original, "/data")).json()
-    assert client.get(api(copy, "/history")).json()["epoch"] == [60]
+    # the loss chart goes on: the file carries the history
+    assert client.get(api(copy, "/history")).json() == client.get(api(original, "/history")).json()
+    assert client.get(api(copy, "/history")).json()["epoch"] == list(range(61))
     assert train(client, copy, 30)["history"] == train(client, original, 30)["history"]
+    assert client.get(api(copy, "/history")).json() == client.get(api(original, "/history")).json()
+
+
+def test_model_json_without_history_starts_the_chart_at_its_epoch(client: TestClient) -> None:
+    original = client.post("/api/sessions", json={}).json()["id"]
+    train(client, original, 5)
+    exported = client.get(api(original, "/export/model.json")).json()
+    copy = client.post("/api/sessions", json={}).json()["id"]
+    assert client.post(api(copy, "/import"), json={**exported, "history": None}).status_code == 200
+    assert client.get(api(copy, "/history")).json()["epoch"] == [5]
+    late = {**exported, "history": {**exported["history"], "epoch": list(range(1, 7))}}
+    r = client.post(api(copy, "/import"), json=late)
+    assert r.status_code == 422 and "history" in r.text and "epochs must" not in r.text
+    uneven = {**exported, "history": {**exported["history"], "train_loss": [0.5]}}
+    r = client.post(api(copy, "/import"), json=uneven)
+    assert r.status_code == 422 and "same length" in r.text
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])

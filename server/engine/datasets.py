@@ -12,8 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from . import tfp_datasets
+from .tfp_seed import SeedStream
 
 CLASSIFY_SAMPLES = 500
 REGRESS_SAMPLES = 1200
@@ -269,8 +273,9 @@ class Split:
     test_y: np.ndarray  # (n_test,)
 
 
-def shuffle_indices(n: int, rng: np.random.Generator) -> np.ndarray:
-    """TFP's Fisher-Yates shuffle from the end, as a permutation of range(n)."""
+def shuffle_indices(n: int, rng: Any) -> np.ndarray:
+    """TFP's Fisher-Yates shuffle from the end, as a permutation of range(n) (``rng``: a
+    numpy Generator or a tfp_datasets.StreamRng)."""
     order = np.arange(n)
     counter = n
     while counter > 0:
@@ -287,17 +292,36 @@ def make_split(points: np.ndarray, labels: np.ndarray, train_ratio: int) -> Spli
 
 
 def generate(
-    name: str, noise: int = 0, train_ratio: int = 50, seed: int = 0, classes: int = 2
+    name: str,
+    noise: int = 0,
+    train_ratio: int = 50,
+    seed: int | str = 0,
+    classes: int = 2,
+    stream: SeedStream | None = None,
 ) -> Split:
     """Generate dataset ``name`` with noise in percent (and ``classes`` classes where it
-    has a choice), shuffle once with the seed, split."""
+    has a choice), shuffle once with the seed, split.
+
+    An integer seed draws from numpy. A string seed is a TFP seed: the points come from
+    ``stream`` (a fresh ``SeedStream(seed)`` when not given) in TFP's order, and the
+    stream is left where TFP's page builds the network from."""
     spec = DATASETS[name]
     low, high = spec.classes
     assert low <= classes <= high, f"{name} makes {low}..{high} classes"
-    rng = np.random.default_rng(seed)
-    if classes == 2:  # TFP's call, unchanged
-        points, labels = spec.generate(sample_count(spec.problem), noise / 100, rng)
+    n = sample_count(spec.problem)
+    if isinstance(seed, str):
+        stream = stream or SeedStream(seed)
+        tfp = tfp_datasets.GENERATORS.get(name)
+        rng: Any = tfp_datasets.StreamRng(stream.random)
+        if tfp is not None and classes == 2:
+            points, labels = tfp(n, noise / 100, stream.random)
+        else:
+            points, labels = spec.generate(n, noise / 100, rng, classes)
     else:
-        points, labels = spec.generate(sample_count(spec.problem), noise / 100, rng, classes)
+        rng = np.random.default_rng(seed)
+        if classes == 2:  # TFP's call, unchanged
+            points, labels = spec.generate(n, noise / 100, rng)
+        else:
+            points, labels = spec.generate(n, noise / 100, rng, classes)
     order = shuffle_indices(len(points), rng)
     return make_split(points[order], labels[order], train_ratio)

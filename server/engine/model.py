@@ -11,7 +11,7 @@ import torch
 
 from . import datasets, metrics
 from .features import canonical, make_inputs
-from .network import Network, build
+from .network import Network, Uniform, build
 from .objectives import output_activation, output_size
 from .optimizers import OptState
 from .training import Accumulator, Hyper, loss, train_chunk
@@ -40,13 +40,14 @@ class Model:
         hidden: Sequence[int],
         activation: str,
         hyper: Hyper,
-        generator: torch.Generator,
+        generator: torch.Generator | Uniform,
         split: datasets.Split,
         dtype: torch.dtype = torch.float64,
         device: torch.device | str = "cpu",
         classes: int = 2,
         loss: str = "mse",
         layer_activations: Sequence[str | None] = (),
+        init_zero: bool = False,
     ) -> None:
         assert classes == 2 or (problem == "classification" and loss == "cross_entropy")
         self.problem = problem
@@ -58,6 +59,7 @@ class Model:
         self.layer_activations = list(layer_activations)
         self.hyper = hyper
         self.generator = generator
+        self.init_zero = init_zero  # TFP's initZero: every fresh network starts at 0
         self.dtype = dtype
         self.device = torch.device(device)
         self.set_data(split)
@@ -92,6 +94,7 @@ class Model:
             self.dtype,
             self.device,
             self.layer_activations,
+            self.init_zero,
         )
         self.acc = Accumulator.zeros(self.net)
         self.opt = OptState.zeros(self.net, self.hyper.optimizer)

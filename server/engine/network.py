@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
+import numpy as np
 import torch
 
 # name -> (f(z), f'(z) given z and a = f(z)); TFP's definitions, relu'(0) = 0.
@@ -114,21 +116,36 @@ class Network:
         )
 
 
+class Uniform(Protocol):
+    """A stream of draws in [0, 1) (engine/tfp_seed.SeedStream: TFP's Math.random)."""
+
+    def uniform(self, count: int) -> np.ndarray: ...
+
+
 def build(
     sizes: Sequence[int],
     activation: str,
     output_activation: str,
-    generator: torch.Generator,
+    generator: torch.Generator | Uniform,
     dtype: torch.dtype = torch.float64,
     device: torch.device | str = "cpu",
     layer_activations: Sequence[str | None] = (),
+    init_zero: bool = False,
 ) -> Network:
-    """TFP's initialisation: weights uniform in [-0.5, 0.5), biases 0.1."""
+    """TFP's initialisation: weights uniform in [-0.5, 0.5), biases 0.1, drawn layer by
+    layer, neuron by neuron, input by input (TFP's order; (out, in) row-major). With
+    ``init_zero`` (TFP's initZero) weights and biases are 0, and the draws are still made,
+    as TFP makes them, so the stream goes on the same."""
     weights, biases, alive = [], [], []
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-        w = torch.rand(n_out, n_in, generator=generator, dtype=torch.float64) - INIT_RANGE
+        if isinstance(generator, torch.Generator):
+            u = torch.rand(n_out, n_in, generator=generator, dtype=torch.float64)
+        else:
+            u = torch.from_numpy(generator.uniform(n_out * n_in)).reshape(n_out, n_in)
+        w = torch.zeros_like(u) if init_zero else u - INIT_RANGE
         weights.append(w.to(device, dtype))
-        biases.append(torch.full((n_out,), INIT_BIAS, dtype=dtype, device=device))
+        bias = 0.0 if init_zero else INIT_BIAS
+        biases.append(torch.full((n_out,), bias, dtype=dtype, device=device))
         alive.append(torch.ones(n_out, n_in, dtype=torch.bool, device=device))
     return Network(weights, biases, alive, activation, output_activation, list(layer_activations))
 

@@ -1,0 +1,94 @@
+"""Where a session's points and initial weights come from: its seed's streams.
+
+An integer seed is ours: numpy draws the points (engine/datasets.py) and a torch
+generator the weights. A string seed is TensorFlow Playground's: one ``Math.random``
+stream (engine/tfp_seed.py) draws the points, the shuffle and then every network's weights,
+in TFP's page's order, so a TFP link opens with TFP's very points and weights:
+
+- the page opens: seed the stream, draw the points, shuffle, then the first weights;
+- reset (and any change that rebuilds the network): the next weights, from the same stream;
+- regenerate, or new data (dataset, noise, ratio, problem): the next seed is
+  ``Math.random().toFixed(5)`` from the running stream, which is then seeded with it;
+  a new problem type redraws TFP's thumbnails from the stream before the weights.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .engine import datasets, tfp_datasets
+from .engine.network import Uniform
+from .engine.tfp_seed import SeedStream, next_seed
+from .schemas import Config
+
+
+class SeedState:
+    """A session's TFP stream (None for integer seeds) and where its points ended."""
+
+    def __init__(self, seed: int | str) -> None:
+        self.stream: SeedStream | None = None
+        self.data_position = 0  # the stream's position after the points: same_init starts here
+        self.reseed(seed)
+
+    @property
+    def tfp(self) -> bool:
+        return self.stream is not None
+
+    def reseed(self, seed: int | str) -> None:
+        """Seed the TFP stream in place (the model drawing from it sees the new one)."""
+        if not isinstance(seed, str):
+            self.stream = None
+        elif self.stream is None:
+            self.stream = SeedStream(seed)
+        else:
+            self.stream.restart(seed)
+
+    def points(self, config: Config, thumbnails: bool = False) -> datasets.Split:
+        """The config's points; for a TFP seed drawn from the stream, which then stands
+        where TFP builds the network (after the thumbnails TFP redraws on a new problem)."""
+        if self.stream is None:
+            return datasets.generate(
+                config.dataset, config.noise, config.train_ratio, config.seed, config.classes
+            )
+        split = datasets.generate(
+            config.dataset, config.noise, config.train_ratio, config.seed, config.classes,
+            stream=self.stream,
+        )  # fmt: skip
+        if thumbnails:
+            tfp_datasets.draw_thumbnails(config.problem, self.stream.random)
+        self.data_position = self.stream.position
+        return split
+
+    def start_weights(
+        self, config: Config, generator: torch.Generator, reseeded: bool = True
+    ) -> None:
+        """Make the next weights the seed's first ones (an integer seed restarts torch's
+        generator only when ``reseeded``)."""
+        if self.stream is not None:
+            self.stream.seek(self.data_position)
+        elif reseeded:
+            assert isinstance(config.seed, int)
+            generator.manual_seed(config.seed)
+
+    def weights_source(self, generator: torch.Generator) -> torch.Generator | Uniform:
+        return self.stream if self.stream is not None else generator
+
+    def next_seed(self) -> str:
+        assert self.stream is not None
+        return next_seed(self.stream)
+
+    # -- model files ------------------------------------------------------------------------
+    def state(self) -> dict[str, Any] | None:
+        """The TFP stream's position, for model.json (None for integer seeds)."""
+        if self.stream is None:
+            return None
+        return {"position": self.stream.position, "data_position": self.data_position}
+
+    def restore(self, seed: int | str, state: Any) -> None:
+        """Stand where a model file's stream stood (``state``: schemas.StreamState)."""
+        self.reseed(seed)
+        if self.stream is not None and state is not None:
+            self.data_position = state.data_position
+            self.stream.seek(state.position)
