@@ -10,6 +10,7 @@ import { className, outputCount } from "./rules.js";
 const SVG = "http://www.w3.org/2000/svg";
 const FIT_MARGIN = 8; // px left under the diagram in presenter mode
 const MIN_NODE = 22; // px: presenter mode never shrinks the nodes below this
+const COLUMN_GAP = 1.8; // node sizes from one column to the next, at least (presenter mode)
 
 function svg(tag, attrs = {}) {
   const el = document.createElementNS(SVG, tag);
@@ -73,9 +74,11 @@ export class NetworkView {
     if (!store.view.presenter) return css;
     const rows = Math.max(store.options.features.length, ...store.config.hidden, outputCount(store.config));
     const room = window.innerHeight - (el.getBoundingClientRect().top + window.scrollY) - FIT_MARGIN;
-    let S = Math.floor(css);
+    // and wide enough apart that the links between the columns show
+    const columns = store.config.hidden.length + 1;
+    let S = Math.floor(Math.min(css, (el.clientWidth - 4) / (3.1 + COLUMN_GAP * columns)));
     while (S > MIN_NODE && networkHeight(S, rows) > room) S -= 1;
-    return S;
+    return Math.max(MIN_NODE, S);
   }
 
   // -- structure ------------------------------------------------------------------------
