@@ -1,7 +1,13 @@
 // The URL hash <-> the page's setup. Pure functions: every field is checked on its own
 // against the server's options and falls back to its default when missing or invalid.
+// Both our names and TensorFlow Playground's (tfp.js) are read, mixed in any order: the
+// later key wins where two give the same field. formatHash writes our names.
 
-import { classRange, trimActivations } from "./rules.js";
+import { classRange, dataLoss, trimActivations } from "./rules.js";
+import {
+  TFP_BOOLEANS, TFP_COS, TFP_DEFAULT_FEATURES, TFP_FEATURES, TFP_FIELDS, TFP_HIDE, TFP_KEPT,
+  TFP_REG_DATASETS, tfpBool,
+} from "./tfp.js";
 
 export const VIEW_DEFAULTS = {
   speed: null, // filled in with options.default_speed
@@ -26,26 +32,21 @@ export const HIDEABLE = [
   // beyond TensorFlow Playground
   "classes", "extras", "loss_function", "optimizer", "momentum", "beta1", "beta2", "epsilon",
   "same_init", "layer_activations", "accuracy", "details", "points", "upload", "export", "import",
+  "share",
 ];
 
-// TensorFlow Playground's names, so a teacher's old links keep working.
-const ALIASES = {
-  learningRate: "learning_rate",
-  regularizationRate: "regularization_rate",
-  percTrainData: "train_ratio",
-  batchSize: "batch_size",
-  networkShape: "hidden",
-  numHiddenLayers: "hidden",
-  showTestData: "show_test",
-  playButton: "play",
-  stepButton: "step",
-  resetButton: "reset",
-  dataRegenButton: "regenerate",
-  activations: "activation",
-  regularizations: "regularization",
-};
+// The seed: digits in range are our own integer seed (numpy); any other 1..64 printable
+// ASCII characters without spaces, & or = are a TFP seed string (seedrandom: TFP's points).
+const MAX_SEED = 2 ** 31 - 1;
+const SEED_TEXT = /^[\x21-\x25\x27-\x3c\x3e-\x7e]{1,64}$/; // printable ASCII but space, & and =
 
-const alias = (key) => ALIASES[key] ?? key;
+export function parseSeed(text) {
+  if (/^\d+$/.test(text) && Number(text) <= MAX_SEED) return Number(text);
+  return SEED_TEXT.test(text) ? text : undefined;
+}
+
+/** A seed as TFP makes one for a page opened without: "0.12345". */
+export const freshSeed = () => Math.random().toFixed(5);
 
 function intIn(text, low, high) {
   if (!/^-?\d+$/.test(text)) return undefined;
@@ -74,7 +75,7 @@ function parsers(options) {
     dataset: (t) => (names(options.datasets).includes(t) ? t : undefined),
     noise: (t) => intIn(t, 0, 50),
     train_ratio: (t) => intIn(t, 10, 90),
-    seed: (t) => intIn(t, 0, 2 ** 31 - 1),
+    seed: parseSeed,
     features(t) {
       const list = t.split(",").filter(Boolean);
       if (!list.length || list.some((f) => !featureNames.includes(f))) return undefined;
@@ -148,45 +149,97 @@ function pairs(hash) {
   return out;
 }
 
-/** hash -> {config, view, hide: Set, hideText}; never throws. */
-export function parseHash(hash, options) {
+/**
+ * hash -> {config, view, hide: Set, hideText, kept, cos, lossChoice}; never throws.
+ * kept: TFP fields carried on unchanged ({tutorial: "…"}); cos: the TFP cos inputs given
+ * true; lossChoice: the loss the link picks against what the data calls for, or null.
+ * A hash without a valid seed gets fresh() (TFP's way: "0.12345").
+ */
+export function parseHash(hash, options, { fresh = freshSeed } = {}) {
   const defaults = options.defaults;
   const config = structuredClone(defaults);
   const view = { ...VIEW_DEFAULTS, speed: options.default_speed };
   const hide = new Set();
   let hideText = false;
   const given = {};
+  const kept = {};
+  const cos = new Set();
   const configParsers = parsers(options);
   const vParsers = viewParsers(options);
-  for (const [rawKey, value] of pairs(hash)) {
-    if (rawKey.endsWith("_hide")) {
-      const name = alias(rawKey.slice(0, -5));
-      if (HIDEABLE.includes(name) && value === "true") hide.add(name);
-      continue;
-    }
-    if (rawKey === "hideText" || rawKey === "hide_text") {
-      hideText = value === "true";
-      continue;
-    }
-    const key = alias(rawKey);
+  const featureNames = options.features.map((f) => f.name);
+  const problemOf = (name) => options.datasets.find((d) => d.name === name)?.problem;
+  const datasetFor = {}; // problem -> the dataset a key gave for it
+  let impliedProblem; // our `dataset=plane` implies regression
+
+  function setField(key, text) {
     if (Object.hasOwn(configParsers, key)) {
-      const v = configParsers[key](value);
+      const v = configParsers[key](text);
       if (v !== undefined) given[key] = v;
     } else if (Object.hasOwn(vParsers, key)) {
-      const v = vParsers[key](value);
+      const v = vParsers[key](text);
       if (v !== undefined) view[key] = v;
     } else if (Object.hasOwn(defaults, key)) {
-      const v = byType(defaults[key], value); // a field this page has no control for yet
+      const v = byType(defaults[key], text); // a field this page has no control for yet
       if (v !== undefined) given[key] = v;
+    }
+  }
+
+  for (const [rawKey, value] of pairs(hash)) {
+    if (rawKey.endsWith("_hide")) {
+      const name = rawKey.slice(0, -5);
+      const ours = TFP_HIDE[name] ?? name;
+      if (HIDEABLE.includes(ours) || featureNames.includes(ours)) {
+        if (value === "true") hide.add(ours);
+        else hide.delete(ours);
+      }
+    } else if (rawKey === "hide_text") {
+      hideText = bool(value) ?? hideText;
+    } else if (Object.hasOwn(TFP_FEATURES, rawKey)) {
+      const on = tfpBool(value);
+      if (on === undefined) continue;
+      const list = new Set(given.features ?? TFP_DEFAULT_FEATURES);
+      if (on) list.add(TFP_FEATURES[rawKey]);
+      else list.delete(TFP_FEATURES[rawKey]);
+      given.features = featureNames.filter((f) => list.has(f));
+    } else if (TFP_KEPT.includes(rawKey)) {
+      if (value.trim() === "") continue;
+      kept[rawKey] = value;
+      if (TFP_COS.includes(rawKey)) {
+        if (tfpBool(value)) cos.add(rawKey);
+        else cos.delete(rawKey);
+      }
+    } else if (rawKey === "dataset") {
+      const problem = problemOf(value);
+      if (!problem) continue;
+      datasetFor[problem] = value;
+      impliedProblem = problem;
+    } else if (rawKey === "regDataset") {
+      const name = TFP_REG_DATASETS[value];
+      if (name && problemOf(name)) datasetFor[problemOf(name)] = name;
+    } else if (TFP_BOOLEANS.includes(rawKey)) {
+      const on = tfpBool(value);
+      if (on === undefined) continue;
+      if (rawKey === "hideText") hideText = on;
+      else setField(TFP_FIELDS[rawKey] ?? rawKey, String(on));
+    } else {
+      setField(TFP_FIELDS[rawKey] ?? rawKey, value);
     }
   }
   Object.assign(config, given);
-  // problem and dataset must agree: a valid dataset implies its problem
-  const problemOf = (name) => options.datasets.find((d) => d.name === name)?.problem;
-  if (given.dataset && !given.problem) config.problem = problemOf(given.dataset);
-  if (problemOf(config.dataset) !== config.problem) {
-    config.dataset = options.datasets.find((d) => d.problem === config.problem).name;
+  // problem and dataset: TFP keeps one dataset per problem (dataset, regDataset) and the
+  // problem picks; our `dataset=` of the other problem implies that problem
+  config.problem = given.problem ?? impliedProblem ?? defaults.problem;
+  const first = (problem) =>
+    problemOf(defaults.dataset) === problem ? defaults.dataset : options.datasets.find((d) => d.problem === problem).name;
+  config.dataset = datasetFor[config.problem] ?? first(config.problem);
+  // inputs a link removes (`sinX_hide=true`) are off; the network keeps at least one
+  config.features = config.features.filter((f) => !hide.has(f));
+  if (!config.features.length) {
+    const visible = featureNames.filter((f) => !hide.has(f));
+    config.features = TFP_DEFAULT_FEATURES.filter((f) => visible.includes(f));
+    if (!config.features.length) config.features = visible.slice(0, 1);
   }
+  if (given.seed === undefined) config.seed = fresh();
   // the server's rules between fields (rules.js): a field that does not fit the others
   // falls back, the one given wins where it can
   if (config.problem === "regression") {
@@ -197,26 +250,39 @@ export function parseHash(hash, options) {
   config.classes = Math.min(Math.max(config.classes, low), high);
   if (config.classes > 2) config.loss = "cross_entropy";
   config.layer_activations = trimActivations(config.layer_activations.slice(0, config.hidden.length));
-  return { config, view, hide, hideText };
+  // our own links always carry the loss: it counts as chosen only where it is not what
+  // the data calls for (cross-entropy on Circle)
+  const lossChoice = given.loss !== undefined && given.loss !== (dataLoss(config) ?? defaults.loss) ? given.loss : null;
+  return { config, view, hide, hideText, kept, cos: [...cos], lossChoice };
 }
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 function formatValue(value) {
   return Array.isArray(value) ? value.join(",") : String(value);
 }
 
-/** {config, view, hide, hideText} -> hash text without "#": every field, in a stable order. */
-export function formatHash({ config, view, hide, hideText }) {
+/** {config, view, hide, hideText, kept} -> hash text without "#": every field, in a stable
+ * order (hidden input features after the controls, in the order given). With `compact`
+ * (the options) a short link, for a QR code: fields at their defaults are left out, but
+ * never the seed (a link without one gets a fresh seed). */
+export function formatHash({ config, view, hide, hideText, kept = {} }, { compact = null } = {}) {
   const parts = [];
-  for (const [key, value] of Object.entries(config)) parts.push([key, formatValue(value)]);
-  parts.push(["speed", String(view.speed)]);
-  parts.push(["show_test", String(view.show_test)]);
-  parts.push(["discretize", String(view.discretize)]);
+  const defaults = compact?.defaults ?? {};
+  const viewDefaults = { ...VIEW_DEFAULTS, speed: compact?.default_speed };
+  const skip = (key, value) => compact !== null && key !== "seed" && key in defaults && same(defaults[key], value);
+  for (const [key, value] of Object.entries(config)) if (!skip(key, value)) parts.push([key, formatValue(value)]);
+  for (const key of ["speed", "show_test", "discretize"]) {
+    if (compact === null || view[key] !== viewDefaults[key]) parts.push([key, String(view[key])]);
+  }
   if (view.palette !== VIEW_DEFAULTS.palette) parts.push(["palette", view.palette]);
   if (view.presenter) parts.push(["presenter", "true"]);
   for (const key of ["extras", "details", "add_class", "add_value"]) {
     if (view[key] !== VIEW_DEFAULTS[key]) parts.push([key, String(view[key])]);
   }
   for (const name of HIDEABLE) if (hide.has(name)) parts.push([`${name}_hide`, "true"]);
+  for (const name of hide) if (!HIDEABLE.includes(name)) parts.push([`${name}_hide`, "true"]);
   if (hideText) parts.push(["hideText", "true"]);
+  for (const key of TFP_KEPT) if (key in kept) parts.push([key, kept[key]]);
   return parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
 }

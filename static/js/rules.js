@@ -18,24 +18,55 @@ export function trimActivations(list) {
   return out;
 }
 
+// TFP's own two-class datasets train with TFP's loss (0.5·MSE) unless the person picks another.
+export const TFP_DATASETS = ["circle", "xor", "gauss", "spiral"];
+const DATA_FIELDS = ["problem", "dataset", "classes"];
+
+/** The loss the data calls for: mse for regression and TFP's two-class datasets,
+ * cross_entropy for more than two classes, null where either fits and the data does not
+ * choose (our other two-class datasets). */
+export function dataLoss({ problem, dataset, classes }) {
+  if (problem === "regression") return "mse";
+  if (classes > 2) return "cross_entropy";
+  return TFP_DATASETS.includes(dataset) ? "mse" : null;
+}
+
+/** Whether a config with these data fields may train with `loss`. */
+export function lossAllowed(loss, { problem, classes }) {
+  if (problem === "regression") return loss === "mse";
+  return classes > 2 ? loss === "cross_entropy" : true;
+}
+
 /**
- * The patch plus the fields that follow it: regression takes 2 classes and mse; a new
- * dataset keeps the class count if it can, else the nearest it makes; more than two
- * classes take cross-entropy; fewer hidden layers drop their activation overrides.
+ * The patch plus the fields that follow it: regression takes 2 classes; a new dataset
+ * keeps the class count if it can, else the nearest it makes; fewer hidden layers drop
+ * their activation overrides; the loss follows the data (dataLoss) unless the patch names
+ * it. With lossChoice null this is exactly the server's rule (config_rules.follow_changes);
+ * lossChoice is the loss the person picked earlier (the page remembers it, the server does
+ * not): it comes back wherever the new data allows it, named in the patch so the server
+ * keeps it too.
  */
-export function followChanges(config, patch, options) {
+export function followChanges(config, patch, options, lossChoice = null) {
   const out = { ...patch };
   if (out.problem === "regression" && config.problem !== "regression") {
     out.classes ??= 2;
-    out.loss ??= "mse";
   }
   if ("dataset" in out && !("classes" in out)) {
     const [low, high] = classRange(options, out.dataset);
     const classes = Math.min(Math.max(config.classes, low), high);
     if (classes !== config.classes) out.classes = classes;
   }
-  if ((out.classes ?? 2) > 2 && !("loss" in out) && config.loss !== "cross_entropy") {
-    out.loss = "cross_entropy";
+  if (!("loss" in out) && DATA_FIELDS.some((f) => f in out)) {
+    const next = { ...config, ...out };
+    if (lossChoice !== null && lossAllowed(lossChoice, next)) {
+      out.loss = lossChoice;
+    } else {
+      const wanted = dataLoss(next);
+      const chosen = config.problem === "classification" && dataLoss(config) === "mse" && config.loss !== "mse";
+      if (wanted !== null && wanted !== config.loss && !(wanted === "mse" && chosen && next.problem === "classification")) {
+        out.loss = wanted;
+      }
+    }
   }
   if ("hidden" in out && !("layer_activations" in out)) {
     const kept = trimActivations(config.layer_activations.slice(0, out.hidden.length));

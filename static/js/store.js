@@ -9,17 +9,34 @@ import { formatHash, parseHash } from "./hash.js";
 import { followChanges } from "./rules.js";
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const LOSS_FOLLOWERS = ["problem", "dataset", "classes"]; // changes the loss follows
+
+/** The options without the input features a link removes (`sinX_hide=true`, as TFP deletes
+ * them from its INPUTS): the network then has no row for them at all. */
+function withoutFeatures(options, hide) {
+  if (!options.features.some((f) => hide.has(f.name))) return options;
+  return { ...options, features: options.features.filter((f) => !hide.has(f.name)) };
+}
+
+const hiddenFeatures = (options, hide) => options.features.filter((f) => hide.has(f.name)).map((f) => f.name);
 
 export class Store extends EventTarget {
   constructor(options, location = window.location) {
     super();
-    this.options = options;
+    this.allOptions = options;
     this.location = location;
     const parsed = parseHash(location.hash, options);
+    this.options = withoutFeatures(options, parsed.hide);
     this.config = parsed.config;
     this.view = parsed.view;
     this.hide = parsed.hide;
     this.hideText = parsed.hideText;
+    this.kept = parsed.kept; // TFP fields kept in the hash with no effect here (tutorial, …)
+    this.cos = parsed.cos; // TFP's cosX / cosY given true: not inputs here (a notice says so)
+    // The loss the person picked (the loss menu, or a link's loss that differs from what
+    // the data calls for), or null: it comes back after the data forced another one (a
+    // 4-class dataset, then Circle again); otherwise the loss follows the data (rules.js).
+    this.lossChoice = parsed.lossChoice;
     this.session = null; // the server's SessionState
     this.frame = null; // the newest decoded frame
     this.data = null; // {train, test} points
@@ -35,14 +52,21 @@ export class Store extends EventTarget {
 
   /** Apply config fields; the user's own changes (with the fields that follow them, as the
    * server's rules say) also go out as a "patch" event. */
-  setConfig(patch, { fromServer = false } = {}) {
-    if (!fromServer) patch = followChanges(this.config, patch, this.options);
+  setConfig(patch, { fromServer = false, lossChoice } = {}) {
+    if (!fromServer) {
+      if (lossChoice !== undefined) this.lossChoice = lossChoice;
+      else if ("loss" in patch) this.lossChoice = patch.loss;
+      patch = followChanges(this.config, patch, this.options, this.lossChoice);
+    }
     const changed = Object.keys(patch).filter((k) => !same(patch[k], this.config[k]));
     if (!changed.length) return;
     this.config = { ...this.config, ...patch };
     this.emit("config", { changed, fromServer });
     if (!fromServer) {
-      this.emit("patch", Object.fromEntries(changed.map((k) => [k, patch[k]])));
+      // a loss the rules named goes out with a data change even if it is unchanged: the
+      // server, which does not know it was chosen, would otherwise let it follow the data
+      const sent = changed.some((k) => LOSS_FOLLOWERS.includes(k)) && "loss" in patch ? [...new Set([...changed, "loss"])] : changed;
+      this.emit("patch", Object.fromEntries(sent.map((k) => [k, patch[k]])));
     }
     this.writeHash();
   }
@@ -102,12 +126,18 @@ export class Store extends EventTarget {
   listenToHash() {
     window.addEventListener("hashchange", () => {
       if (this.location.hash.replace(/^#/, "") === this.lastHash) return;
-      const parsed = parseHash(this.location.hash, this.options);
+      const parsed = parseHash(this.location.hash, this.allOptions);
+      if (!same(hiddenFeatures(this.allOptions, parsed.hide), hiddenFeatures(this.allOptions, this.hide))) {
+        this.location.reload(); // other inputs removed: the network is laid out anew, as TFP's page
+        return;
+      }
       this.hide = parsed.hide;
       this.hideText = parsed.hideText;
+      this.kept = parsed.kept;
+      this.cos = parsed.cos;
       this.emit("hide");
       this.setView(parsed.view);
-      this.setConfig(parsed.config);
+      this.setConfig(parsed.config, { lossChoice: parsed.lossChoice });
       this.writeHash();
     });
   }
