@@ -50,10 +50,21 @@ def served(page: Page, want: dict[str, Any]) -> dict[str, Any]:
 LINKS = {
     "tfp-default": (
         TFP_DEFAULT,
-        {"problem": "classification", "dataset": "circle", "seed": "0.25179",
-         "features": ["x1", "x2"], "hidden": [4, 2], "activation": "tanh",
-         "learning_rate": 0.03, "noise": 0, "train_ratio": 50, "batch_size": 10,
-         "regularization": "none", "init_zero": False, "loss": "mse"},
+        {
+            "problem": "classification",
+            "dataset": "circle",
+            "seed": "0.25179",
+            "features": ["x1", "x2"],
+            "hidden": [4, 2],
+            "activation": "tanh",
+            "learning_rate": 0.03,
+            "noise": 0,
+            "train_ratio": 50,
+            "batch_size": 10,
+            "regularization": "none",
+            "init_zero": False,
+            "loss": "mse",
+        },
     ),
     "reg-gauss": (
         tfp(problem="regression", regDataset="reg-gauss", seed="0.1"),
@@ -73,19 +84,41 @@ LINKS = {
     ),
     "init-zero": (tfp(initZero="true", seed="0.5"), {"init_zero": True}),
     "numbers": (
-        tfp(learningRate="0.3", noise="25", percTrainData="70", batchSize="3", activation="relu",
-            dataset="spiral", networkShape="3,3,2", seed="0.6"),
-        {"learning_rate": 0.3, "noise": 25, "train_ratio": 70, "batch_size": 3,
-         "activation": "relu", "dataset": "spiral", "hidden": [3, 3, 2]},
+        tfp(
+            learningRate="0.3",
+            noise="25",
+            percTrainData="70",
+            batchSize="3",
+            activation="relu",
+            dataset="spiral",
+            networkShape="3,3,2",
+            seed="0.6",
+        ),
+        {
+            "learning_rate": 0.3,
+            "noise": 25,
+            "train_ratio": 70,
+            "batch_size": 3,
+            "activation": "relu",
+            "dataset": "spiral",
+            "hidden": [3, 3, 2],
+        },
     ),
     "mixed-with-ours": (
         "dataset=spiral&features=x1&sinX=true&learningRate=0.1&learning_rate=0.3&batch_size=5"
         "&batchSize=7&seed=12&optimizer=adam",
-        {"dataset": "spiral", "features": ["x1", "sin_x1"], "learning_rate": 0.3,
-         "batch_size": 7, "seed": 12, "optimizer": "adam"},
+        {
+            "dataset": "spiral",
+            "features": ["x1", "sin_x1"],
+            "learning_rate": 0.3,
+            "batch_size": 7,
+            "seed": 12,
+            "optimizer": "adam",
+        },
     ),
     "ours-after-tfp-features": (
-        "xTimesY=true&features=x2&seed=0.7", {"features": ["x2"]},
+        "xTimesY=true&features=x2&seed=0.7",
+        {"features": ["x2"]},
     ),
 }
 
@@ -144,9 +177,7 @@ def test_tfp_hide_flags_hide_controls_and_remove_inputs(playground: Playground) 
 def test_cos_inputs_show_a_notice_and_add_nothing(playground: Playground) -> None:
     page = playground.open(tfp(cosX="true", cosY="true", seed="0.11"))
     notice = page.locator("[data-notice]")
-    expect(notice).to_have_text(
-        "cos(X₁)/cos(X₂) are not inputs here, as in TensorFlow Playground."
-    )
+    expect(notice).to_have_text("cos(X₁)/cos(X₂) are not inputs here, as in TensorFlow Playground.")
     expect(notice).to_be_visible()
     assert served(page, {"seed": "0.11"})["features"] == ["x1", "x2"]
     assert "cosX=true" in page.url  # kept, so a link passed on says the same
@@ -240,7 +271,8 @@ def test_the_pages_follow_rule_agrees_with_the_servers(playground: Playground) -
         """async (cases) => {
           const { followChanges } = await import('/static/js/rules.js');
           const options = window.playground.store.options;
-          return cases.map(({ config, patch }) => ({ ...config, ...followChanges(config, patch, options) }));
+          return cases.map(({ config, patch }) =>
+            ({ ...config, ...followChanges(config, patch, options) }));
         }""",
         cases,
     )
@@ -262,8 +294,10 @@ def test_hash_parsing_rules(playground: Playground) -> None:
           const parse = (h) => parseHash(h, options, { fresh });
           const seeds = ['12', '0.5', '99999999999', '-4', 'a%20b', 'a%26b', 'x'.repeat(65), '',
                          'x'.repeat(64), '2147483647'].map((s) => parse(`#seed=${s}`).config.seed);
-          const tfpBools = ['x=false&y=yes', 'x=&y=false', 'xTimesY=0'].map((h) => parse(h).config.features);
-          const later = [parse('noise=5&noise=10').config.noise, parse('dataset=xor&dataset=plane').config.dataset,
+          const tfpBools = ['x=false&y=yes', 'x=&y=false', 'xTimesY=0']
+            .map((h) => parse(h).config.features);
+          const later = [parse('noise=5&noise=10').config.noise,
+                         parse('dataset=xor&dataset=plane').config.dataset,
                          parse('regDataset=reg-gauss').config.dataset,
                          parse('regDataset=reg-gauss&problem=regression').config.dataset,
                          parse('learning_rate_hide=true&learningRate_hide=false').hide.has('learning_rate')];
@@ -274,7 +308,16 @@ def test_hash_parsing_rules(playground: Playground) -> None:
         }"""
     )
     assert result["seeds"] == [
-        12, "0.5", "99999999999", "-4", "fresh", "fresh", "fresh", "fresh", "x" * 64, 2147483647
+        12,
+        "0.5",
+        "99999999999",
+        "-4",
+        "fresh",
+        "fresh",
+        "fresh",
+        "fresh",
+        "x" * 64,
+        2147483647,
     ]
     assert result["tfpBools"] == [["x2"], ["x1"], ["x1", "x2", "x1_x2"]]
     assert result["later"] == [10, "plane", "circle", "multi_gauss", False]
