@@ -15,7 +15,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from . import __version__, api, api_data, pages, share, ws
-from .compression import AssetCache, Compress, CompressedStatic
+from .assets import AssetCache, CompressedStatic
+from .compression import Compress
 from .config import Settings
 from .errors import InvalidInput, PlaygroundError
 from .limits import BodyLimit

@@ -22,7 +22,8 @@ from starlette.responses import Response, StreamingResponse
 
 from server import compression
 from server.app import PLOTLY_JS, create_app
-from server.compression import AssetCache, Compress, CompressedStatic, choose_coding
+from server.assets import AssetCache, CompressedStatic
+from server.compression import Compress, choose_coding
 from server.config import Settings
 
 BOTH = "gzip, deflate, br"  # what Chromium sends
@@ -187,6 +188,19 @@ def test_the_page_is_compressed_and_websockets_still_stream(app_client: TestClie
     r, raw = wire(app_client, "/", **{"accept-encoding": BOTH})
     assert r.headers["content-encoding"] == "br"
     assert b'id="options"' in brotli.decompress(raw)
+    etag = r.headers["etag"]
+    assert etag.startswith('W/"') and r.headers["cache-control"] == "no-cache"
+    again, body = wire(app_client, "/", **{"accept-encoding": "gzip", "if-none-match": etag})
+    assert again.status_code == 304 and body == b"" and again.headers["etag"] == etag
+    assert "content-security-policy" in again.headers
+    plain = app_client.get("/", headers={"accept-encoding": "identity"})
+    assert plain.headers["etag"] == etag and "content-encoding" not in plain.headers
+    stale = app_client.get("/", headers={"if-none-match": 'W/"other"'})
+    assert stale.status_code == 200 and stale.content == brotli.decompress(raw)
+    docs = app_client.get("/docs")  # its nonce changes each time: a new tag each time
+    assert (
+        app_client.get("/docs", headers={"if-none-match": docs.headers["etag"]}).status_code == 200
+    )
     sid = app_client.post("/api/sessions", json={}).json()["id"]
     with app_client.websocket_connect(f"/ws/sessions/{sid}") as ws:
         assert ws.receive_json()["type"] == "state"
