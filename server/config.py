@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 Device = Literal["auto", "cpu", "cuda"]
+LOG_LEVELS = ("debug", "info", "warning", "error")  # cli.py's --log-level choices
 DType = Literal["float64", "float32"]
 
 
@@ -59,6 +60,11 @@ class Settings:
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         if self.dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be float64 or float32, not {self.dtype!r}")
+        if self.log_level not in LOG_LEVELS:  # else logging raises at start, a traceback
+            raise ValueError(
+                f"log_level must be {', '.join(LOG_LEVELS[:-1])} or {LOG_LEVELS[-1]}, "
+                f"not {self.log_level!r}"
+            )
         for name, (low, high) in BOUNDS.items():
             value = getattr(self, name)
             if not low <= value <= high:  # NaN fails too

@@ -276,3 +276,20 @@ def test_an_in_process_client_gets_the_message_cap_too() -> None:
             while (message := ws.receive())["type"] != "websocket.close":
                 pass  # frames and the state it already sent, then the close
             assert message["code"] == 1009 and "ws_max_size (1024 bytes)" in message["reason"]
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("device", "gpu", "device must be auto, cpu or cuda, not 'gpu'"),
+        ("dtype", "float16", "dtype must be float64 or float32, not 'float16'"),
+        ("log_level", "loud", "log_level must be debug, info, warning or error, not 'loud'"),
+        ("batching", "maybe", "PLAYGROUND_BATCHING must be true or false, not 'maybe'"),
+        ("max_fps", "fast", "PLAYGROUND_MAX_FPS must be a number, not 'fast'"),
+    ],
+)
+def test_a_setting_that_is_not_a_choice_is_refused_naming_it(
+    name: str, raw: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Settings.from_env({f"PLAYGROUND_{name.upper()}": raw})
