@@ -33,7 +33,12 @@ from playwright.sync_api import sync_playwright
 from bench.stream import ALL_FEATURES, ONE_ADDRESS, free_port, pct
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
 LARGEST = f"features={','.join(ALL_FEATURES)}&hidden=8,8,8,8,8,8"
 
 
@@ -147,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
         server.wait_ready()
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            print(f"page frames at speed {args.speed}, {args.seconds:g} s per case (translucent map)")
+            print(f"page frames at speed {args.speed}, {args.seconds:g} s a case (translucent map)")
             header = f"{'case':40} {'maps':7} {'frames/s':>8} {'median ms':>9} {'p95 ms':>7}"
             print(header + f" {'worst ms':>8} {'long tasks/s':>12} {'long ms/s':>9}")
             for case in CASES:

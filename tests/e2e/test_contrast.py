@@ -35,7 +35,8 @@ RUN_AXE = """async () => {
 SVG_TEXT_CONTRAST = """() => {
   const rgb = (css) => (css.match(/[\\d.]+/g) ?? []).map(Number);
   const lum = ([r, g, b]) => {
-    const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    const linear = (v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    const c = [r, g, b].map((v) => linear(v / 255));
     return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
   };
   const behind = (el) => {
@@ -51,7 +52,8 @@ SVG_TEXT_CONTRAST = """() => {
     const fill = rgb(getComputedStyle(t).fill);
     const [a, b] = [lum(fill), lum(behind(t))].sort((x, y) => y - x);
     const ratio = (a + 0.05) / (b + 0.05);
-    if (ratio < 4.5) low.push(`"${t.textContent}" ${getComputedStyle(t).fill}: ${ratio.toFixed(2)}:1`);
+    const what = `"${t.textContent}" ${getComputedStyle(t).fill}`;
+    if (ratio < 4.5) low.push(`${what}: ${ratio.toFixed(2)}:1`);
   }
   return low;
 }"""
@@ -85,7 +87,7 @@ def test_no_serious_accessibility_problems(playground: Playground, hash_: str) -
 def test_floating_parts_are_readable(playground: Playground, palette: str) -> None:
     """The message banner, a tooltip, the open Export menu and the weight editor."""
     page = playground.open(f"palette={palette}&presenter=true")
-    page.evaluate("window.playground.store.showBanner('Could not use points.csv: row 3, column label', 'error')")
+    page.evaluate("window.playground.store.showBanner('Could not use points.csv: row 3', 'error')")
     expect(page.get_by_role("alert")).to_be_visible()
     page.locator('[data-control="export"] > summary').click()
     expect(page.get_by_text("output.png (the picture)")).to_be_visible()
@@ -94,7 +96,8 @@ def test_floating_parts_are_readable(playground: Playground, palette: str) -> No
     link = page.get_by_role("button", name="Weight from neuron 1 of layer 2 to the output")
     link.focus()
     link.press("Enter")
-    expect(page.get_by_label("New value for weight from neuron 1 of layer 2 to the output")).to_be_focused()
+    editor = page.get_by_label("New value for weight from neuron 1 of layer 2 to the output")
+    expect(editor).to_be_focused()
     found += violations(page)
     page.locator("#noise").focus()
     expect(page.get_by_role("tooltip")).to_be_visible()

@@ -24,20 +24,23 @@ TRUNCATED = """() => {
   const ctx = document.createElement("canvas").getContext("2d");
   const name = (el) => el.outerHTML.slice(0, 100);
   // (a closed <details> keeps boxes for its content, which checkVisibility sees through)
-  const shown = (el) => el.getClientRects().length > 0 && el.checkVisibility({ visibilityProperty: true });
+  const shown = (el) =>
+    el.getClientRects().length > 0 && el.checkVisibility({ visibilityProperty: true });
   // hidden or clipped overflow cuts text; a region that scrolls shows all of it
   const cuts = (overflow) => overflow === "hidden" || overflow === "clip";
-  if (doc.scrollWidth > vw) found.push(`the page is ${doc.scrollWidth} px wide in a ${vw} px window`);
+  if (doc.scrollWidth > vw) found.push(`the page is ${doc.scrollWidth} px wide in ${vw} px`);
   for (const el of document.body.querySelectorAll("*")) {
     // Plotly draws its own chart; hidden helpers and floating cards are not laid out here
-    if (!shown(el) || el.closest(".sr-only, .skip-link, [data-loss-chart], [data-tooltip], [data-hovercard], svg")) continue;
+    const apart = ".sr-only, .skip-link, [data-loss-chart], [data-tooltip], [data-hovercard], svg";
+    if (!shown(el) || el.closest(apart)) continue;
     const cs = getComputedStyle(el);
     if (el.tagName === "SELECT") {
       const text = el.selectedOptions[0]?.textContent ?? "";
       ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
       const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
       const need = ctx.measureText(text).width;
-      if (need > room + 0.5) found.push(`"${text}" needs ${need.toFixed(1)} px, has ${room.toFixed(1)}: ${name(el)}`);
+      const cut = `"${text}" needs ${need.toFixed(1)} px, has ${room.toFixed(1)}: ${name(el)}`;
+      if (need > room + 0.5) found.push(cut);
       continue;
     }
     const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
@@ -55,7 +58,8 @@ TRUNCATED = """() => {
       range.selectNodeContents(node);
       const r = range.getBoundingClientRect();
       if (r.width && (r.left < -0.5 || r.right > vw + 0.5)) {
-        found.push(`"${node.textContent.trim().slice(0, 30)}" at x ${r.left.toFixed(0)}..${r.right.toFixed(0)}, outside 0..${vw}`);
+        const words = node.textContent.trim().slice(0, 30);
+        found.push(`"${words}" at x ${r.left.toFixed(0)}..${r.right.toFixed(0)}, outside 0..${vw}`);
       }
     }
   }
@@ -78,8 +82,10 @@ BOXES = """(parts) => Object.fromEntries(Object.entries(parts).map(([name, selec
   const els = [...document.querySelectorAll(selector)].filter((el) => el.getClientRects().length);
   if (name === "output plot") els.push(document.querySelector("[data-heatmap-axes]"));
   const rects = els.map((el) => el.getBoundingClientRect());
-  return [name, rects.length ? [Math.min(...rects.map((r) => r.left)), Math.min(...rects.map((r) => r.top)),
-                                Math.max(...rects.map((r) => r.right)), Math.max(...rects.map((r) => r.bottom))] : null];
+  const side = (f, key) => f(...rects.map((r) => r[key]));
+  const box = [side(Math.min, "left"), side(Math.min, "top"),
+               side(Math.max, "right"), side(Math.max, "bottom")];
+  return [name, rects.length ? box : null];
 }))"""
 # pairs that contain one another by design
 NESTED = {frozenset({"data column", "dataset thumbnails"})}
@@ -110,14 +116,14 @@ def check_layout(page: Page, width: int, height: int, presenter: bool, shot: str
     names = list(boxes)
     for i, a in enumerate(names):
         left, _, right, _ = boxes[a]
-        assert 0 <= left and right <= width, f"{a} {boxes[a]} leaves the {width} px window"
+        assert left >= 0 and right <= width, f"{a} {boxes[a]} leaves the {width} px window"
         for b in names[i + 1 :]:
             if frozenset({a, b}) not in NESTED:
                 assert not overlap(boxes[a], boxes[b]), f"{a} {boxes[a]} overlaps {b} {boxes[b]}"
     inside = ONE_SCREEN if presenter else ["masthead controls", "play, step and reset"]
     for name in inside:
         _, top, _, bottom = boxes[name]
-        assert 0 <= top and bottom <= height, f"{name} {boxes[name]} is not inside {height} px"
+        assert top >= 0 and bottom <= height, f"{name} {boxes[name]} is not inside {height} px"
     assert page.evaluate("window.scrollY") == 0
 
 
@@ -129,7 +135,8 @@ def test_layout_fits_the_window(
     width, height = size
     page = open_at(playground, width, height, "presenter=true" if presenter else "")
     expect(page.locator("html")).to_have_class("presenter" if presenter else "")
-    check_layout(page, width, height, presenter, f"{width}x{height}-{'presenter' if presenter else 'normal'}")
+    mode = "presenter" if presenter else "normal"
+    check_layout(page, width, height, presenter, f"{width}x{height}-{mode}")
     assert playground.errors == []
 
 

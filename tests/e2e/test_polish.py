@@ -59,9 +59,10 @@ def test_output_map_is_translucent_like_tfps(playground: Playground) -> None:
     page.wait_for_function(f"() => ({ALPHAS})().length === 1")
     assert page.evaluate(ALPHAS) == [160]
     # over white, so what shows is the colour faded towards white
-    assert page.locator("[data-heatmap-plot]").evaluate(
-        "(el) => getComputedStyle(el).backgroundColor"
-    ) == "rgb(255, 255, 255)"
+    assert (
+        page.locator("[data-heatmap-plot]").evaluate("(el) => getComputedStyle(el).backgroundColor")
+        == "rgb(255, 255, 255)"
+    )
     before = playground.heatmap()
     page.get_by_label("Discretize output").check()
     playground.wait_heatmap_change(before)
@@ -197,13 +198,14 @@ LABEL_AND_VALUE = """() => {
   const card = document.querySelector('[data-hovercard]');
   const label = card.querySelector('[data-hovercard-label]');
   const input = card.querySelector('[data-hovercard-input]');
-  const l = label.getBoundingClientRect(), i = input.getBoundingClientRect(), c = card.getBoundingClientRect();
+  const [l, i, c] = [label, input, card].map((el) => el.getBoundingClientRect());
   const ctx = document.createElement('canvas').getContext('2d');
   const cs = getComputedStyle(input);
   ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
   const room = input.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
   return {
-    labelCut: label.scrollWidth > label.clientWidth + 1 || label.scrollHeight > label.clientHeight + 1,
+    labelCut: label.scrollWidth > label.clientWidth + 1
+      || label.scrollHeight > label.clientHeight + 1,
     labelOverInput: l.bottom > i.top + 0.5,
     valueFits: ctx.measureText(input.value).width + 24 <= room,  // 24 px for the spin buttons
     inside: c.left >= 0 && c.top >= 0 && c.right <= innerWidth && c.bottom <= innerHeight,
@@ -220,12 +222,14 @@ def test_weight_editor_shows_its_whole_label_and_value(
     page.set_viewport_size({"width": size[0], "height": size[1]})
     playground.open("presenter=true")
     # a long name, and a value with all its digits
-    page.evaluate("window.playground.connection.setWeight({layer: 2, neuron: 0, input: 0, value: -0.123456789})")
+    weight = "{layer: 2, neuron: 0, input: 0, value: -0.123456789}"
+    page.evaluate(f"window.playground.connection.setWeight({weight})")
     page.wait_for_function("() => window.playground.store.frame.weights.at(-1)[0] === -0.123456789")
     link = page.get_by_role("button", name="Weight from neuron 1 of layer 2 to the output")
     link.focus()
     link.press("Enter")
-    expect(page.get_by_label("New value for weight from neuron 1 of layer 2 to the output")).to_be_focused()
+    editor = page.get_by_label("New value for weight from neuron 1 of layer 2 to the output")
+    expect(editor).to_be_focused()
     page.screenshot(path=ARTIFACTS / f"polish-weight-editor-{size[0]}.png")
     got = page.evaluate(LABEL_AND_VALUE)
     assert got["value"] == "-0.123456789"
@@ -233,9 +237,7 @@ def test_weight_editor_shows_its_whole_label_and_value(
     assert got["valueFits"] and got["inside"], got
 
 
-def test_no_achieved_speed_while_disconnected(
-    playground: Playground, spare_server: Server
-) -> None:
+def test_no_achieved_speed_while_disconnected(playground: Playground, spare_server: Server) -> None:
     page = playground.open("speed=300", base=spare_server.url)
     page.get_by_role("button", name="Play").click()
     achieved = page.locator("[data-achieved]")
@@ -262,7 +264,9 @@ def test_loss_chart_reads_at_epoch_zero(playground: Playground) -> None:
     assert low == 0 and high > 0 and low < axes["test"] < high
     assert abs(axes["test"] - (low + high) / 2) <= (high - low) / 4  # around the value
     assert axes["ticks"] and not any("NaN" in t for t in axes["ticks"])
-    x_ticks = chart.evaluate("(el) => [...el.querySelectorAll('.xtick text')].map((t) => t.textContent)")
+    x_ticks = chart.evaluate(
+        "(el) => [...el.querySelectorAll('.xtick text')].map((t) => t.textContent)"
+    )
     assert x_ticks == ["0", "1"]  # whole epochs
 
 
