@@ -155,3 +155,18 @@ def test_share_panel_fits_the_window(playground: Playground, size: tuple[int, in
     expect(last).to_be_in_viewport()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"share-panel-{width}x{height}.png")
+
+
+@pytest.mark.parametrize("palette", ["default", "colorblind"])
+def test_share_panel_and_notes_are_readable(playground: Playground, palette: str) -> None:
+    """axe-core finds no serious problem with the panel open, the cos notice and the loss
+    label shown (as tests/e2e/test_contrast.py runs it)."""
+    from .test_contrast import violations
+
+    page = playground.open(f"palette={palette}&cosX=true&seed=0.36")
+    expect(page.locator("[data-notice]")).to_be_visible()
+    expect(page.locator("[data-loss-kind]")).to_have_text("Loss: mean squared error")
+    open_share(page)
+    qr_src(page)
+    found = violations(page)
+    assert found == [], "\n".join(f"{v['id']} ({v['impact']}): {v['nodes']}" for v in found)
