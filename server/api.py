@@ -175,8 +175,11 @@ async def get_session(session_id: str, manager: Manager) -> dict[str, Any]:
 async def patch_session(session_id: str, body: PatchSession, manager: Manager) -> dict[str, Any]:
     """Change part of the config. learning_rate, regularization_rate, batch_size, the
     optimizer and its settings, and same_init keep the weights; any other change rebuilds
-    the network (epoch 0), as TFP does. classes > 2 without a loss switches to
-    cross_entropy; a new dataset keeps the class count if it can."""
+    the network (epoch 0), as TFP does. A new dataset keeps the class count if it can.
+    The loss follows the data unless the patch names one: mse for regression and TFP's
+    two-class datasets, cross_entropy for more than two classes (a loss that differs from
+    what the data calls for was chosen, and stays while the data allows it). Under a TFP
+    seed string, new data without a seed draws TFP's next seed (see the config's seed)."""
     return await manager.configure(session_id, body.config)
 
 

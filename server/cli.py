@@ -95,9 +95,8 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
     args = p.parse_args(argv)
     try:
         return Settings.from_env(**vars(args))
-    except ValueError as exc:
-        p.error(str(exc))
-        raise  # unreachable: p.error exits
+    except ValueError as exc:  # one line naming the setting and its range, no usage dump
+        p.exit(2, f"{p.prog}: error: {exc}\n")
 
 
 def start_message(settings: Settings) -> str:

@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
 STARTUP_S = 60.0  # the server imports torch: a few seconds on a 2-core VM
 VIEWPORT = {"width": 1280, "height": 900}
 HEATMAP_PIXELS = "document.querySelector('[data-heatmap-canvas]').toDataURL()"
+TEST_SEED = "0.54321"  # the TFP seed every page gets unless its test names one
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SKIP_REASON = "Debian chromium is not installed at /usr/bin/chromium (CI=true makes it required)"
 
@@ -137,7 +138,11 @@ class Playground:
     base: str
     errors: list[str] = field(default_factory=list)
 
-    def open(self, hash_: str = "", base: str | None = None) -> Page:
+    def open(self, hash_: str = "", base: str | None = None, seed: str | None = TEST_SEED) -> Page:
+        """Open the page with ``hash_``. A page without a seed makes a random one (as TFP's
+        does), so a hash without ``seed=`` gets ``seed`` added; None leaves it out."""
+        if seed is not None and not re.search(r"(^|&)seed=", hash_):
+            hash_ = f"{hash_}&seed={seed}" if hash_ else f"seed={seed}"
         url = f"{base or self.base}/" + (f"#{hash_}" if hash_ else "")
         self.page.goto(url)
         self.wait_connected()
