@@ -5,6 +5,7 @@ cached, binary downloads and websockets untouched."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gzip
 import io
 import os
@@ -139,7 +140,9 @@ def test_thirty_browsers_at_once_cost_one_compression(monkeypatch: pytest.Monkey
             ]
             return await asyncio.gather(*asks)
 
-    replies = asyncio.run(class_loads())
+    # its own thread: the browser tests' Playwright keeps an event loop in the main one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        replies = pool.submit(asyncio.run, class_loads()).result(timeout=120)
     assert {r.status_code for r in replies} == {200}
     assert {r.headers["content-encoding"] for r in replies} == {"br"}
     assert calls == [(PLOTLY_JS.stat().st_size, "br")]
