@@ -121,12 +121,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    print(f"Neural Playground on {start_message(settings)}  (API docs: /docs)", flush=True)
     app = create_app(settings)
 
     class Server(uvicorn.Server):
         """uvicorn's server, which ends REST train requests as soon as it starts to shut
-        down (their replies say so) instead of waiting for them to finish."""
+        down (their replies say so) instead of waiting for them to finish, and says where
+        to open it once it listens (not uvicorn's http://0.0.0.0, which opens nothing)."""
+
+        def _log_started_message(self, listeners: Any) -> None:
+            print(f"Neural Playground on {start_message(settings)}  (API docs: /docs)", flush=True)
 
         async def shutdown(self, sockets: Any = None) -> None:
             app.state.manager.begin_shutdown()

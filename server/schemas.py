@@ -120,9 +120,7 @@ class Config(Strict):
     same_init: bool = Field(
         False, description="reset (and every rebuild) starts from the seed's first weights"
     )
-    init_zero: bool = Field(
-        False, description="TFP's initZero: every weight and bias starts at 0"
-    )
+    init_zero: bool = Field(False, description="TFP's initZero: every weight and bias starts at 0")
     layer_activations: list[ActivationName | None] = Field(
         default_factory=list,
         description="per hidden layer: an activation, or null for `activation` "
@@ -344,7 +342,7 @@ class HistoryFile(Strict):
     def _aligned(self) -> HistoryFile:
         if not len(self.epoch) == len(self.train_loss) == len(self.test_loss):
             raise ValueError("epoch, train_loss and test_loss must have the same length")
-        if any(b <= a for a, b in zip(self.epoch, self.epoch[1:])):
+        if any(b <= a for a, b in zip(self.epoch, self.epoch[1:], strict=False)):
             raise ValueError("epochs must increase")
         return self
 

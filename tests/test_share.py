@@ -15,6 +15,7 @@ from server import share
 from server.app import create_app
 from server.cli import start_message
 from server.config import Settings
+from tests.helpers.live import LiveServer
 
 LINK = "http://192.168.1.20:8000/#dataset=xor&seed=0.12345&noise_hide=true"
 
@@ -142,3 +143,16 @@ def test_start_message_names_the_lan_address(monkeypatch: pytest.MonkeyPatch) ->
     assert start_message(Settings(host="0.0.0.0", port=9000)) == "http://127.0.0.1:9000"
     assert start_message(Settings(host="127.0.0.1", port=9000)) == "http://127.0.0.1:9000"
     assert start_message(Settings(host="::1", port=9000)) == "http://[::1]:9000"
+
+
+def test_a_server_on_all_interfaces_says_the_lan_address_not_0000() -> None:
+    server = LiveServer("--host", "0.0.0.0", env={"PLAYGROUND_LOG_LEVEL": "info"})
+    try:
+        server.terminate()
+        server.process.wait(timeout=60)
+        said = server.output()
+    finally:
+        server.stop()
+    lines = [line for line in said.splitlines() if "Neural Playground on" in line]
+    assert len(lines) == 1 and "http://127.0.0.1:" in lines[0], said
+    assert "0.0.0.0" not in said, said  # uvicorn's own "running on http://0.0.0.0" is gone

@@ -66,13 +66,17 @@ def assert_digest(ours: dict[str, Any], tfp: dict[str, Any]) -> None:
         # labels exactly; coordinates to an ulp or so: V8's Math.sin and cos (spiral, circle)
         # may differ from the C library's in the last bit
         assert [p[2] for p in mine] == [p[2] for p in theirs]
-        np.testing.assert_allclose(np.array(mine)[:, :2], np.array(theirs)[:, :2], rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(
+            np.array(mine)[:, :2], np.array(theirs)[:, :2], rtol=1e-14, atol=1e-14
+        )
     for key in ("sx", "sy", "sl"):  # sums: equal up to their own rounding
         assert ours[key] == pytest.approx(tfp[key], rel=1e-12, abs=1e-9)
 
 
 def tfp_layers(layers: list[list[dict[str, Any]]]) -> list[tuple[list[list[float]], list[float]]]:
-    return [([node["weights"] for node in layer], [node["bias"] for node in layer]) for layer in layers]
+    return [
+        ([node["weights"] for node in layer], [node["bias"] for node in layer]) for layer in layers
+    ]
 
 
 def assert_network(session: Session, layers: list[list[dict[str, Any]]]) -> None:
@@ -120,7 +124,7 @@ def test_the_port_opens_links_as_tfp_does(name: str) -> None:
 def test_the_port_makes_tfps_next_seeds() -> None:
     # TFP's regenerate: seed = Math.random().toFixed(5) from the stream after the weights
     case = CASES["regenerate, thumbnail, problem"]
-    random, train, _ = tfp_port.open_link("0.24680", "circle", 0, 50)
+    random, _, _ = tfp_port.open_link("0.24680", "circle", 0, 50)
     tfp_port.build_network(random, [2, 4, 2, 1])
     regenerated = case["steps"][2]["regenerate"]
     assert tfp_port.to_fixed5(random()) == regenerated["seed"]
@@ -143,9 +147,14 @@ def test_the_stream_equals_the_ports(seed: str) -> None:
 def test_every_tfp_dataset_gives_the_ports_points(dataset: str, noise: int, ratio: int) -> None:
     seed = to_fixed5((sum(map(ord, dataset)) * 7919 + noise * 31 + ratio) % 100000 / 100000)
     regression = dataset in PORT_NAMES
-    _, train, test = tfp_port.open_link(seed, PORT_NAMES.get(dataset, dataset), noise, ratio, regression)
+    _, train, test = tfp_port.open_link(
+        seed, PORT_NAMES.get(dataset, dataset), noise, ratio, regression
+    )
     split = datasets.generate(dataset, noise, ratio, seed)
-    for points, xs, ys in ((train, split.train_x, split.train_y), (test, split.test_x, split.test_y)):
+    for points, xs, ys in (
+        (train, split.train_x, split.train_y),
+        (test, split.test_x, split.test_y),
+    ):
         table = np.array(points, dtype=float).reshape(-1, 3)
         assert np.array_equal(xs, table[:, :2]) and np.array_equal(ys, table[:, 2])
 
@@ -163,7 +172,7 @@ def test_initial_weights_follow_the_points_on_the_same_stream() -> None:
     session = make(Config(seed="0.777", dataset="spiral", noise=20, hidden=[3, 2],
                           features=["x1", "x2", "sin_x1"]))  # fmt: skip
     random, _, _ = tfp_port.open_link("0.777", "spiral", 20, 50)
-    for reset in range(3):  # each reset goes on drawing from the same stream
+    for _ in range(3):  # each reset goes on drawing from the same stream
         net = tfp_port.build_network(random, [3, 3, 2, 1])
         for w, layer in zip(session.model.net.weights, net, strict=True):
             assert w.tolist() == [weights for _, weights in layer]
@@ -196,7 +205,9 @@ def follow(session: Session, case: dict[str, Any]) -> None:
     assert_digest(test, steps[0]["start"]["test"])
     for action, step in zip(case["actions"], steps[1:], strict=True):
         if "epochs" in action:
-            for epoch, (train_loss, test_loss) in zip(session.model.train(action["epochs"]), step["losses"], strict=True):
+            for epoch, (train_loss, test_loss) in zip(
+                session.model.train(action["epochs"]), step["losses"], strict=True
+            ):
                 assert epoch.train_loss == pytest.approx(train_loss, rel=1e-9, abs=1e-12)
                 assert epoch.test_loss == pytest.approx(test_loss, rel=1e-9, abs=1e-12)
             assert_network(session, step["weights"])

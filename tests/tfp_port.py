@@ -97,7 +97,9 @@ def normal_random(random: Callable[[], float], mean: float, variance: float) -> 
     return mean + math.sqrt(variance) * result
 
 
-def d3_linear(d0: float, d1: float, r0: float, r1: float, clamp: bool = False) -> Callable[[float], float]:
+def d3_linear(
+    d0: float, d1: float, r0: float, r1: float, clamp: bool = False
+) -> Callable[[float], float]:
     span = d1 - d0
 
     def scale(x: float) -> float:
@@ -147,7 +149,14 @@ def regress_plane(random: Callable[[], float], num: int, noise: float) -> list[E
 
 def regress_gaussian(random: Callable[[], float], num: int, noise: float) -> list[Example]:
     label_scale = d3_linear(0, 2, 1, 0, clamp=True)
-    gaussians = [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)]
+    gaussians = [
+        (-4, 2.5, 1),
+        (0, 2.5, -1),
+        (4, 2.5, 1),
+        (-4, -2.5, -1),
+        (0, -2.5, 1),
+        (4, -2.5, -1),
+    ]
 
     def get_label(x: float, y: float) -> float:
         label = 0.0

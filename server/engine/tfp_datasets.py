@@ -32,7 +32,9 @@ def _normal(random: Random, mean: float, variance: float) -> float:
     return mean + math.sqrt(variance) * (math.sqrt(-2 * math.log(s) / s) * v1)
 
 
-def _scale(x: float, domain: tuple[float, float], out: tuple[float, float], clamp: bool = False) -> float:
+def _scale(
+    x: float, domain: tuple[float, float], out: tuple[float, float], clamp: bool = False
+) -> float:
     """d3.scale.linear() (version 3): uninterpolate into t, then a·(1 − t) + b·t."""
     t = (x - domain[0]) / (domain[1] - domain[0])
     if clamp:

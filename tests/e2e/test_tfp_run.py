@@ -11,14 +11,15 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+
 from tests.e2e.conftest import Playground, Server
 
 FIXTURE = json.loads((Path(__file__).parents[1] / "fixtures" / "tfp_runs.json").read_text())
 CASES = {case["name"]: case for case in FIXTURE["cases"]}
 
 # the hash TFP's page writes (State.serialize), every key in its order
-TFP_KEYS = ("activation={activation}&batchSize={batchSize}&dataset={dataset}&regDataset={regDataset}"
-            "&learningRate={learningRate}&regularizationRate={regularizationRate}&noise={noise}"
+TFP_KEYS = ("activation={activation}&batchSize={batchSize}&dataset={dataset}"
+            "&regDataset={regDataset}&learningRate={learningRate}&regularizationRate={regularizationRate}&noise={noise}"
             "&networkShape={shape}&seed={seed}&showTestData=false&discretize=false"
             "&percTrainData={percTrainData}&x=true&y=true&xTimesY=false&xSquared=false&ySquared=false"
             "&cosX=false&sinX=false&cosY=false&sinY=false&collectStats=false&problem={problem}"
@@ -55,7 +56,9 @@ def step(playground: Playground, server: Server, epochs: list[list[float]]) -> N
     start = playground.epoch()
     for n, (train_loss, test_loss) in enumerate(epochs, 1):
         playground.page.locator('[data-action="step"]').click()
-        playground.page.wait_for_function("(e) => window.playground.store.session?.epoch === e", arg=start + n)
+        playground.page.wait_for_function(
+            "(e) => window.playground.store.session?.epoch === e", arg=start + n
+        )
         state = httpx.get(f"{server.url}/api/sessions/{sid}").json()
         assert state["train_loss"] == pytest.approx(train_loss, rel=1e-9)
         assert state["test_loss"] == pytest.approx(test_loss, rel=1e-9)
@@ -83,9 +86,13 @@ def test_regenerate_a_thumbnail_and_the_problem_follow_tfps_seeds(
         lambda: page.locator("#problem").select_option("regression"),
         lambda: page.locator('[data-dataset="multi_gauss"]').click(),
     ]
-    for click, (changed, trained) in zip(clicks, zip(steps[2::2], steps[3::2], strict=True), strict=True):
+    for click, (changed, trained) in zip(
+        clicks, zip(steps[2::2], steps[3::2], strict=True), strict=True
+    ):
         snapshot = next(iter(changed.values()))
         click()
-        page.wait_for_function("(s) => window.playground.store.session?.config.seed === s", arg=snapshot["seed"])
+        page.wait_for_function(
+            "(s) => window.playground.store.session?.config.seed === s", arg=snapshot["seed"]
+        )
         check(playground, server, snapshot)
         step(playground, server, trained["losses"])
