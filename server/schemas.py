@@ -317,14 +317,33 @@ class TrainingState(Strict):
     )
 
 
+MAX_DATA_POSITION = 2**20  # points draw ~50 kB of the stream; seeking there stays cheap
+
+
 class StreamState(Strict):
     """Where a TFP seed's Math.random stream stands (engine/tfp_seed.py), so an import
-    draws the same next weights and next seed as the session it came from."""
+    draws the same next weights and next seed as the session it came from: ARC4's state
+    there (``s``, ``i``, ``j``: resumed at once, however far the stream has run)."""
 
-    position: int = Field(ge=0, le=2**32, description="stream bytes read after the seed")
+    position: int = Field(ge=0, le=2**53, description="stream bytes read after the seed")
     data_position: int = Field(
-        ge=0, le=2**32, description="where the points ended: same_init's first weights"
+        ge=0,
+        le=MAX_DATA_POSITION,
+        description="where the points ended (same_init's first weights); at most position",
     )
+    s: list[Annotated[int, Field(ge=0, le=255)]] = Field(
+        min_length=256, max_length=256, description="ARC4's permutation of 0..255"
+    )
+    i: int = Field(ge=0, le=255)
+    j: int = Field(ge=0, le=255)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StreamState:
+        if sorted(self.s) != list(range(256)):
+            raise ValueError("s must hold each of 0..255 once (ARC4's permutation)")
+        if self.data_position > self.position:
+            raise ValueError("data_position must be at most position")
+        return self
 
 
 MAX_HISTORY = 4096

@@ -81,14 +81,16 @@ class SeedState:
 
     # -- model files ------------------------------------------------------------------------
     def state(self) -> dict[str, Any] | None:
-        """The TFP stream's position, for model.json (None for integer seeds)."""
+        """Where the TFP stream stands, for model.json (None for integer seeds)."""
         if self.stream is None:
             return None
-        return {"position": self.stream.position, "data_position": self.data_position}
+        s, i, j = self.stream.state()
+        return {"position": self.stream.position, "data_position": self.data_position,
+                "s": s, "i": i, "j": j}  # fmt: skip
 
     def restore(self, seed: int | str, state: Any) -> None:
-        """Stand where a model file's stream stood (``state``: schemas.StreamState)."""
+        """Stand where a model file's stream stood (``state``: schemas.StreamState, checked)."""
         self.reseed(seed)
         if self.stream is not None and state is not None:
             self.data_position = state.data_position
-            self.stream.seek(state.position)
+            self.stream.resume(state.s, state.i, state.j, state.position)

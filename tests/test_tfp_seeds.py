@@ -276,3 +276,26 @@ def test_our_own_integer_seeds_keep_numpys_points() -> None:
     assert np.array_equal(split.train_x, again.train_x)
     tfp = make(Config(seed="7")).model.split  # the string "7" is TFP's seed, not ours
     assert not np.array_equal(split.train_x, tfp.train_x)
+
+
+def test_a_stream_far_along_resumes_at_once_and_a_bad_one_is_refused(client: TestClient) -> None:
+    sid = client.post("/api/sessions", json={"config": {"seed": "0.5"}}).json()["id"]
+    file = client.get(f"/api/sessions/{sid}/export/model.json").json()
+    far = SeedStream("0.5")
+    far.skip(3_000_000)  # as after many thousands of resets
+    s, i, j = far.state()
+    stream = {**file["stream"], "position": 2**40, "s": s, "i": i, "j": j}
+    # 2⁴⁰ bytes in: resumed from (s, i, j), where replaying the stream would take hours
+    assert client.post(f"/api/sessions/{sid}/import", json={**file, "stream": stream}).is_success
+    client.post(f"/api/sessions/{sid}/reset")
+    first = client.get(f"/api/sessions/{sid}/params").json()["layers"][0]["weight"][0][0]
+    assert first == far.random() - 0.5  # the next weights come from where the file stood
+    for bad, field, words in [
+        ({"s": list(range(255)) + [0]}, "stream", "each of 0..255 once"),
+        ({"i": 256}, "i", "less than or equal to 255"),
+        ({"data_position": 2**21}, "data_position", "less than or equal to 1048576"),
+        ({"position": 5, "data_position": 6}, "stream", "at most position"),
+        ({"s": [0] * 10}, "s", "at least 256"),
+    ]:
+        r = client.post(f"/api/sessions/{sid}/import", json={**file, "stream": {**stream, **bad}})
+        assert r.status_code == 422 and field in r.text and words in r.text, (bad, r.text)

@@ -59,8 +59,25 @@ def _key(seed: str) -> list[int]:
     return key
 
 
+def _run(s: list[int], i: int, j: int, count: int) -> tuple[bytearray, int, int]:
+    """ARC4's next ``count`` output bytes; ``s`` is updated in place, (i, j) returned."""
+    out = bytearray(count)
+    for k in range(count):
+        i = (i + 1) & 255
+        t = s[i]
+        j = (j + t) & 255
+        s[i] = s[j]
+        s[j] = t
+        out[k] = s[(s[i] + t) & 255]
+    return out, i, j
+
+
 class SeedStream:
-    """The stream ``Math.seedrandom(seed)`` gives ``Math.random``."""
+    """The stream ``Math.seedrandom(seed)`` gives ``Math.random``.
+
+    Bytes are made BUFFER at a time, and only once the last were all read, so the ARC4
+    state saved before each fill (``_base``) and the bytes read since say exactly where the
+    stream stands (``state()``): a model file resumes from that in constant time."""
 
     def __init__(self, seed: str, position: int = 0) -> None:
         self.restart(seed, position)
@@ -74,14 +91,16 @@ class SeedStream:
         for i in range(WIDTH):
             j = (j + key[i % len(key)] + s[i]) & 255
             s[i], s[j] = s[j], s[i]
-        self._s, self._i, self._j = s, 0, 0
+        _, i, j = _run(s, 0, 0, WIDTH)  # RC4-drop[256]
+        self._resume(s, i, j, 0)
+        self.skip(position)
+
+    def _resume(self, s: list[int], i: int, j: int, position: int) -> None:
+        self._s, self._i, self._j = s, i, j
+        self._base = (list(s), i, j)  # the state where self._bytes starts
         self._bytes = bytearray()
         self._read = 0  # bytes of self._bytes already used
-        self._made = 0  # keystream bytes made since the drop
-        self._fill(WIDTH)
-        self._bytes.clear()  # RC4-drop[256]
-        self._made = 0
-        self.skip(position)
+        self._made = position  # keystream bytes made since the drop
 
     @property
     def position(self) -> int:
@@ -89,19 +108,9 @@ class SeedStream:
         return self._made - len(self._bytes) + self._read
 
     def _fill(self, count: int) -> None:
-        s, i, j = self._s, self._i, self._j
-        out = bytearray(count)
-        for k in range(count):
-            i = (i + 1) & 255
-            t = s[i]
-            j = (j + t) & 255
-            s[i] = s[j]
-            s[j] = t
-            out[k] = s[(s[i] + t) & 255]
-        self._s, self._i, self._j = s, i, j
-        del self._bytes[: self._read]
+        self._base = (list(self._s), self._i, self._j)
+        self._bytes, self._i, self._j = _run(self._s, self._i, self._j, count)
         self._read = 0
-        self._bytes += out
         self._made += count
 
     def _byte(self) -> int:
@@ -119,6 +128,18 @@ class SeedStream:
             step = min(count, len(self._bytes) - self._read)
             self._read += step
             count -= step
+
+    def state(self) -> tuple[list[int], int, int]:
+        """ARC4's (S, i, j) where the stream stands: after ``position`` bytes."""
+        s, i, j = self._base
+        s = list(s)
+        _, i, j = _run(s, i, j, self._read)
+        return s, i, j
+
+    def resume(self, s: list[int], i: int, j: int, position: int) -> None:
+        """Stand where ``state()`` said, ``position`` bytes in (checked by the caller:
+        ``s`` a permutation of 0..255, ``i`` and ``j`` bytes)."""
+        self._resume(list(s), i, j, position)
 
     def seek(self, position: int) -> None:
         """Stand where ``position`` bytes have been read."""
