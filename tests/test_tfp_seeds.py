@@ -291,7 +291,7 @@ def test_a_stream_far_along_resumes_at_once_and_a_bad_one_is_refused(client: Tes
     first = client.get(f"/api/sessions/{sid}/params").json()["layers"][0]["weight"][0][0]
     assert first == far.random() - 0.5  # the next weights come from where the file stood
     for bad, field, words in [
-        ({"s": list(range(255)) + [0]}, "stream", "each of 0..255 once"),
+        ({"s": [*range(255), 0]}, "stream", "each of 0..255 once"),
         ({"i": 256}, "i", "less than or equal to 255"),
         ({"data_position": 2**21}, "data_position", "less than or equal to 1048576"),
         ({"position": 5, "data_position": 6}, "stream", "at most position"),
