@@ -36,9 +36,10 @@ export const HIDEABLE = [
 ];
 
 // The seed: digits in range are our own integer seed (numpy); any other 1..64 printable
-// ASCII characters without spaces, & or = are a TFP seed string (seedrandom: TFP's points).
+// ASCII characters without & or = are a TFP seed string (seedrandom: TFP's points), as the
+// server takes them (docs/api.md, "Seeds").
 const MAX_SEED = 2 ** 31 - 1;
-const SEED_TEXT = /^[\x21-\x25\x27-\x3c\x3e-\x7e]{1,64}$/; // printable ASCII but space, & and =
+const SEED_TEXT = /^[\x20-\x25\x27-\x3c\x3e-\x7e]{1,64}$/; // printable ASCII but & and =
 
 export function parseSeed(text) {
   if (/^\d+$/.test(text) && Number(text) <= MAX_SEED) return Number(text);
@@ -112,6 +113,40 @@ function parsers(options) {
   };
 }
 
+/** What each field takes, in words, for the notice about a link's refused values. */
+function allowed(options) {
+  const names = (list) => list.map((x) => x.name).join(", ");
+  const { max_layers: maxLayers, max_neurons: maxNeurons, classes } = options.limits;
+  const range = ([low, high]) => `${low} to ${high}`;
+  return {
+    problem: names(options.problems),
+    dataset: names(options.datasets),
+    regDataset: "reg-plane, reg-gauss",
+    noise: "0 to 50",
+    train_ratio: "10 to 90",
+    seed: `a whole number 0 to ${MAX_SEED}, or 1 to 64 printable characters without & or =`,
+    features: names(options.features),
+    hidden: `at most ${maxLayers} layers of 1 to ${maxNeurons} neurons, comma-separated`,
+    activation: names(options.activations),
+    layer_activations: `at most ${maxLayers} of ${names(options.activations)}, or empty`,
+    learning_rate: "above 0, at most 10",
+    batch_size: "1 to 30",
+    regularization: names(options.regularizations),
+    regularization_rate: "0 to 10",
+    classes: range(classes),
+    loss: names(options.losses),
+    optimizer: names(options.optimizers),
+    momentum: range(options.limits.momentum),
+    beta1: range(options.limits.beta1),
+    beta2: range(options.limits.beta2),
+    epsilon: `above ${options.limits.epsilon[0]}, at most ${options.limits.epsilon[1]}`,
+    speed: `above 0, at most 100000, or ${options.speeds.includes("max") ? "max" : "a number"}`,
+    palette: PALETTE_NAMES.join(", "),
+    add_class: `0 to ${classes[1] - 1}`,
+    add_value: "-1 to 1",
+  };
+}
+
 function viewParsers(options) {
   return {
     speed: (t) => (t === "max" && options.speeds.includes("max") ? "max" : numberIn(t, 0, 100000, { openLow: true })),
@@ -141,7 +176,7 @@ function pairs(hash) {
     try {
       const key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
       const value = eq < 0 ? "" : decodeURIComponent(part.slice(eq + 1));
-      out.push([key, value]);
+      if (key !== "") out.push([key, value]);
     } catch {
       // a malformed escape: skip this pair only
     }
@@ -150,7 +185,8 @@ function pairs(hash) {
 }
 
 /**
- * hash -> {config, view, hide: Set, hideText, kept, cos, lossChoice}; never throws.
+ * hash -> {config, view, hide: Set, hideText, kept, cos, lossChoice, refused}; never throws.
+ * refused: the link's values that were not used, each with what its field takes.
  * kept: TFP fields carried on unchanged ({tutorial: "…"}); cos: the TFP cos inputs given
  * true; lossChoice: the loss the link picks against what the data calls for, or null.
  * A hash without a valid seed gets fresh() (TFP's way: "0.12345").
@@ -171,17 +207,27 @@ export function parseHash(hash, options, { fresh = freshSeed } = {}) {
   const datasetFor = {}; // problem -> the dataset a key gave for it
   let impliedProblem; // our `dataset=plane` implies regression
 
-  function setField(key, text) {
+  const rules = allowed(options);
+  const refused = []; // [{key, value, rule}]: values of this link that were not used
+  const refuse = (key, value, field = key) =>
+    refused.push({ key, value, rule: rules[field] ?? "true or false" });
+
+  function setField(key, text, rawKey = key) {
+    let v;
     if (Object.hasOwn(configParsers, key)) {
-      const v = configParsers[key](text);
+      v = configParsers[key](text);
       if (v !== undefined) given[key] = v;
     } else if (Object.hasOwn(vParsers, key)) {
-      const v = vParsers[key](text);
+      v = vParsers[key](text);
       if (v !== undefined) view[key] = v;
     } else if (Object.hasOwn(defaults, key)) {
-      const v = byType(defaults[key], text); // a field this page has no control for yet
+      v = byType(defaults[key], text); // a field this page has no control for yet
       if (v !== undefined) given[key] = v;
+    } else {
+      refused.push({ key: rawKey, value: text, rule: "not a setting of this page" });
+      return;
     }
+    if (v === undefined) refuse(rawKey, text, key);
   }
 
   for (const [rawKey, value] of pairs(hash)) {
@@ -191,6 +237,8 @@ export function parseHash(hash, options, { fresh = freshSeed } = {}) {
       if (HIDEABLE.includes(ours) || featureNames.includes(ours)) {
         if (value === "true") hide.add(ours);
         else hide.delete(ours);
+      } else {
+        refused.push({ key: rawKey, value, rule: "not a control that can be hidden" });
       }
     } else if (rawKey === "hide_text") {
       hideText = bool(value) ?? hideText;
@@ -210,19 +258,23 @@ export function parseHash(hash, options, { fresh = freshSeed } = {}) {
       }
     } else if (rawKey === "dataset") {
       const problem = problemOf(value);
-      if (!problem) continue;
+      if (!problem) {
+        refuse(rawKey, value);
+        continue;
+      }
       datasetFor[problem] = value;
       impliedProblem = problem;
     } else if (rawKey === "regDataset") {
       const name = TFP_REG_DATASETS[value];
       if (name && problemOf(name)) datasetFor[problemOf(name)] = name;
+      else refuse(rawKey, value);
     } else if (TFP_BOOLEANS.includes(rawKey)) {
       const on = tfpBool(value);
       if (on === undefined) continue;
       if (rawKey === "hideText") hideText = on;
-      else setField(TFP_FIELDS[rawKey] ?? rawKey, String(on));
+      else setField(TFP_FIELDS[rawKey] ?? rawKey, String(on), rawKey);
     } else {
-      setField(TFP_FIELDS[rawKey] ?? rawKey, value);
+      setField(TFP_FIELDS[rawKey] ?? rawKey, value, rawKey);
     }
   }
   Object.assign(config, given);
@@ -235,6 +287,7 @@ export function parseHash(hash, options, { fresh = freshSeed } = {}) {
   // inputs a link removes (`sinX_hide=true`) are off; the network keeps at least one
   config.features = config.features.filter((f) => !hide.has(f));
   if (!config.features.length) {
+    refused.push({ key: "features", value: "none", rule: "at least one input" });
     const visible = featureNames.filter((f) => !hide.has(f));
     config.features = TFP_DEFAULT_FEATURES.filter((f) => visible.includes(f));
     if (!config.features.length) config.features = visible.slice(0, 1);
@@ -247,13 +300,28 @@ export function parseHash(hash, options, { fresh = freshSeed } = {}) {
     config.loss = "mse";
   }
   const [low, high] = classRange(options, config.dataset);
+  if (given.classes !== undefined && (given.classes < low || given.classes > high)) {
+    refused.push({ key: "classes", value: String(given.classes), rule: `${low} to ${high} with ${config.dataset}` });
+  }
   config.classes = Math.min(Math.max(config.classes, low), high);
   if (config.classes > 2) config.loss = "cross_entropy";
   config.layer_activations = trimActivations(config.layer_activations.slice(0, config.hidden.length));
   // our own links always carry the loss: it counts as chosen only where it is not what
   // the data calls for (cross-entropy on Circle)
   const lossChoice = given.loss !== undefined && given.loss !== (dataLoss(config) ?? defaults.loss) ? given.loss : null;
-  return { config, view, hide, hideText, kept, cos: [...cos], lossChoice };
+  return { config, view, hide, hideText, kept, cos: [...cos], lossChoice, refused };
+}
+
+/** The notice about a link's values that were not used: each key, its value and what it
+ * takes (at most `most` of them, then how many more). */
+export function refusedText(refused, most = 4) {
+  if (!refused.length) return "";
+  const shown = refused.slice(0, most).map(({ key, value, rule }) => {
+    const text = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `${key}=${text} (${rule})`;
+  });
+  const more = refused.length > most ? `, and ${refused.length - most} more` : "";
+  return `Not used from this link, the defaults instead: ${shown.join("; ")}${more}.`;
 }
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);

@@ -1,7 +1,9 @@
 // Two small read-outs about the setup, put into the page from here: which loss the network
 // trains with (beside the loss figures), and a notice when a TensorFlow Playground link
-// turns on inputs that neither TFP's page nor this one has (cosX, cosY).
+// turns on inputs that neither TFP's page nor this one has (cosX, cosY), or has values this
+// page could not use (each named with what its field takes).
 
+import { refusedText } from "./hash.js";
 import { COS_NOTICE } from "./tfp.js";
 
 // How the label names each loss; an unknown one shows its menu title.
@@ -34,8 +36,9 @@ export function bindNotes(root, store) {
 
   function render() {
     label.textContent = lossText(store.config, store.options);
-    notice.hidden = store.cos.length === 0;
-    notice.textContent = notice.hidden ? "" : COS_NOTICE;
+    const lines = [store.cos.length ? COS_NOTICE : "", refusedText(store.refused ?? [])];
+    notice.textContent = lines.filter(Boolean).join(" ");
+    notice.hidden = notice.textContent === "";
   }
   store.addEventListener("config", render);
   store.addEventListener("hide", render);

@@ -33,6 +33,7 @@ export class Store extends EventTarget {
     this.hideText = parsed.hideText;
     this.kept = parsed.kept; // TFP fields kept in the hash with no effect here (tutorial, …)
     this.cos = parsed.cos; // TFP's cosX / cosY given true: not inputs here (a notice says so)
+    this.refused = parsed.refused; // the link's values not used (a notice names them)
     // The loss the person picked (the loss menu, or a link's loss that differs from what
     // the data calls for), or null: it comes back after the data forced another one (a
     // 4-class dataset, then Circle again); otherwise the loss follows the data (rules.js).
@@ -135,6 +136,7 @@ export class Store extends EventTarget {
       this.hideText = parsed.hideText;
       this.kept = parsed.kept;
       this.cos = parsed.cos;
+      this.refused = parsed.refused;
       this.emit("hide");
       this.setView(parsed.view);
       this.setConfig(parsed.config, { lossChoice: parsed.lossChoice });

@@ -144,7 +144,7 @@ def test_hide_flags_hide_their_controls(playground: Playground, flags: str) -> N
 def test_garbage_hash_falls_back_to_defaults_field_by_field(playground: Playground) -> None:
     garbage = (
         "dataset=nope&hidden=99,x&learning_rate=abc&noise=500&features=&activation=%3Cscript%3E"
-        "&batch_size=7&%E0%A4%A=1&seed=a%20b&regularization_rate=1e999&&=&speed=fast&show_test=maybe"
+        "&batch_size=7&%E0%A4%A=1&seed=a%26b&regularization_rate=1e999&&=&speed=fast&show_test=maybe"
     )
     page = playground.open(garbage)
     expect(page.get_by_role("radio", name="Circle")).to_have_attribute("aria-checked", "true")
@@ -159,6 +159,25 @@ def test_garbage_hash_falls_back_to_defaults_field_by_field(playground: Playgrou
     expect(page.get_by_label("Batch size")).to_have_value("7")
     config = playground.session()["config"]
     assert config["batch_size"] == 7 and config["hidden"] == [4, 2]
-    # a seed with a space is neither ours nor TFP's: a fresh one, made as TFP makes it
+    # a seed with & is neither ours nor TFP's: a fresh one, made as TFP makes it
     assert re.fullmatch(r"[01]\.\d{5}", config["seed"]), config["seed"]
+    # and the page says what it did not use, each value with what its field takes
+    notice = page.get_by_role("note")
+    expect(notice).to_contain_text("Not used from this link, the defaults instead:")
+    expect(notice).to_contain_text("dataset=nope (circle, xor,")
+    expect(notice).to_contain_text("hidden=99,x (at most 6 layers of 1 to 8 neurons")
+    expect(notice).to_contain_text("learning_rate=abc (above 0, at most 10)")
+    expect(notice).to_contain_text("noise=500 (0 to 50)")
+    expect(notice).to_contain_text("and 6 more.")  # features, activation, seed, rate, …
     assert playground.errors == []
+
+
+def test_a_tfp_link_with_bad_values_says_which(playground: Playground) -> None:
+    page = playground.open("networkShape=9,9,9,9,9,9,9&batchSize=-5&seed=0.5&x=false&y=false")
+    notice = page.get_by_role("note")
+    expect(notice).to_contain_text("networkShape=9,9,9,9,9,9,9 (at most 6 layers")
+    expect(notice).to_contain_text("batchSize=-5 (1 to 30)")
+    expect(notice).to_contain_text("features=none (at least one input)")
+    assert playground.session()["config"]["hidden"] == [4, 2]
+    clean = playground.open("networkShape=3&seed=0.5")  # a good link: no notice
+    expect(clean.get_by_role("note")).to_be_hidden()

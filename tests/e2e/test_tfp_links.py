@@ -312,7 +312,7 @@ def test_hash_parsing_rules(playground: Playground) -> None:
         "0.5",
         "99999999999",
         "-4",
-        "fresh",
+        "a b",  # a space is fine, as the server and seedrandom take it
         "fresh",
         "fresh",
         "fresh",
