@@ -18,7 +18,7 @@ from .export import model_file, model_script, state_dict_bytes, training_state
 from .manager import params
 from .openapi import CONFLICT, DeclaredRoute
 from .points import MAX_CSV_BYTES, format_csv
-from .schemas import ModelFile, Point, SessionState
+from .schemas import ModelFile, ModelImport, Point, SessionState
 from .sessions import Session
 
 router = APIRouter(prefix="/api/sessions", tags=["data and export"], route_class=DeclaredRoute)
@@ -205,7 +205,7 @@ async def export_model(session_id: str, manager: Manager) -> Response:
 
 
 @router.post("/{session_id}/import", response_model=SessionState)
-async def import_model(session_id: str, body: ModelFile, manager: Manager) -> dict[str, Any]:
+async def import_model(session_id: str, body: ModelImport, manager: Manager) -> dict[str, Any]:
     """Rebuild the session from an exported model.json: its config, weights, epoch and (if
     the file has it) training state, so training goes on exactly where it stopped. The
     points come from the config unless both the file and the session hold uploaded points.

@@ -110,7 +110,6 @@ def _edit_points(session: Session, split: datasets.Split) -> None:
 
 
 # -- model files ----------------------------------------------------------------------------
-MAX_IMPORT_EPOCH = 10**12
 
 
 def load_model(session: Session, file: ModelFile) -> None:
@@ -120,8 +119,8 @@ def load_model(session: Session, file: ModelFile) -> None:
     The points come from the config, unless both the file and the session have
     uploaded points: then the session's are kept."""
     config = file.config
-    if file.epoch > MAX_IMPORT_EPOCH:  # training on must stay below the file format's 2⁵³
-        raise InvalidInput(f"must be at most {MAX_IMPORT_EPOCH:,}, got {file.epoch:,}", "epoch")
+    if file.stream is not None and not isinstance(config.seed, str):
+        raise InvalidInput("must be null for an integer seed (it is a TFP seed's stream)", "stream")
     check_config(config, session.settings)
     keep = file.custom_data and session.custom_data
     split = session.model.split if keep else session.generate(config)

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from .api import option_lists
@@ -92,3 +92,10 @@ async def index(request: Request) -> HTMLResponse:
     """The playground."""
     settings: Settings = request.app.state.settings
     return templates.TemplateResponse(request, "index.html", {"options": page_options(settings)})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> RedirectResponse:
+    """Browsers ask for /favicon.ico where a page names no icon (a JSON answer opened in a
+    tab): the app's icon, not a 404."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)

@@ -48,7 +48,7 @@ RANGES = _ranges()
 
 def explain(error: Mapping[str, Any]) -> str:
     """``error["msg"]`` of a pydantic error, with the allowed range when a bound was broken."""
-    msg = str(error["msg"])
+    msg = str(error["msg"]).removeprefix("Value error, ")  # our validators' own words
     names = [part for part in error.get("loc", ()) if isinstance(part, str)]
     if error.get("type") in BOUND_ERRORS and names and names[-1] in RANGES:
         return f"{msg} (allowed: {RANGES[names[-1]]})"

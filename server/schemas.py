@@ -331,30 +331,41 @@ class StreamState(Strict):
         le=MAX_DATA_POSITION,
         description="where the points ended (same_init's first weights); at most position",
     )
-    s: list[Annotated[int, Field(ge=0, le=255)]] = Field(
-        min_length=256, max_length=256, description="ARC4's permutation of 0..255"
+    s: list[Annotated[int, Field(ge=0, le=255)]] | None = Field(
+        None,
+        min_length=256,
+        max_length=256,
+        description="ARC4's permutation of 0..255 (without s, i and j the stream is replayed "
+        f"from the seed, for a position of at most {MAX_DATA_POSITION})",
     )
-    i: int = Field(ge=0, le=255)
-    j: int = Field(ge=0, le=255)
+    i: int | None = Field(None, ge=0, le=255)
+    j: int | None = Field(None, ge=0, le=255)
 
     @model_validator(mode="after")
     def _consistent(self) -> StreamState:
-        if sorted(self.s) != list(range(256)):
+        given = [x is not None for x in (self.s, self.i, self.j)]
+        if any(given) and not all(given):
+            raise ValueError("s, i and j come together (or none of them)")
+        if self.s is not None and sorted(self.s) != list(range(256)):
             raise ValueError("s must hold each of 0..255 once (ARC4's permutation)")
+        if self.s is None and self.position > MAX_DATA_POSITION:
+            raise ValueError(f"without s, i and j, position must be at most {MAX_DATA_POSITION}")
         if self.data_position > self.position:
             raise ValueError("data_position must be at most position")
         return self
 
 
 MAX_HISTORY = 4096
+MAX_IMPORT_EPOCH = 10**12  # training on stays far below the file format's 2⁵³
+Loss = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class HistoryFile(Strict):
     """The loss chart so far (as GET …/history): an import continues it."""
 
     epoch: list[Annotated[int, Field(ge=0, le=2**53)]] = Field(max_length=MAX_HISTORY)
-    train_loss: list[float | None] = Field(max_length=MAX_HISTORY)
-    test_loss: list[float | None] = Field(max_length=MAX_HISTORY)
+    train_loss: list[Loss | None] = Field(max_length=MAX_HISTORY, description="null: not finite")
+    test_loss: list[Loss | None] = Field(max_length=MAX_HISTORY)
     stride: int = Field(1, ge=1, le=2**53, description="the history keeps every stride-th epoch")
 
     @model_validator(mode="after")
@@ -373,7 +384,7 @@ class ModelFile(Strict):
     version: Literal[1] = 1
     config: Config
     params: Params
-    epoch: int = Field(0, ge=0, le=2**53, description="import takes at most 10¹² (see edits.py)")
+    epoch: int = Field(0, ge=0, le=2**53)
     custom_data: bool = Field(
         False, description="trained on uploaded points: import keeps the session's own points"
     )
@@ -386,6 +397,12 @@ class ModelFile(Strict):
     history: HistoryFile | None = Field(
         None, description="the losses so far, up to the file's epoch: the chart goes on"
     )
+
+
+class ModelImport(ModelFile):
+    """A model file to import: as exported, with an epoch training can go on from."""
+
+    epoch: int = Field(0, ge=0, le=MAX_IMPORT_EPOCH, description="training on stays far below 2⁵³")
 
 
 class Boundary(BaseModel):

@@ -93,4 +93,7 @@ class SeedState:
         self.reseed(seed)
         if self.stream is not None and state is not None:
             self.data_position = state.data_position
-            self.stream.resume(state.s, state.i, state.j, state.position)
+            if state.s is None:  # an early file: a short position, replayed
+                self.stream.seek(state.position)
+            else:
+                self.stream.resume(state.s, state.i, state.j, state.position)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import ipaddress
 import socket
@@ -94,6 +95,7 @@ QrText = Annotated[
 ]
 
 
+@functools.lru_cache(maxsize=64)  # a class asks for the same link: draw it once
 def qr_svg(text: str) -> bytes:
     """``text`` as a QR code in SVG; ValueError when it does not fit in one."""
     try:
@@ -122,11 +124,15 @@ def qr_svg(text: str) -> bytes:
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "The QR code"}},
 )
-async def qr(text: QrText) -> Response:
+async def qr(text: QrText, request: Request) -> Response:
     """A QR code of `text` (1..4096 characters; at most 2953 bytes fit in one) as SVG, for
     phones to open a link."""
+    state = request.app.state
+    if not hasattr(state, "qr_turns"):  # one drawing at a time: many threads of pure-Python
+        state.qr_turns = asyncio.Semaphore(1)  # work starved the event loop (health: 8 s)
     try:
-        svg = await asyncio.to_thread(qr_svg, text)
+        async with state.qr_turns:
+            svg = await asyncio.to_thread(qr_svg, text)
     except ValueError as exc:
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("query", "text"), "msg": str(exc), "input": text}]

@@ -305,6 +305,15 @@ def test_model_json_without_history_starts_the_chart_at_its_epoch(client: TestCl
     uneven = {**exported, "history": {**exported["history"], "train_loss": [0.5]}}
     r = client.post(api(copy, "/import"), json=uneven)
     assert r.status_code == 422 and "same length" in r.text
+    JSON = {"content-type": "application/json"}
+    for value in (-1.0, float("nan"), float("inf")):  # a loss is finite and ≥ 0 (or null)
+        losses = [value, *exported["history"]["test_loss"][1:]]
+        bad = {**exported, "history": {**exported["history"], "test_loss": losses}}
+        r = client.post(api(copy, "/import"), content=json.dumps(bad), headers=JSON)
+        assert r.status_code == 422, value
+        assert ["body", "history", "test_loss", 0] in [e["loc"] for e in r.json()["detail"]]
+    r = client.post(api(copy, "/import"), json={**exported, "epoch": 10**12 + 1})
+    assert r.status_code == 422 and "1000000000000" in r.text
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])

@@ -56,3 +56,10 @@ def test_installing_the_package_brings_a_websocket_library_for_uvicorn() -> None
         project = tomllib.load(f)["project"]
     needs = {Requirement(r).name: Requirement(r) for r in project["dependencies"]}
     assert {"websockets", "wsproto"} & set(needs) or "standard" in needs["uvicorn"].extras
+
+
+def test_favicon_ico_leads_to_the_apps_icon(client: TestClient) -> None:
+    r = client.get("/favicon.ico", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/static/favicon.svg"
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")

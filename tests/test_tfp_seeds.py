@@ -299,3 +299,24 @@ def test_a_stream_far_along_resumes_at_once_and_a_bad_one_is_refused(client: Tes
     ]:
         r = client.post(f"/api/sessions/{sid}/import", json={**file, "stream": {**stream, **bad}})
         assert r.status_code == 422 and field in r.text and words in r.text, (bad, r.text)
+
+
+def test_a_stream_given_as_a_short_position_is_replayed(client: TestClient) -> None:
+    sid = client.post("/api/sessions", json={"config": {"seed": "0.5"}}).json()["id"]
+    file = client.get(f"/api/sessions/{sid}/export/model.json").json()
+    short = {k: file["stream"][k] for k in ("position", "data_position")}  # an early file
+    other = client.post("/api/sessions", json={}).json()["id"]
+    assert client.post(f"/api/sessions/{other}/import", json={**file, "stream": short}).is_success
+    for session_id in (sid, other):  # both regenerate to the same next seed
+        client.post(f"/api/sessions/{session_id}/reset")
+    params = [client.get(f"/api/sessions/{x}/params").json() for x in (sid, other)]
+    assert params[0] == params[1]
+    for bad, words in [
+        ({**short, "position": 2**21}, "position must be at most 1048576"),
+        ({**file["stream"], "i": None}, "s, i and j come together"),
+    ]:
+        r = client.post(f"/api/sessions/{other}/import", json={**file, "stream": bad})
+        assert r.status_code == 422 and words in r.text, r.text
+    ours = {**file, "config": {**file["config"], "seed": 5}}  # an integer seed has no stream
+    r = client.post(f"/api/sessions/{other}/import", json=ours)
+    assert r.status_code == 422 and '"stream"' in r.text and "integer seed" in r.text
