@@ -61,7 +61,8 @@ def _disconnect(request: Request) -> Callable[[], Awaitable[None]]:
 
 
 def get_manager(request: Request) -> SessionManager:
-    return request.app.state.manager
+    manager: SessionManager = request.app.state.manager
+    return manager
 
 
 Manager = Annotated[SessionManager, Depends(get_manager)]
@@ -131,7 +132,8 @@ def option_lists(s: Settings) -> dict[str, Any]:
 async def list_datasets(request: Request) -> list[dict[str, Any]]:
     """Every dataset with its class range and 200 preview points [x, y, label] (noise 0,
     seed 0) for thumbnails; k-class datasets preview 3 classes (labels 0, 1, 2)."""
-    return request.app.state.previews
+    previews: list[dict[str, Any]] = request.app.state.previews
+    return previews
 
 
 PREVIEW_CLASSES = 3  # k-class datasets show this many classes in their thumbnail

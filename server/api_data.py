@@ -124,7 +124,7 @@ def _multipart_file(body: bytes, content_type: str) -> bytes:
     head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
     if message.is_multipart():
-        for part in message.iter_parts():  # type: ignore[attr-defined]
+        for part in message.iter_parts():
             if part.get_param("name", header="content-disposition") == "file":
                 payload = part.get_payload(decode=True)
                 return payload if isinstance(payload, bytes) else b""

@@ -97,7 +97,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-def _convert(f: dataclasses.Field, raw: str) -> Any:
+def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
     if kind == "bool":
         if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):

@@ -70,7 +70,9 @@ def model_file(
     }
 
 
-def layers_json(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]) -> list[dict]:
+def layers_json(
+    weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]
+) -> list[dict[str, Any]]:
     """Per layer ``{"weight": [out][in], "bias": [out]}``: schemas.Layer, as params are sent."""
     return [
         {"weight": w.cpu().tolist(), "bias": b.cpu().tolist()}
@@ -78,7 +80,9 @@ def layers_json(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor])
     ]
 
 
-def checked_layers(net: Network, layers: list[Layer], field: str) -> list[tuple[list, list]]:
+def checked_layers(
+    net: Network, layers: list[Layer], field: str
+) -> list[tuple[list[list[float]], list[float]]]:
     """``layers`` as (weight, bias) pairs, if they fit ``net``'s shapes and are finite;
     else a 422 on ``field`` (``field.i.weight.r.c`` for a value that is not finite)."""
     pairs = [(layer.weight, layer.bias) for layer in layers]
@@ -89,7 +93,7 @@ def checked_layers(net: Network, layers: list[Layer], field: str) -> list[tuple[
     return pairs
 
 
-def check_finite(pairs: Sequence[tuple[Sequence, Sequence]], field: str) -> None:
+def check_finite(pairs: Sequence[tuple[Sequence[Any], Sequence[Any]]], field: str) -> None:
     """A 422 on ``field.i.weight.r.c`` (or ``field.i.bias.r``) for the first value of the
     (weight, bias) pairs, shapes already checked, that is NaN or infinite."""
     found = _first(pairs, lambda values: ~np.isfinite(values))
@@ -98,7 +102,7 @@ def check_finite(pairs: Sequence[tuple[Sequence, Sequence]], field: str) -> None
 
 
 def _first(
-    pairs: Sequence[tuple[Sequence, Sequence]], bad: Callable[[np.ndarray], np.ndarray]
+    pairs: Sequence[tuple[Sequence[Any], Sequence[Any]]], bad: Callable[[np.ndarray], np.ndarray]
 ) -> tuple[str, float] | None:
     """("i.weight.r.c" or "i.bias.r", value) of the first value of the (weight, bias) pairs
     that ``bad`` marks, or None."""

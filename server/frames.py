@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .engine.network import Network
 from .engine.render import quantize, quantize_probability, render
 
 VERSION = 2
@@ -35,7 +36,7 @@ class View:
 
 def encode(
     *,
-    net,
+    net: Network,
     features: list[str],
     state_code: int,
     epoch: int,

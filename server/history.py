@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from array import array
+from typing import Any
 
 import numpy as np
 
@@ -69,8 +70,8 @@ class LossHistory:
         while len(self.epoch) >= self.capacity:
             self._thin()
 
-    def as_dict(self) -> dict[str, list]:
-        def clean(values: array) -> list[float | None]:
+    def as_dict(self) -> dict[str, list[Any]]:
+        def clean(values: array[float]) -> list[float | None]:
             return [v if v == v and abs(v) != float("inf") else None for v in values]
 
         return {

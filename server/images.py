@@ -28,7 +28,8 @@ def palette(shades: int = SHADES) -> np.ndarray:
     a = np.linspace(0, 1, shades)[:, None]
     low = np.array(ORANGE) + (np.array(GREY) - np.array(ORANGE)) * np.clip(a * 2, 0, 1)
     high = np.array(GREY) + (np.array(BLUE) - np.array(GREY)) * np.clip(a * 2 - 1, 0, 1)
-    return np.round(np.where(a <= 0.5, low, high)).astype(np.uint8)
+    shades_rgb: np.ndarray = np.round(np.where(a <= 0.5, low, high)).astype(np.uint8)
+    return shades_rgb
 
 
 def colorize(values: np.ndarray, discretize: bool = False) -> np.ndarray:
@@ -37,7 +38,8 @@ def colorize(values: np.ndarray, discretize: bool = False) -> np.ndarray:
     if discretize:
         v = np.where(v >= 0, 1.0, -1.0)
     index = np.clip(((v + 1) / 2 * SHADES).astype(int), 0, SHADES - 1)
-    return palette()[index]
+    colors: np.ndarray = palette()[index]
+    return colors
 
 
 def draw_points(
@@ -88,7 +90,7 @@ def boundary_png(grid: np.ndarray, split: Any, scale: int, test: bool, discretiz
     return png(image)
 
 
-def figure_json(grid: np.ndarray, split: Any, history: dict[str, list]) -> str:
+def figure_json(grid: np.ndarray, split: Any, history: dict[str, list[Any]]) -> str:
     """A Plotly figure (boundary, points, loss curves) as JSON for plotly.io.from_json."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots  # imported on use: it is slow to import
@@ -141,4 +143,4 @@ def figure_json(grid: np.ndarray, split: Any, history: dict[str, list]) -> str:
     fig.update_xaxes(range=[-6, 6], row=1, col=1)
     fig.update_yaxes(range=[-6, 6], scaleanchor="x", row=1, col=1)
     fig.update_xaxes(title_text="epoch", row=1, col=2)
-    return fig.to_json()
+    return str(fig.to_json())

@@ -17,12 +17,13 @@ from typing import Any, TypeVar
 
 from . import edits
 from .config import Settings
+from .config_rules import check_config
 from .errors import Conflict, InvalidInput, NotFound, TooMany, TooManySessions
 from .export import layers_json
 from .points import classes_of, parse_csv
 from .quotas import RateLimit
 from .schemas import Config, ConfigPatch, Data, ModelFile, Point, SetParam
-from .sessions import Session, check_config, new_id
+from .sessions import Session, new_id
 from .turns import TrainJob, estimate_seconds
 from .worker import Worker
 
@@ -196,8 +197,9 @@ class SessionManager:
         self._check_cost(session, epochs)
         if session.state == "idle" or (action == "step" and session.state == "running"):
             session.transition("paused", action)  # a step pauses live training, as TFP
-        session.pending = TrainJob(session, epochs)
-        return session.pending
+        job = TrainJob(session, epochs)
+        session.pending = job
+        return job
 
     async def configure(self, session_id: str, patch: ConfigPatch) -> dict[str, Any]:
         return await self.on(session_id, then(lambda s: s.apply_config(patch), Session.public))
@@ -208,7 +210,7 @@ class SessionManager:
     async def set_param(self, session_id: str, param: SetParam) -> dict[str, Any]:
         return await self.on(session_id, then(lambda s: edits.set_param(s, param), params))
 
-    async def set_params(self, session_id: str, layers: list) -> dict[str, Any]:
+    async def set_params(self, session_id: str, layers: list[Any]) -> dict[str, Any]:
         return await self.on(session_id, then(lambda s: edits.set_params(s, layers), params))
 
     async def params(self, session_id: str) -> dict[str, Any]:

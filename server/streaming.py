@@ -87,7 +87,7 @@ class Framer:
         training = any(s.state == "running" or s.pending for s in sessions)
         self.budget.update(now, training)
         host: dict[int, torch.Tensor] = {}  # per stack: everyone's parameters, one transfer
-        out: dict[Any, list] = {}  # per event loop: (viewer, frame), handed over at once
+        out: dict[Any, list[Any]] = {}  # per event loop: (viewer, frame), handed over at once
         # a pass encodes for FRAME_TURN seconds at most (many viewers asking for costly,
         # different views must not hold the worker); the rest go first in the next pass
         self._start = self._start % len(sessions) if sessions else 0
@@ -97,7 +97,7 @@ class Framer:
                 self._start += done
                 wait = 0.0
                 break
-            rendered: dict[tuple, bytearray] = {}
+            rendered: dict[tuple[Any, ...], bytearray] = {}
             for viewer in list(session.viewers):
                 if not viewer.ready or viewer.version == session.version:
                     continue

@@ -14,6 +14,7 @@ import concurrent.futures
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from .engine.model import Model
 from .sessions import Session
@@ -48,7 +49,7 @@ class TrainJob:
         self.remaining = epochs
         self.history: list[tuple[int, float, float]] = []
         self.cut: str | None = None
-        self.future: concurrent.futures.Future = concurrent.futures.Future()
+        self.future: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
     def finish(self, cut: str | None = None) -> None:
         """On the worker thread: the request ends here (``cut``: why, if early)."""

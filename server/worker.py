@@ -52,7 +52,7 @@ class Worker:
         self.settings = settings
         self.device = pick_device(settings.device)
         self.sessions: dict[str, Session] = {}  # touched only on the worker thread
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._next_expiry = 0.0
@@ -80,8 +80,8 @@ class Worker:
         self._jobs.put(None)
 
     # -- jobs ---------------------------------------------------------------------------
-    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
+    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._jobs.put((fn, future))
         return future
 

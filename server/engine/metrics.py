@@ -65,7 +65,9 @@ def accuracies(
     return right.to(inputs.dtype).mean(-1)
 
 
-def evaluate(net: Network, problem: str, classes: int, train: Points, test: Points) -> dict:
+def evaluate(
+    net: Network, problem: str, classes: int, train: Points, test: Points
+) -> dict[str, object]:
     """Every metric on the training and the test points, as plain numbers and lists."""
     out: dict[str, object] = {"problem": problem}
     if problem == "regression":

@@ -150,7 +150,9 @@ def build(
     return Network(weights, biases, alive, activation, output_activation, list(layer_activations))
 
 
-def check_layers(net: Network, layers: Sequence[tuple[Sequence, Sequence]]) -> str | None:
+def check_layers(
+    net: Network, layers: Sequence[tuple[Sequence[Sequence[float]], Sequence[float]]]
+) -> str | None:
     """Why ``layers`` (weight, bias) pairs don't fit ``net``'s shapes, or None if they do."""
     if len(layers) != len(net.weights):
         return f"expected {len(net.weights)} layers, got {len(layers)}"
@@ -163,7 +165,9 @@ def check_layers(net: Network, layers: Sequence[tuple[Sequence, Sequence]]) -> s
     return None
 
 
-def set_layers(net: Network, layers: Sequence[tuple[Sequence, Sequence]]) -> None:
+def set_layers(
+    net: Network, layers: Sequence[tuple[Sequence[Sequence[float]], Sequence[float]]]
+) -> None:
     """Replace every weight and bias (shapes checked by check_layers); revives dead links."""
     for index, (weight, bias) in enumerate(layers):
         w = net.weights[index]

@@ -162,7 +162,8 @@ class SeedStream:
             n //= 2  # n is even here: it was just multiplied by 256
             d //= 2
             x >>= 1
-        return (n + x) / d
+        value: float = (n + x) / d
+        return value
 
     def uniform(self, count: int) -> np.ndarray:
         """``count`` draws, in order, as float64."""
