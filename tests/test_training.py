@@ -16,7 +16,7 @@ import torch
 from tfp_reference import TFPNetwork, make_inputs
 
 from server.engine import datasets
-from server.engine.model import OUTPUT_ACTIVATION, Model
+from server.engine.model import Model
 from server.engine.network import Network
 from server.engine.training import Accumulator, Hyper, loss, train_epoch
 
@@ -358,6 +358,10 @@ def _model(
         generator=torch.Generator().manual_seed(seed),
         split=split,
     )
+
+
+# TFP's output activations (nn.ts via playground.ts), for the reference: not the engine's
+OUTPUT_ACTIVATION = {"classification": "tanh", "regression": "linear"}
 
 
 def _reference_for(model: Model) -> TFPNetwork:

@@ -17,7 +17,6 @@ from .optimizers import OptState
 from .training import Accumulator, Hyper, loss, train_chunk
 
 # TFP's output activations (the mse loss); objectives.output_activation covers the rest
-OUTPUT_ACTIVATION = {"classification": "tanh", "regression": "linear"}
 
 
 @dataclass
@@ -174,7 +173,3 @@ class Model:
         """How far into the current epoch training is, 0 ≤ fraction < 1."""
         count = self.train_y.shape[-1]
         return self.cursor / count if count else 0.0
-
-    @property
-    def diverged(self) -> bool:
-        return not math.isfinite(self.train_loss) and len(self.train_y) > 0
