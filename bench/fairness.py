@@ -35,14 +35,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import contextlib
 import json
 import os
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -51,7 +48,7 @@ import httpx
 import numpy as np
 from websockets.asyncio.client import connect
 
-from bench.stream import ALL_FEATURES, ONE_ADDRESS, decode, free_port, pct
+from bench.stream import ALL_FEATURES, ONE_ADDRESS, Server, decode, pct
 
 CANARY_SPEED = 60
 HEAVY = {"features": ALL_FEATURES, "hidden": [8] * 6, "batch_size": 1, "train_ratio": 90}
@@ -63,42 +60,6 @@ SERVER_ENV = {
     **ONE_ADDRESS,
     "PLAYGROUND_VIEWER_TIMEOUT": str(VIEWER_TIMEOUT),
 }
-
-
-class Server:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PLAYGROUND_")}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(self.port)],
-            env={**env, **SERVER_ENV},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    async def ready(self) -> None:
-        async with httpx.AsyncClient(base_url=self.base) as http:
-            for _ in range(600):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await http.get("/api/health")).status_code == 200:
-                        return
-                await asyncio.sleep(0.1)
-        raise RuntimeError("the server did not start")
-
-    def rss_mb(self) -> float:
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            line = next(x for x in f if x.startswith("VmRSS:"))
-        return int(line.split()[1]) / 1024
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 @dataclass
@@ -175,12 +136,12 @@ class Phase:
 
 
 async def run(seconds: float) -> list[Phase]:
-    server = Server()
+    server = Server(env=SERVER_ENV)
     phases: list[Phase] = []
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
     try:
-        await server.ready()
+        await server.wait_ready()
         http = httpx.AsyncClient(base_url=server.base, timeout=60)
 
         async def create(config: dict[str, object]) -> str:

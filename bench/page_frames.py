@@ -18,19 +18,12 @@ Figures only; nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
 from dataclasses import dataclass
 
-import httpx
 from playwright.sync_api import sync_playwright
 
-from bench.stream import ALL_FEATURES, ONE_ADDRESS, free_port, pct
+from bench.stream import ALL_FEATURES, Server, pct
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -80,41 +73,6 @@ COLLECT = """() => {
 }"""
 
 
-class Server:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PLAYGROUND_")}
-        env.update(ONE_ADDRESS, PLAYGROUND_DEVICE="cpu", PLAYGROUND_LOG_LEVEL="warning")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(self.port)],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base}/api/health", timeout=2).status_code == 200:
-                    return
-            time.sleep(0.1)  # polling interval, bounded by the deadline
-        self.log.seek(0)
-        raise RuntimeError(f"the server did not start:\n{self.log.read()[-2000:].decode()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
 def measure(browser, base: str, case: Case, speed: str, seconds: float) -> dict:
     context = browser.new_context(viewport={"width": case.width, "height": case.height})
     page = context.new_page()
@@ -149,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     server = Server()
     try:
-        server.wait_ready()
+        server.wait_ready_blocking()
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             print(f"page frames at speed {args.speed}, {args.seconds:g} s a case (translucent map)")

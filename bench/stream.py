@@ -116,7 +116,7 @@ def free_port() -> int:
 class Server:
     """``python -m server`` (or the stamped variant) on a free loopback port."""
 
-    def __init__(self, stamped: bool) -> None:
+    def __init__(self, stamped: bool = False, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
@@ -125,10 +125,10 @@ class Server:
             cmd = [sys.executable, "-c", f"import bench.stream as b; b.serve_stamped({args!r})"]
         else:
             cmd = [sys.executable, "-m", "server", *args]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PLAYGROUND_")}
-        env["PLAYGROUND_DEVICE"] = "cpu"
-        env.update(ONE_ADDRESS)
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("PLAYGROUND_")}
+        environ["PLAYGROUND_DEVICE"] = "cpu"
+        environ.update(ONE_ADDRESS, **(env or {}))  # a bench's own settings last
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=environ)
 
     async def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -144,6 +144,10 @@ class Server:
         self.log.seek(0)
         tail = self.log.read()[-3000:].decode(errors="replace")
         raise RuntimeError(f"server did not become healthy within {timeout:g} s:\n{tail}")
+
+    def wait_ready_blocking(self, timeout: float = 60.0) -> None:
+        """wait_ready for a bench without an event loop of its own."""
+        asyncio.run(self.wait_ready(timeout))
 
     def rss_mb(self) -> float:
         with open(f"/proc/{self.proc.pid}/status") as f:
