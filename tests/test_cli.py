@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed
 from server.app import create_app
 from server.cli import parse
 from server.config import BOUNDS, Settings
-from tests.helpers.live import ROOT, STARTUP_S, LiveServer, free_port
+from tests.helpers.live import ROOT, UVICORN, LiveServer
 
 # 450 minibatch updates an epoch: a 2,000-epoch request runs for minutes
 HEAVY = {"hidden": [8, 8, 8, 8, 8, 8], "batch_size": 1, "train_ratio": 90}
@@ -158,52 +158,10 @@ def test_max_fps_0_stops_python_m_server_with_a_clear_error_not_a_traceback() ->
 
 
 # -- the websocket edge's limits, however the app is started --------------------------
-class ByHand:
-    """`uvicorn --factory server.app:create_app` in a subprocess, as a reader of the
-    README might start it (PLAYGROUND_* variables set the app's settings)."""
-
-    def __init__(self, *flags: str, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app"]
-        self.process = subprocess.Popen(
-            [*command, "--port", str(self.port), "--log-level", "warning", *flags],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.process.poll() is None, self.output()
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.1)  # polling for the port to open, not synchronizing a result
-
-    def output(self) -> str:
-        assert self.process.stdout is not None
-        return self.process.stdout.read().decode(errors="replace")
-
-    def __enter__(self) -> ByHand:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+def by_hand(*flags: str, env: dict[str, str]) -> LiveServer:
+    """`uvicorn --factory server.app:create_app`, as a reader of the README might start it
+    (PLAYGROUND_* variables set the app's settings); the test waits for it."""
+    return LiveServer(*flags, env=env, command=UVICORN, wait=False)
 
 
 async def _send_and_close_code(url: str, text: str) -> tuple[int | None, str | None]:
@@ -224,7 +182,7 @@ def test_uvicorn_by_hand_reads_the_settings_and_caps_websocket_messages() -> Non
     """uvicorn's own message cap (16 MiB) is not the app's: the endpoint enforces
     ws_max_size itself, so a big message closes the connection with 1009 anyway."""
     env = {"PLAYGROUND_WS_MAX_SIZE": "2048", "PLAYGROUND_MAX_LAYERS": "3"}
-    with ByHand(env=env) as server:
+    with by_hand(env=env) as server:
         server.wait_ready()
         options = httpx.get(f"{server.url}/api/options").json()
         assert options["limits"]["max_layers"] == 3  # PLAYGROUND_* apply to the factory
@@ -246,7 +204,7 @@ def test_uvicorn_by_hand_reads_the_settings_and_caps_websocket_messages() -> Non
 def test_the_readmes_uvicorn_command_turns_per_message_deflate_off() -> None:
     """uvicorn negotiates permessage-deflate unless told not to (the app cannot refuse
     it): the command the README gives says so, and a browser's offer is declined."""
-    with ByHand("--ws-per-message-deflate", "false", env={}) as server:
+    with by_hand("--ws-per-message-deflate", "false", env={}) as server:
         server.wait_ready()
         sid = httpx.post(f"{server.url}/api/sessions", json={}).json()["id"]
 
@@ -260,7 +218,7 @@ def test_the_readmes_uvicorn_command_turns_per_message_deflate_off() -> None:
 
 
 def test_uvicorn_by_hand_refuses_an_out_of_range_setting() -> None:
-    with ByHand(env={"PLAYGROUND_MAX_FPS": "0"}) as server:
+    with by_hand(env={"PLAYGROUND_MAX_FPS": "0"}) as server:
         assert server.process.wait(timeout=60) != 0
         assert "max_fps must be between 0.1 and 240, not 0.0" in server.output()
 

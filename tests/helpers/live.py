@@ -23,18 +23,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+UVICORN = ["-m", "uvicorn", "--factory", "server.app:create_app", "--log-level", "warning"]
+
+
 class LiveServer:
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    """`python -m server ARGS` (or, with ``command``, e.g. UVICORN, that module) on a free
+    port. ``wait``: return once /api/health answers (else the caller waits, or watches the
+    process fail at start)."""
+
+    def __init__(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        command: list[str] | None = None,
+        wait: bool = True,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(self.port), *args],
+            [sys.executable, *(command or ["-m", "server"]), "--port", str(self.port), *args],
             cwd=ROOT,
             env={**os.environ, "PLAYGROUND_LOG_LEVEL": "warning", **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_S
         while True:
             try:
@@ -51,6 +68,7 @@ class LiveServer:
         self.process.send_signal(signal.SIGTERM)
 
     def output(self) -> str:
+        """What it printed, once it has ended ("" while it runs)."""
         if self.process.poll() is None:
             return ""
         assert self.process.stdout is not None
