@@ -15,9 +15,9 @@ import time
 
 import torch
 
-from server.engine import datasets
 from server.engine.batched import Stack, train_together
-from server.engine.model import Model
+from server.engine.data import datasets
+from server.engine.kinds.mlp import Model
 from server.engine.training import Hyper
 
 NETS = {

@@ -18,8 +18,8 @@ from functools import partial
 import torch
 from torch import nn
 
-from server.engine import datasets
-from server.engine.model import Model
+from server.engine.data import datasets
+from server.engine.kinds.mlp import Model
 from server.engine.render import quantize, render
 from server.engine.training import Hyper
 

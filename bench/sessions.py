@@ -5,7 +5,7 @@ Run: ``python -m bench.sessions`` (about 6 minutes), ``--quick`` for a smoke che
 
 For each S (default 1, 10, 100, 300) and each mode, the server runs twice as a subprocess,
 once with batching on (``PLAYGROUND_BATCHING=1``, sessions with one engine.batched.group_key
-train as one stacked computation, server/worker.py) and once off (``PLAYGROUND_BATCHING=0``,
+train as one stacked computation, server/runtime/worker.py) and once off (``PLAYGROUND_BATCHING=0``,
 every session trains alone). The server is started with bench/stream.py's helpers (its
 ``Server`` and ``serve_stamped``, with ``PLAYGROUND_MAX_SESSIONS`` raised) and frames are
 decoded with its ``decode``, so this bench follows any change of the frame layout there.
@@ -97,7 +97,7 @@ TARGET_IDLE_MB = 1.0  # server RSS per idle session
 # -- the server -----------------------------------------------------------------------------
 def stamp_batched() -> None:
     """In the server process: stamp sessions trained in a batch too (see module doc)."""
-    from server import sessions
+    from server.sessions import session as sessions
 
     record = sessions.Session.record
 
@@ -379,10 +379,10 @@ def costs(sizes: list[int], repeat: int) -> list[dict[str, float]]:
 
     from server.config import Settings
     from server.engine.batched import train_together
-    from server.frames import View
-    from server.schemas import Config
-    from server.sessions import Session
-    from server.streaming import Framer
+    from server.protocol.frames import View
+    from server.protocol.rest import Config
+    from server.runtime.streaming import Framer
+    from server.sessions.session import Session
 
     torch.set_num_threads(1)
     torch.set_grad_enabled(False)

@@ -82,7 +82,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # -- the server, optionally stamped ---------------------------------------------------------
 def serve_stamped(argv: list[str]) -> None:
     """The real server (server.cli.main) with a training-time stamp in each frame."""
-    from server import sessions, streaming
+    from server.runtime import streaming
+    from server.sessions import session as sessions
 
     train = sessions.Session.train
     encode = streaming.Framer.encode

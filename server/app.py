@@ -14,16 +14,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from . import __version__, api, api_data, pages, share, ws
-from .assets import AssetCache, CompressedStatic
-from .compression import Compress
-from .config import Settings
-from .errors import InvalidInput, PlaygroundError
-from .limits import BodyLimit
-from .manager import SessionManager
-from .paths import STATIC
-from .ranges import explain
-from .security import SecurityHeaders, parse_origins, with_nonce
+from server import __version__
+from server.config import Settings
+from server.errors import InvalidInput, PlaygroundError
+from server.protocol.ranges import explain
+from server.runtime.manager import SessionManager
+from server.web import api_data, pages, share, ws
+from server.web import api_sessions as api
+from server.web.assets import AssetCache, CompressedStatic
+from server.web.compression import Compress
+from server.web.limits import BodyLimit
+from server.web.paths import STATIC
+from server.web.security import SecurityHeaders, parse_origins, with_nonce
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from .config import Settings
+from server.config import Settings
 
 SHUTDOWN_GRACE = 5  # seconds uvicorn waits for requests after SIGTERM (trains end at once)
 LIMIT_FLAGS: list[tuple[str, type, str]] = [
@@ -102,7 +102,7 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
 def start_message(settings: Settings) -> str:
     """Where to open the server: its LAN addresses when it listens on all interfaces (what
     students type; http://0.0.0.0 opens nothing), else the host it was given."""
-    from .share import WILDCARDS, lan_urls
+    from server.web.share import WILDCARDS, lan_urls
 
     local = f"http://127.0.0.1:{settings.port}"
     if settings.host not in WILDCARDS:
@@ -115,7 +115,7 @@ def start_message(settings: Settings) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
-    from .app import create_app, uvicorn_options
+    from server.app import create_app, uvicorn_options
 
     settings = parse(argv)
     logging.basicConfig(

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from server.app import create_app
 from server.config import Settings
 
-# as the worker does (server/worker.py): tests that train outside it would otherwise run
+# as the worker does (server/runtime/worker.py): tests that train outside it would otherwise run
 # small steps on two threads, many times slower on a busy machine
 torch.set_num_threads(1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from server.engine.model import Model
+from server.engine.kinds.mlp import Model
 
 
 def nudged_drift(a: Model, b: Model, epochs: int = 50) -> float:

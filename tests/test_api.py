@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from server.app import create_app
 from server.config import Settings
-from server.engine.datasets import DATASETS
+from server.engine.data.datasets import DATASETS
 
 
 def train(client: TestClient, sid: str, epochs: int) -> dict:
@@ -232,12 +232,12 @@ class CountingSemaphore(asyncio.Semaphore):
 def test_pictures_draw_a_few_at_a_time(
     client: TestClient, session: str, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
-    import server.api
+    from server.web import api_sessions
 
     changed = threading.Condition()
     drawing, most = 0, 0
     release = threading.Event()
-    slots = CountingSemaphore(server.api.MAX_PICTURES, changed)
+    slots = CountingSemaphore(api_sessions.MAX_PICTURES, changed)
     client.app.state.picture_slots = slots  # type: ignore[attr-defined]
 
     def draw(*args: object) -> bytes:
@@ -251,24 +251,27 @@ def test_pictures_draw_a_few_at_a_time(
             drawing -= 1
         return b""
 
-    monkeypatch.setattr(server.api, "boundary_png", draw)
-    monkeypatch.setattr(server.api, "figure_json", draw)
+    monkeypatch.setattr(api_sessions, "boundary_png", draw)
+    monkeypatch.setattr(api_sessions, "figure_json", draw)
     extra = 3
-    with ThreadPoolExecutor(server.api.MAX_PICTURES + extra) as pool:
+    with ThreadPoolExecutor(api_sessions.MAX_PICTURES + extra) as pool:
         replies = [
             pool.submit(client.get, f"/api/sessions/{session}/{path}")
-            for _ in range(server.api.MAX_PICTURES + extra)
+            for _ in range(api_sessions.MAX_PICTURES + extra)
         ]
         try:
             with changed:  # every request is in: a few drawing, the rest waiting their turn
                 settled = changed.wait_for(
                     lambda: drawing + slots.waiting == len(replies), timeout=60
                 )
-                assert settled and drawing == server.api.MAX_PICTURES, (drawing, slots.waiting)
+                assert settled and drawing == api_sessions.MAX_PICTURES, (
+                    drawing,
+                    slots.waiting,
+                )
         finally:
             release.set()
         assert [reply.result().status_code for reply in replies] == [200] * len(replies)
-    assert most == server.api.MAX_PICTURES
+    assert most == api_sessions.MAX_PICTURES
 
 
 def test_each_app_has_its_own_picture_semaphore(settings: Settings) -> None:

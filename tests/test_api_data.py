@@ -15,7 +15,7 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from server.points import MAX_CSV_BYTES
+from server.formats.points import MAX_CSV_BYTES
 from tests.test_ws import next_json, state_where
 
 HEADER = "x,y,label,split\n"

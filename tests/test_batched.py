@@ -8,9 +8,9 @@ import math
 import pytest
 import torch
 
-from server.engine import datasets
 from server.engine.batched import Stack, group_key, train_together
-from server.engine.model import Model
+from server.engine.data import datasets
+from server.engine.kinds.mlp import Model
 from server.engine.training import Hyper
 from tests.rounding import nudged_drift
 

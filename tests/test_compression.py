@@ -1,4 +1,4 @@
-"""Bytes on the wire (server/compression.py): static files compressed once and
+"""Bytes on the wire (server/web/compression.py): static files compressed once and
 revalidated with 304s, other responses compressed per response, API answers never
 cached, binary downloads and websockets untouched."""
 
@@ -21,11 +21,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.responses import Response, StreamingResponse
 
-from server import compression
 from server.app import PLOTLY_JS, create_app
-from server.assets import AssetCache, CompressedStatic
-from server.compression import Compress, choose_coding
 from server.config import Settings
+from server.web import compression
+from server.web.assets import AssetCache, CompressedStatic
+from server.web.compression import Compress, choose_coding
 
 BOTH = "gzip, deflate, br"  # what Chromium sends
 DECODE = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda body: body}

@@ -1,4 +1,4 @@
-"""server/config_rules.py: the fields that follow a change, the loss above all: it follows
+"""server/sessions/rules.py: the fields that follow a change, the loss above all: it follows
 the data (mse on TFP's two-class datasets and for regression, cross-entropy for more than
 two classes) unless the caller named one."""
 
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.config_rules import data_loss, follow_changes
-from server.schemas import Config
+from server.protocol.rest import Config
+from server.sessions.rules import data_loss, follow_changes
 from tests.helpers.follow_cases import CASES
 
 

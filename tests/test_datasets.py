@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from server.engine import datasets
-from server.engine.datasets import DATASETS, generate, shuffle_indices
+from server.engine.data import datasets
+from server.engine.data.datasets import DATASETS, generate, shuffle_indices
 
 CLASSIFY = [name for name, spec in DATASETS.items() if spec.problem == "classification"]
 REGRESS = [name for name, spec in DATASETS.items() if spec.problem == "regression"]

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from server.diagnosis import divergence_message
-from server.engine import datasets
-from server.engine.model import Model
+from server.engine.data import datasets
+from server.engine.kinds.mlp import Model
 from server.engine.training import Hyper
+from server.sessions.diagnosis import divergence_message
 
 
 def model(

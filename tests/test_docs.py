@@ -1,6 +1,6 @@
 """The docs say what the code does: every route of the app is in docs/api.md and every
 route there is in the app; every websocket message type in docs/protocol.md exists
-(client messages in server/messages.py, server messages where the server posts them),
+(client messages in server/protocol/messages.py, server messages where the server posts them),
 and the other way round; the README's curl example runs as written."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from server.app import create_app
 from server.config import Settings
-from server.messages import ClientMessage, error_message
+from server.protocol.messages import ClientMessage, error_message
 from tests.helpers.live import ROOT, LiveServer
 
 API_MD = (ROOT / "docs" / "api.md").read_text()
@@ -53,7 +53,7 @@ def walk(routes: typing.Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple
 
 
 def _actions() -> tuple[str, ...]:
-    from server.api import act
+    from server.web.api_sessions import act
 
     return typing.get_args(typing.get_type_hints(act)["action"])
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from server.engine import datasets
 from server.engine.batched import group_key, train_together
+from server.engine.data import datasets
+from server.engine.kinds.mlp import Model
 from server.engine.metrics import evaluate
-from server.engine.model import Model
 from server.engine.network import Network
 from server.engine.objectives import loss
 from server.engine.optimizers import OptState

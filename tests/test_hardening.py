@@ -11,9 +11,9 @@ import torch
 from fastapi.testclient import TestClient
 
 from server.config import Settings
-from server.schemas import Config
-from server.sessions import Session
-from server.worker import Worker
+from server.protocol.rest import Config
+from server.runtime.worker import Worker
+from server.sessions.session import Session
 
 
 def next_error(ws) -> dict:  # type: ignore[no-untyped-def]
@@ -112,8 +112,8 @@ def test_binary_websocket_message_gets_an_error_and_the_socket_stays(
 
 
 def test_a_client_that_never_reads_cannot_grow_the_error_queue() -> None:
-    from server.frames import View
-    from server.ws import MAX_QUEUED, Viewer
+    from server.protocol.frames import View
+    from server.web.ws import MAX_QUEUED, Viewer
 
     viewer = Viewer(None, View())  # type: ignore[arg-type]
     for _ in range(10 * MAX_QUEUED):
@@ -138,7 +138,7 @@ def test_step_on_a_diverged_session_is_refused(client: TestClient, diverging: st
 def test_turns_leave_paced_work_what_it_needs_and_share_the_rest_by_sessions() -> None:
     """Water-filling in time: work at a set speed takes what its epochs cost, and the time
     it does not use goes to the work at "max", in proportion to the sessions each holds."""
-    from server.turns import GUESS, MIN_TURN, PACED_MARGIN, TICK, Work
+    from server.runtime.turns import GUESS, MIN_TURN, PACED_MARGIN, TICK, Work
 
     worker = Worker(Settings(device="cpu"))
     sessions = [Session(f"s{i}", Config(seed=i), Settings(), torch.device("cpu")) for i in range(4)]
@@ -180,7 +180,7 @@ def test_a_session_diverging_inside_a_batch_shows_the_epoch_it_diverged_at() -> 
 
 
 def test_a_stopped_sessions_frame_shows_its_own_accuracy_not_the_stacks_last() -> None:
-    from server.frames import HEADER, View
+    from server.protocol.frames import HEADER, View
 
     worker = Worker(Settings(device="cpu"))
     sessions = [Session(f"s{i}", Config(seed=i), Settings(), torch.device("cpu")) for i in range(2)]

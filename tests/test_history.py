@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.history import LossHistory
+from server.sessions.history import LossHistory
 
 
 @pytest.mark.parametrize("chunks", [[1] * 50, [7, 3, 30, 1, 9], [64], [5, 40, 13, 2]])

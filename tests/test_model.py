@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from server.engine import datasets
-from server.engine.model import Model
+from server.engine.data import datasets
+from server.engine.kinds.mlp import Model
 from server.engine.training import Hyper
 
 CONFIGS = [

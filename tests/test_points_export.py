@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 import torch
 
-from server.engine import datasets
+from server.engine.data import datasets
 from server.engine.features import make_inputs
 from server.engine.network import build
 from server.errors import InvalidInput
-from server.export import load_params, model_script, state_dict, state_dict_bytes
-from server.points import (
+from server.formats.export import load_params, model_script, state_dict, state_dict_bytes
+from server.formats.points import (
     empty_split,
     format_csv,
     labels_error,
@@ -26,7 +26,7 @@ from server.points import (
     with_point,
     without_nearest,
 )
-from server.schemas import Params
+from server.protocol.rest import Params
 
 HEADER = "x,y,label,split\n"
 

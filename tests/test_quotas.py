@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.quotas import MAX_CLIENTS, RateLimit
+from server.runtime.quotas import MAX_CLIENTS, RateLimit
 
 
 class Clock:

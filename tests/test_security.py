@@ -1,5 +1,5 @@
 """Security headers on every HTTP response, the /docs nonce, and the websocket's Origin
-check (server/security.py)."""
+check (server/web/security.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
 from server.config import Settings
-from server.security import Origins, origin_allowed, parse_origins
+from server.web.security import Origins, origin_allowed, parse_origins
 
 
 def directives(response_headers: object) -> dict[str, list[str]]:

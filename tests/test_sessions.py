@@ -13,8 +13,8 @@ from server.cli import parse
 from server.config import Settings
 from server.engine.training import Accumulator
 from server.errors import Conflict
-from server.schemas import Config, ConfigPatch
-from server.sessions import Session
+from server.protocol.rest import Config, ConfigPatch
+from server.sessions.session import Session
 
 
 def make_session(**config: object) -> Session:
@@ -130,7 +130,7 @@ def test_float32_setting_trains(settings: Settings) -> None:
 
 
 def test_frame_budget_stretches_evenly_under_load_and_relaxes() -> None:
-    from server.streaming import FrameBudget
+    from server.runtime.streaming import FrameBudget
 
     budget = FrameBudget(share=0.5, window=1.0, clock=lambda: (0.0, 0.0))
     budget.update(0.0, training=True)
@@ -148,7 +148,7 @@ def test_frame_budget_stretches_evenly_under_load_and_relaxes() -> None:
 
 
 def test_frame_budget_counts_the_event_loops_cpu_but_not_the_workers_training() -> None:
-    from server.streaming import FrameBudget
+    from server.runtime.streaming import FrameBudget
 
     cpu = {"process": 0.0, "worker": 0.0}
     budget = FrameBudget(share=0.5, window=1.0, clock=lambda: (cpu["process"], cpu["worker"]))
@@ -169,8 +169,8 @@ def test_under_overload_time_is_shared_by_sessions_not_by_epochs() -> None:
     network with batch 1: hundreds of updates an epoch) are given the same time each pass,
     so the costly one gets far fewer epochs, never a longer turn: its turns end mid-epoch.
     (What the turns take on the clock is bench.fairness's to measure.)"""
-    from server.turns import TICK
-    from server.worker import Worker
+    from server.runtime.turns import TICK
+    from server.runtime.worker import Worker
 
     settings = Settings(batching=False)
     worker = Worker(settings)

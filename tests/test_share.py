@@ -1,4 +1,4 @@
-"""server/share.py: GET /api/qr draws a link's QR code as SVG; GET /api/share says where
+"""server/web/share.py: GET /api/qr draws a link's QR code as SVG; GET /api/share says where
 students can reach the server; the start-up message names that address."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 import segno
 from fastapi.testclient import TestClient
 
-from server import share
 from server.app import create_app
 from server.cli import start_message
 from server.config import Settings
+from server.web import share
 from tests.helpers.live import LiveServer
 
 LINK = "http://192.168.1.20:8000/#dataset=xor&seed=0.12345&noise_hide=true"

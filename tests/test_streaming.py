@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 import pytest
 import torch
 
-from server import streaming
 from server.config import Settings
-from server.frames import View
-from server.schemas import Config
-from server.sessions import Session
+from server.protocol.frames import View
+from server.protocol.rest import Config
+from server.runtime import streaming
+from server.sessions.session import Session
 
 
 @dataclass

@@ -18,10 +18,11 @@ import torch
 from fastapi.testclient import TestClient
 
 from server.config import Settings
-from server.engine import datasets, tfp_datasets
+from server.engine.data import datasets
+from server.engine.data import tfp as tfp_datasets
 from server.engine.tfp_seed import SeedStream, next_seed, to_fixed5
-from server.schemas import Config, ConfigPatch
-from server.sessions import Session
+from server.protocol.rest import Config, ConfigPatch
+from server.sessions.session import Session
 from tests import tfp_port
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "tfp_runs.json").read_text())

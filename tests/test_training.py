@@ -15,8 +15,8 @@ import pytest
 import torch
 from tfp_reference import TFPNetwork, make_inputs
 
-from server.engine import datasets
-from server.engine.model import Model
+from server.engine.data import datasets
+from server.engine.kinds.mlp import Model
 from server.engine.network import Network
 from server.engine.training import Accumulator, Hyper, loss, train_epoch
 

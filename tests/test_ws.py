@@ -15,7 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
 from server.config import Settings
-from server.frames import HEADER
+from server.protocol.frames import HEADER
 
 
 def parse_frame(data: bytes) -> dict[str, Any]:

@@ -2,5 +2,6 @@
 
 Imports only torch and numpy, so a notebook can use it directly::
 
-    from server.engine import datasets, features, network, training
+    from server.engine import features, network, training
+    from server.engine.data import datasets
 """

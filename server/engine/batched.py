@@ -16,11 +16,11 @@ from collections.abc import Callable, Hashable, Sequence
 
 import torch
 
-from .metrics import accuracies
-from .model import Model
-from .network import Network
-from .optimizers import SETTINGS, OptState
-from .training import Accumulator, Hyper, losses, train_chunk, train_epoch
+from server.engine.kinds.mlp import Model
+from server.engine.metrics import accuracies
+from server.engine.network import Network
+from server.engine.optimizers import SETTINGS, OptState
+from server.engine.training import Accumulator, Hyper, losses, train_chunk, train_epoch
 
 
 def group_key(model: Model) -> Hashable:

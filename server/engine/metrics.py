@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from .network import Network
+from server.engine.network import Network
 
 Points = tuple[torch.Tensor, torch.Tensor]  # inputs (N, F), labels or targets (N,)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .network import ACTIVATIONS, Network
+from server.engine.network import ACTIVATIONS, Network
 
 LOSSES: dict[str, str] = {
     "mse": "mean of 0.5·(output − target)² (TensorFlow Playground's)",

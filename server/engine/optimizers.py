@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .network import Network
+from server.engine.network import Network
 
 # optimizer -> the state it keeps per parameter tensor
 OPTIMIZERS: dict[str, tuple[str, ...]] = {

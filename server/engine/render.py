@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .features import make_inputs
-from .network import Network
+from server.engine.features import make_inputs
+from server.engine.network import Network
 
 DOMAIN = 6.0
 GRID = 100  # output map, points per side

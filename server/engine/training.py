@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 import torch
 
-from . import optimizers
-from .network import ACTIVATIONS, Network
-from .objectives import loss as loss
-from .objectives import losses as losses
-from .objectives import output_delta
-from .optimizers import OptState
+from server.engine import optimizers
+from server.engine.network import ACTIVATIONS, Network
+from server.engine.objectives import loss as loss
+from server.engine.objectives import losses as losses
+from server.engine.objectives import output_delta
+from server.engine.optimizers import OptState
 
 REGULARIZATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor] | None] = {
     "none": None,

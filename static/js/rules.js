@@ -1,4 +1,4 @@
-// Config rules the server applies (server/config_rules.py), mirrored so the page shows the
+// Config rules the server applies (server/sessions/rules.py), mirrored so the page shows the
 // right controls at once and sends a consistent patch: fields that follow a change.
 
 /** The class range [low, high] of a dataset. */

@@ -63,7 +63,7 @@ export function shareBase(location, lanUrls) {
   return location.origin;
 }
 
-/** Where the QR code of `text` is drawn (server/share.py). */
+/** Where the QR code of `text` is drawn (server/web/share.py). */
 export const qrUrl = (text) => `/api/qr?text=${encodeURIComponent(text)}`;
 
 async function lanAddresses() {

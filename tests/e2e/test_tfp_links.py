@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from server.config_rules import follow_changes
-from server.schemas import Config
+from server.protocol.rest import Config
+from server.sessions.rules import follow_changes
 from tests.helpers.follow_cases import CASES
 
 from .conftest import Playground

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from . import tfp_datasets
-from .tfp_seed import SeedStream
+from server.engine.data import tfp as tfp_datasets
+from server.engine.tfp_seed import SeedStream
 
 CLASSIFY_SAMPLES = 500
 REGRESS_SAMPLES = 1200

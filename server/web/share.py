@@ -16,8 +16,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
-from .config import Settings
-from .openapi import DeclaredRoute
+from server.config import Settings
+from server.web.openapi import DeclaredRoute
 
 MAX_QR_TEXT = 4096  # characters of text a QR request may carry
 QR_SCALE = 4  # pixels per module in the SVG's own size (it scales without loss)

@@ -9,12 +9,11 @@ import math
 
 import numpy as np
 
-from .config_rules import check_config
-from .engine import datasets
-from .engine.network import check_layers, set_layers
-from .errors import InvalidInput
-from .export import check_finite, load_params, load_training_state
-from .points import (
+from server.engine.data import datasets
+from server.engine.network import check_layers, set_layers
+from server.errors import InvalidInput
+from server.formats.export import check_finite, load_params, load_training_state
+from server.formats.points import (
     REMOVE_RADIUS,
     check_data,
     classes_of,
@@ -23,8 +22,9 @@ from .points import (
     with_point,
     without_nearest,
 )
-from .schemas import Data, ModelFile, Point, SetParam, StreamState
-from .sessions import Session
+from server.protocol.rest import Data, ModelFile, Point, SetParam, StreamState
+from server.sessions.rules import check_config
+from server.sessions.session import Session
 
 
 # -- weights --------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from pydantic import (
     model_validator,
 )
 
-from .engine.datasets import DATASETS, MAX_CLASSES
-from .engine.features import FEATURES, canonical
-from .engine.tfp_seed import SEED_RULE, seed_error
+from server.engine.data.datasets import DATASETS, MAX_CLASSES
+from server.engine.features import FEATURES, canonical
+from server.engine.tfp_seed import SEED_RULE, seed_error
 
 Problem = Literal["classification", "regression"]
 FeatureName = Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]

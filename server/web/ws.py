@@ -14,10 +14,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import NotFound, PlaygroundError
-from .frames import View as FrameView
-from .manager import SessionManager
-from .messages import (
+from server.errors import NotFound, PlaygroundError
+from server.protocol.frames import View as FrameView
+from server.protocol.messages import (
     Ack,
     AddPoint,
     ClearPoints,
@@ -29,8 +28,9 @@ from .messages import (
     View,
     error_message,
 )
-from .ranges import explain
-from .security import refuse_foreign_origin
+from server.protocol.ranges import explain
+from server.runtime.manager import SessionManager
+from server.web.security import refuse_foreign_origin
 
 log = logging.getLogger(__name__)
 router = APIRouter()

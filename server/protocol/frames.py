@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .engine.network import Network
-from .engine.render import quantize, quantize_probability, render
+from server.engine.network import Network
+from server.engine.render import quantize, quantize_probability, render
 
 VERSION = 2
 # version, state, n, flags, G, M, epoch, rate, train loss, test loss, seq,

@@ -21,12 +21,12 @@ from typing import Any, TypeVar
 
 import torch
 
-from .config import Settings
-from .engine.batched import group_key, train_together
-from .errors import PlaygroundError
-from .sessions import Session
-from .streaming import Framer
-from .turns import TICK, TrainJob, Work, shares
+from server.config import Settings
+from server.engine.batched import group_key, train_together
+from server.errors import PlaygroundError
+from server.runtime.streaming import Framer
+from server.runtime.turns import TICK, TrainJob, Work, shares
+from server.sessions.session import Session
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import datasets, metrics
-from .features import canonical, make_inputs
-from .network import Network, Uniform, build
-from .objectives import output_activation, output_size
-from .optimizers import OptState
-from .training import Accumulator, Hyper, loss, train_chunk
+from server.engine import metrics
+from server.engine.data import datasets
+from server.engine.features import canonical, make_inputs
+from server.engine.network import Network, Uniform, build
+from server.engine.objectives import output_activation, output_size
+from server.engine.optimizers import OptState
+from server.engine.training import Accumulator, Hyper, loss, train_chunk
 
 # TFP's output activations (the mse loss); objectives.output_activation covers the rest
 

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from .engine.features import FEATURES
-from .engine.model import Model
-from .engine.network import Network, check_layers, set_layers
-from .engine.optimizers import OPTIMIZERS, OptState
-from .engine.training import Accumulator
-from .errors import InvalidInput
-from .schemas import Layer, Params, TrainingState
+from server.engine.features import FEATURES
+from server.engine.kinds.mlp import Model
+from server.engine.network import Network, check_layers, set_layers
+from server.engine.optimizers import OPTIMIZERS, OptState
+from server.engine.training import Accumulator
+from server.errors import InvalidInput
+from server.protocol.rest import Layer, Params, TrainingState
 
 MODEL_FORMAT = "neural-playground-model"
 MODEL_VERSION = 1

@@ -16,8 +16,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from .engine.model import Model
-from .sessions import Session
+from server.engine.kinds.mlp import Model
+from server.sessions.session import Session
 
 TICK = 0.015  # seconds of training per pass over all work (a frame can follow every pass)
 MIN_TURN = 0.0005  # seconds: the shortest turn (one slot at least is always trained)

@@ -19,8 +19,8 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from . import compression
-from .compression import CODINGS, choose_coding, compressible
+from server.web import compression
+from server.web.compression import CODINGS, choose_coding, compressible
 
 MAX_CACHED = 32_000_000  # bytes: a static file bigger than this is sent from disk, as it is
 REVALIDATE = "no-cache"  # keep, but ask (a 304) before each use: the URLs are not versioned

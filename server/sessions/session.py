@@ -16,15 +16,15 @@ import numpy as np
 import torch
 from pydantic import ValidationError
 
-from .config import Settings
-from .config_rules import check_config, follow_changes, hyper_of
-from .diagnosis import divergence_message
-from .engine import datasets
-from .engine.model import Model
-from .errors import Conflict, InvalidInput
-from .history import LossHistory
-from .schemas import DEFAULT_SPEED, Config, ConfigPatch
-from .seeds import SeedState
+from server.config import Settings
+from server.engine.data import datasets
+from server.engine.kinds.mlp import Model
+from server.errors import Conflict, InvalidInput
+from server.protocol.rest import DEFAULT_SPEED, Config, ConfigPatch
+from server.sessions.diagnosis import divergence_message
+from server.sessions.history import LossHistory
+from server.sessions.rules import check_config, follow_changes, hyper_of
+from server.sessions.seeds import SeedState
 
 # Changing any of these keeps the weights (as TFP); anything else rebuilds the network.
 # A new optimizer or optimizer setting starts the optimizer's state over.

@@ -18,10 +18,11 @@ from typing import Any
 
 import torch
 
-from .engine import datasets, tfp_datasets
-from .engine.network import Uniform
-from .engine.tfp_seed import SeedStream, next_seed
-from .schemas import Config
+from server.engine.data import datasets
+from server.engine.data import tfp as tfp_datasets
+from server.engine.network import Uniform
+from server.engine.tfp_seed import SeedStream, next_seed
+from server.protocol.rest import Config
 
 
 class SeedState:

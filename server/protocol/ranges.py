@@ -9,7 +9,8 @@ from typing import Any
 import annotated_types as at
 from pydantic import BaseModel
 
-from . import messages, schemas
+from server.protocol import messages
+from server.protocol import rest as schemas
 
 BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 WORDS = {

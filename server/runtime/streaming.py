@@ -12,10 +12,10 @@ from typing import Any
 
 import torch
 
-from .config import Settings
-from .engine.batched import Stack
-from .frames import encode, set_seq
-from .sessions import METRICS_EVERY, STATE_CODES, Session
+from server.config import Settings
+from server.engine.batched import Stack
+from server.protocol.frames import encode, set_seq
+from server.sessions.session import METRICS_EVERY, STATE_CODES, Session
 
 FRAME_TURN = 0.010  # seconds of encoding per pass at most
 

@@ -10,14 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from .api import option_lists
-from .config import Settings
-from .engine.datasets import PROBLEMS
-from .engine.features import FEATURES, LABELS, make_inputs
-from .engine.network import ACTIVATIONS
-from .engine.render import MAP, grid_points, quantize
-from .engine.training import REGULARIZATIONS
-from .paths import TEMPLATES
+from server.config import Settings
+from server.engine.data.datasets import PROBLEMS
+from server.engine.features import FEATURES, LABELS, make_inputs
+from server.engine.network import ACTIVATIONS
+from server.engine.render import MAP, grid_points, quantize
+from server.engine.training import REGULARIZATIONS
+from server.web.api_sessions import option_lists
+from server.web.paths import TEMPLATES
 
 router = APIRouter()
 templates = Jinja2Templates(directory=TEMPLATES)

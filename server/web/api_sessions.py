@@ -11,19 +11,17 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from .config import Settings
-from .engine import datasets
-from .engine.features import FEATURES, LABELS
-from .engine.network import ACTIVATIONS
-from .engine.objectives import LOSSES
-from .engine.optimizers import OPTIMIZERS
-from .engine.render import render
-from .engine.training import REGULARIZATIONS
-from .errors import Conflict
-from .images import boundary_png, figure_json, side_error
-from .manager import SessionManager
-from .openapi import CONFLICT, TOO_MANY, DeclaredRoute
-from .schemas import (
+from server.config import Settings
+from server.engine.data import datasets
+from server.engine.features import FEATURES, LABELS
+from server.engine.network import ACTIVATIONS
+from server.engine.objectives import LOSSES
+from server.engine.optimizers import OPTIMIZERS
+from server.engine.render import render
+from server.engine.training import REGULARIZATIONS
+from server.errors import Conflict
+from server.formats.images import boundary_png, figure_json, side_error
+from server.protocol.rest import (
     DEFAULT_SPEED,
     LEARNING_RATES,
     REGULARIZATION_RATES,
@@ -41,7 +39,9 @@ from .schemas import (
     TrainRequest,
     TrainResult,
 )
-from .sessions import Session
+from server.runtime.manager import SessionManager
+from server.sessions.session import Session
+from server.web.openapi import CONFLICT, TOO_MANY, DeclaredRoute
 
 
 def client_address(request: Request) -> str:

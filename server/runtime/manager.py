@@ -15,17 +15,17 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from . import edits
-from .config import Settings
-from .config_rules import check_config
-from .errors import Conflict, InvalidInput, NotFound, TooMany, TooManySessions
-from .export import layers_json
-from .points import classes_of, parse_csv
-from .quotas import RateLimit
-from .schemas import Config, ConfigPatch, Data, ModelFile, Point, SetParam
-from .sessions import Session, new_id
-from .turns import TrainJob, estimate_seconds
-from .worker import Worker
+from server.config import Settings
+from server.errors import Conflict, InvalidInput, NotFound, TooMany, TooManySessions
+from server.formats.export import layers_json
+from server.formats.points import classes_of, parse_csv
+from server.protocol.rest import Config, ConfigPatch, Data, ModelFile, Point, SetParam
+from server.runtime.quotas import RateLimit
+from server.runtime.turns import TrainJob, estimate_seconds
+from server.runtime.worker import Worker
+from server.sessions import edits
+from server.sessions.rules import check_config
+from server.sessions.session import Session, new_id
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

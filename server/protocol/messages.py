@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from .schemas import ConfigPatch, Coordinate, Point, SetParam, Speed, Strict
+from server.protocol.rest import ConfigPatch, Coordinate, Point, SetParam, Speed, Strict
 
 
 # -- websocket: client -> server ----------------------------------------------------------

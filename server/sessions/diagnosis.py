@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .engine.model import Model
+from server.engine.kinds.mlp import Model
 
 # With L2, each update also multiplies every weight by (1 − learning rate × regularization
 # rate): past this product the factor is below −1 and every weight grows, whatever the data.

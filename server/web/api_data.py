@@ -12,14 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from .api import Manager
-from .errors import Conflict, InvalidInput
-from .export import model_file, model_script, state_dict_bytes, training_state
-from .manager import params
-from .openapi import CONFLICT, DeclaredRoute
-from .points import MAX_CSV_BYTES, format_csv
-from .schemas import ModelFile, ModelImport, Point, SessionState
-from .sessions import Session
+from server.errors import Conflict, InvalidInput
+from server.formats.export import model_file, model_script, state_dict_bytes, training_state
+from server.formats.points import MAX_CSV_BYTES, format_csv
+from server.protocol.rest import ModelFile, ModelImport, Point, SessionState
+from server.runtime.manager import params
+from server.sessions.session import Session
+from server.web.api_sessions import Manager
+from server.web.openapi import CONFLICT, DeclaredRoute
 
 router = APIRouter(prefix="/api/sessions", tags=["data and export"], route_class=DeclaredRoute)
 Coordinate = Annotated[float, Query(ge=-6, le=6, allow_inf_nan=False)]

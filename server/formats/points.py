@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .engine.datasets import Split
-from .errors import InvalidInput
-from .schemas import Data
+from server.engine.data.datasets import Split
+from server.errors import InvalidInput
+from server.protocol.rest import Data
 
 CSV_COLUMNS = ("x", "y", "label", "split")
 SPLITS = ("train", "test")

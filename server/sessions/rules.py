@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import Settings
-from .engine import datasets
-from .engine.training import Hyper
-from .errors import InvalidInput
-from .schemas import Config
+from server.config import Settings
+from server.engine.data import datasets
+from server.engine.training import Hyper
+from server.errors import InvalidInput
+from server.protocol.rest import Config
 
 
 def hyper_of(config: Config) -> Hyper:

@@ -1,0 +1,1 @@
+"""2-D point datasets: TFP's generators, the registry, the train/test split."""

@@ -1,0 +1,1 @@
+"""Model kinds behind one protocol; the TFP MLP is the first."""

@@ -1,0 +1,1 @@
+"""Pure conversions: CSV points, model export and import, PNG and Plotly."""

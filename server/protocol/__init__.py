@@ -1,0 +1,1 @@
+"""Everything on the wire: config models, REST bodies, websocket messages, frames."""

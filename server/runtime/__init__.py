@@ -1,0 +1,1 @@
+"""Threads and fan-out: the worker, its schedule, frame streaming, the manager."""

@@ -1,0 +1,1 @@
+"""The edge: REST routers by resource, the websocket endpoint, pages, middleware."""
