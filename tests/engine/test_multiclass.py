@@ -20,7 +20,7 @@ from server.engine.objectives import loss
 from server.engine.optimizers import OptState
 from server.engine.render import render
 from server.engine.training import Accumulator, Hyper, train_epoch
-from tests.rounding import nudged_drift
+from tests.helpers.rounding import nudged_drift
 
 
 def t(values: object) -> torch.Tensor:

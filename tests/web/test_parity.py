@@ -1,5 +1,5 @@
 """A network trained through the REST API from given points and given initial parameters
-follows TensorFlow Playground's rules to float64 precision (tests/tfp_reference.py)."""
+follows TensorFlow Playground's rules to float64 precision (tests/helpers/tfp_reference.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.tfp_reference import TFPNetwork, make_inputs
+from tests.helpers.tfp_reference import TFPNetwork, make_inputs
 
 CASES = [
     # features, hidden, activation, batch, regularization, rate, problem

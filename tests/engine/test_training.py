@@ -1,6 +1,6 @@
 """TensorFlow Playground's training rules, on cases small enough to check by hand.
 
-Each rule test runs twice: on the engine and on tests/tfp_reference.py (the oracle the
+Each rule test runs twice: on the engine and on tests/helpers/tfp_reference.py (the oracle the
 agreement tests trust), against numbers worked out in the comments. Then the engine and
 the reference train the same networks for 50 epochs and must agree to 1e-12.
 """
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
-from tfp_reference import TFPNetwork, make_inputs
 
 from server.engine.data import datasets
 from server.engine.kinds.mlp import Model
 from server.engine.network import Network
 from server.engine.training import Accumulator, Hyper, loss, train_epoch
+from tests.helpers.tfp_reference import TFPNetwork, make_inputs
 
 Matrix = list[list[float]]
 

@@ -8,7 +8,7 @@ import math
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.test_ws import next_frame, state_where
+from tests.web.test_ws import next_frame, state_where
 
 THREE = {"dataset": "clouds", "classes": 3, "hidden": [6], "learning_rate": 0.1}
 

@@ -1,7 +1,7 @@
 """TFP seed strings give TFP's own points, split, weights and run.
 
 Three witnesses: tests/fixtures/tfp_runs.json, recorded from TensorFlow Playground's own
-code in Node (tests/tfp_oracle/); tests/tfp_port.py, an independent Python port checked
+code in Node (tests/tfp_oracle/); tests/helpers/tfp_port.py, an independent Python port checked
 against that fixture; and the engine and sessions, checked against both.
 """
 
@@ -23,9 +23,10 @@ from server.engine.data import tfp as tfp_datasets
 from server.engine.tfp_seed import SeedStream, next_seed, to_fixed5
 from server.protocol.rest import Config, ConfigPatch
 from server.sessions.session import Session
-from tests import tfp_port
+from tests.helpers import tfp_port
 
-FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "tfp_runs.json").read_text())
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURE = json.loads((FIXTURES / "tfp_runs.json").read_text())
 CASES = {case["name"]: case for case in FIXTURE["cases"]}
 TFP_FEATURES = {"x": "x1", "y": "x2", "xSquared": "x1_squared", "ySquared": "x2_squared",
                 "xTimesY": "x1_x2", "sinX": "sin_x1", "sinY": "sin_x2"}  # fmt: skip

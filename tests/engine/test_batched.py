@@ -12,7 +12,7 @@ from server.engine.batched import Stack, group_key, train_together
 from server.engine.data import datasets
 from server.engine.kinds.mlp import Model
 from server.engine.training import Hyper
-from tests.rounding import nudged_drift
+from tests.helpers.rounding import nudged_drift
 
 MIX = [
     # hidden, activation, batch, regularization, learning rate, rate, dataset, seed

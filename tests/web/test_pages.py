@@ -52,7 +52,7 @@ def test_installing_the_package_brings_a_websocket_library_for_uvicorn() -> None
 
     from packaging.requirements import Requirement
 
-    with open(Path(__file__).resolve().parents[1] / "pyproject.toml", "rb") as f:
+    with open(Path(__file__).resolve().parents[2] / "pyproject.toml", "rb") as f:
         project = tomllib.load(f)["project"]
     needs = {Requirement(r).name: Requirement(r) for r in project["dependencies"]}
     assert {"websockets", "wsproto"} & set(needs) or "standard" in needs["uvicorn"].extras
