@@ -7,6 +7,7 @@ Screenshots of every test land in test-artifacts/e2e/ (git-ignored).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -16,10 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, WebSocket, expect, sync_playwright
+
+from .page_js import HEATMAP_PIXELS, MODULE_URL, PAGE_OPTIONS, PLOT_PAINTED, POINTS_DRAWN
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -35,7 +40,10 @@ CHROMIUM_ARGS = [
 ]
 STARTUP_S = 60.0  # the server imports torch: a few seconds on a 2-core VM
 VIEWPORT = {"width": 1280, "height": 900}
-HEATMAP_PIXELS = "document.querySelector('[data-heatmap-canvas]').toDataURL()"
+# The page names its session in the Export menu's links: /api/sessions/{id}/export/model.json.
+EXPORT_LINK = '[data-export="model.json"]'
+SESSION_LINK = re.compile(r"^/api/sessions/([^/]+)/export/model\.json$")
+POLL_S = 0.05  # how often a test re-reads the server while it waits for a condition
 TEST_SEED = "0.54321"  # the TFP seed every page gets unless its test names one
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SKIP_REASON = "Debian chromium is not installed at /usr/bin/chromium (CI=true makes it required)"
@@ -132,11 +140,13 @@ def browser() -> Iterator[Browser]:
 
 @dataclass
 class Playground:
-    """One browser page on the playground, with what its console said."""
+    """One browser page on the playground, with what its console said and the JSON
+    messages it sent over its websockets (a script on the wire sees those too)."""
 
     page: Page
     base: str
     errors: list[str] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
 
     def open(self, hash_: str = "", base: str | None = None, seed: str | None = TEST_SEED) -> Page:
         """Open the page with ``hash_``. A page without a seed makes a random one (as TFP's
@@ -150,8 +160,9 @@ class Playground:
 
     def wait_connected(self, timeout: float = 15_000) -> None:
         expect(self.page.get_by_role("status")).to_have_text("Connected", timeout=timeout)
-        # and the first frame has been drawn
-        self.page.wait_for_function("() => window.playground?.store.frame != null")
+        # and the first frame has been drawn: the output plot is painted
+        self.page.wait_for_function(PLOT_PAINTED, timeout=timeout)
+        expect(self.page.locator(EXPORT_LINK)).to_have_attribute("href", SESSION_LINK)
 
     def epoch(self) -> int:
         return int(self.page.locator("[data-epoch]").inner_text().replace(",", ""))
@@ -166,8 +177,69 @@ class Playground:
     def wait_heatmap_change(self, before: str) -> None:
         self.page.wait_for_function(f"(before) => ({HEATMAP_PIXELS}) !== before", arg=before)
 
-    def session(self) -> dict:
-        return dict(self.page.evaluate("window.playground.store.session"))
+    def points_drawn(self) -> int:
+        """How many dots the output plot shows."""
+        return int(self.page.evaluate(POINTS_DRAWN))
+
+    def wait_points_drawn(self, check: str = "(n) => n > 0") -> None:
+        """Until the number of dots on the output plot passes ``check`` (a JS predicate)."""
+        self.page.wait_for_function(f"() => ({check})(({POINTS_DRAWN})())")
+
+    def session_id(self) -> str:
+        """The session the page shows, as its Export menu's links name it."""
+        href = self.page.locator(EXPORT_LINK).get_attribute("href") or ""
+        match = SESSION_LINK.match(href)
+        assert match, f"the Export menu links to {href!r}, not to a session"
+        return match.group(1)
+
+    @property
+    def api(self) -> str:
+        """The REST API of the server this page is on."""
+        parts = urlsplit(self.page.url)
+        return f"{parts.scheme}://{parts.netloc}/api"
+
+    def session(self) -> dict[str, Any]:
+        """The page's session as the server has it (GET /api/sessions/{id})."""
+        reply = httpx.get(f"{self.api}/sessions/{self.session_id()}", timeout=10)
+        reply.raise_for_status()
+        return dict(reply.json())
+
+    def wait_session(self, check: Callable[[dict[str, Any]], bool], timeout_s: float = 15) -> dict:
+        """The server's state of the page's session once ``check`` holds for it."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            state = self.session()
+            if check(state):
+                return state
+            assert time.monotonic() < deadline, f"the session never got there: {state}"
+            self.page.wait_for_timeout(POLL_S * 1000)  # polling the server, bounded
+
+    def wait_config(self, want: dict[str, Any], timeout_s: float = 15) -> dict[str, Any]:
+        """The session's config once the server has every field of ``want``."""
+
+        def has(state: dict[str, Any]) -> bool:
+            return all(json.dumps(state["config"].get(k)) == json.dumps(v) for k, v in want.items())
+
+        return dict(self.wait_session(has, timeout_s)["config"])
+
+    def wait_sent(
+        self, check: Callable[[list[dict[str, Any]]], bool], timeout_s: float = 15
+    ) -> None:
+        """Until ``check`` holds for the messages the page has sent."""
+        deadline = time.monotonic() + timeout_s
+        while not check(self.sent):
+            assert time.monotonic() < deadline, f"the page never sent that: {self.sent[-5:]}"
+            self.page.wait_for_timeout(POLL_S * 1000)  # Playwright delivers the events meanwhile
+
+    def module_url(self, export: str) -> str:
+        """The URL of the page's module that exports ``export``."""
+        url = self.page.evaluate(MODULE_URL, export)
+        assert url, f"none of the page's modules exports {export}"
+        return str(url)
+
+    def options(self) -> dict[str, Any]:
+        """The options the page was rendered with."""
+        return dict(self.page.evaluate(PAGE_OPTIONS))
 
 
 def _slug(nodeid: str) -> str:
@@ -193,7 +265,15 @@ def new_playground(
             if message.type == "error":
                 pg.errors.append(message.text)
 
+        def on_socket(ws: WebSocket) -> None:
+            def on_sent(payload: str | bytes) -> None:
+                if isinstance(payload, str):
+                    pg.sent.append(json.loads(payload))
+
+            ws.on("framesent", on_sent)
+
         page.on("console", on_console)
+        page.on("websocket", on_socket)
         page.on("pageerror", lambda exc: pg.errors.append(f"page error: {exc}"))
         pages.append(pg)
         return pg
