@@ -1,25 +1,25 @@
 // Wires the page: the store, the connection and the views. No logic of its own.
 
-import { api } from "./api.js";
-import { Connection } from "./connection.js";
-import { bindControls } from "./controls.js";
-import { bindExporter } from "./exporter.js";
-import { bindExtras } from "./extras.js";
-import { Heatmap } from "./heatmap.js";
-import { HoverCard } from "./hovercard.js";
-import { bindKeyboard } from "./keyboard.js";
-import { bindLegend } from "./legend.js";
-import { LossChart } from "./lossChart.js";
-import { bindMetrics } from "./metrics.js";
-import { NetworkView } from "./network.js";
-import { bindNotes } from "./notes.js";
-import { bindPoints } from "./points.js";
-import { bindShare } from "./share.js";
-import { bindStatus } from "./status.js";
-import { Store } from "./store.js";
-import { bindThumbnails } from "./thumbnails.js";
-import { bindTooltips } from "./tooltip.js";
-import { bindVisibility } from "./visibility.js";
+import { api } from "./net/api.js";
+import { Connection } from "./net/session.js";
+import { bindControls } from "./controls/controls.js";
+import { bindExporter } from "./controls/exporter.js";
+import { bindExtras } from "./controls/extras.js";
+import { Heatmap } from "./views/heatmap.js";
+import { HoverCard } from "./views/hovercard.js";
+import { bindKeyboard } from "./controls/keyboard.js";
+import { bindLegend } from "./views/legend.js";
+import { LossChart } from "./views/lossChart.js";
+import { bindMetrics } from "./views/metrics.js";
+import { NetworkView } from "./views/network.js";
+import { bindNotes } from "./views/notes.js";
+import { bindPoints } from "./controls/points.js";
+import { bindShare } from "./controls/share.js";
+import { bindStatus } from "./views/status.js";
+import { Store } from "./state/store.js";
+import { bindThumbnails } from "./views/thumbnails.js";
+import { bindTooltips } from "./views/tooltip.js";
+import { bindVisibility } from "./controls/visibility.js";
 
 const options = JSON.parse(document.getElementById("options").textContent);
 const featureMaps = Object.fromEntries(
@@ -28,16 +28,7 @@ const featureMaps = Object.fromEntries(
 
 const store = new Store(options);
 const connection = new Connection(store, api);
-const actions = {
-  play: () => connection.play(),
-  step: () => connection.step(),
-  reset: () => connection.reset(),
-  regenerate: () => connection.regenerate(),
-  setWeight: (target) => connection.setWeight(target),
-  addPoint: (x, y, label) => connection.addPoint(x, y, label),
-  removePoint: (x, y) => connection.removePoint(x, y),
-  clearPoints: () => connection.clearPoints(),
-};
+const actions = connection.actions();
 
 bindVisibility(store);
 bindControls(document, store, actions);

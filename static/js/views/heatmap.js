@@ -2,13 +2,14 @@
 // axes, training points and optionally test points (outlined). The map is translucent
 // over a white plot, as TFP draws it, so the points stand out.
 
-import { classCss, paintClasses, paintGrid, scaleFor } from "./colors.js";
+import { paintClasses, paintGrid } from "../draw/canvas.js";
+import { classCss, scaleFor } from "../draw/colors.js";
+import { svg } from "../draw/dom.js";
 
 export const DOMAIN = 6;
 const MAPS = 25; // neuron map size normally (the thumbnails)
 const SHARP_MAPS = 50; // while a hovered neuron fills the big plot
 const SHARP_HOLD_MS = 1500; // keep them sharp a moment, so moving between neurons doesn't flap
-const SVG = "http://www.w3.org/2000/svg";
 // TFP paints the output at alpha 160/255 over a white plot, so the points stand out.
 export const ALPHA = 160;
 const AXES_BELOW = 30; // px under the plot for the x axis's numbers
@@ -149,12 +150,7 @@ export class Heatmap {
     axes.replaceChildren();
     axes.setAttribute("width", String(size + 30));
     axes.setAttribute("height", String(size + 24));
-    const el = (tag, attrs, text) => {
-      const node = document.createElementNS(SVG, tag);
-      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-      if (text !== undefined) node.textContent = text;
-      axes.append(node);
-    };
+    const el = (tag, attrs, text) => axes.append(svg(tag, attrs, text));
     for (let t = -DOMAIN; t <= DOMAIN; t++) {
       const x = ((t + DOMAIN) / (2 * DOMAIN)) * size;
       const y = ((DOMAIN - t) / (2 * DOMAIN)) * size;

@@ -1,8 +1,9 @@
 // The legend under the output: the continuous scale (data, neuron and weight values) and,
 // with more than two classes, each class's colour.
 
-import { classCss, paintLegend, scaleFor } from "./colors.js";
-import { className, outputCount } from "./rules.js";
+import { paintLegend } from "../draw/canvas.js";
+import { classCss, scaleFor } from "../draw/colors.js";
+import { className, outputCount } from "../state/rules.js";
 
 export function bindLegend(root, store) {
   const canvas = root.querySelector("[data-legend]");

@@ -3,8 +3,9 @@
 // carry only the two accuracies; the rest comes from state messages and, while the panel
 // or R² is showing and training moves on, from GET …/metrics at most once a second.
 
-import { classCss, scaleFor } from "./colors.js";
-import { classLabels, className } from "./rules.js";
+import { classCss, scaleFor } from "../draw/colors.js";
+import { html as el } from "../draw/dom.js";
+import { classLabels, className } from "../state/rules.js";
 
 const POLL_MS = 1000;
 
@@ -21,13 +22,6 @@ const TIPS = {
     train: "How much of the spread of the training values the network explains: 1 is perfect.",
   },
 };
-
-function el(tag, attrs = {}, text = null) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== null) node.textContent = text;
-  return node;
-}
 
 export function bindMetrics(root, store, api) {
   const values = { test: root.querySelector('[data-metric="test"]'), train: root.querySelector('[data-metric="train"]') };

@@ -1,6 +1,6 @@
 // Dataset thumbnails drawn from real generated points (GET /api/datasets previews).
 
-import { classCss, scaleFor } from "./colors.js";
+import { classCss, scaleFor } from "../draw/colors.js";
 
 const DOMAIN = 6;
 

@@ -3,8 +3,8 @@
 // turns on inputs that neither TFP's page nor this one has (cosX, cosY), or has values this
 // page could not use (each named with what its field takes).
 
-import { refusedText } from "./hash.js";
-import { COS_NOTICE } from "./tfp.js";
+import { refusedText } from "../state/hash.js";
+import { COS_NOTICE } from "../state/tfp.js";
 
 // How the label names each loss; an unknown one shows its menu title.
 const LOSS_WORDS = { mse: "mean squared error", cross_entropy: "cross-entropy" };

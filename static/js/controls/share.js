@@ -4,8 +4,9 @@
 // checkboxes, which build a guided-demo link (`<name>_hide=true`) without hiding anything
 // on this page.
 
-import { formatHash, HIDEABLE } from "./hash.js";
-import { TFP_HIDABLE } from "./tfp.js";
+import { html as el } from "../draw/dom.js";
+import { formatHash, HIDEABLE } from "../state/hash.js";
+import { TFP_HIDABLE } from "../state/tfp.js";
 
 const COPIED_MS = 2000;
 const LOOPBACK = ["localhost", "127.0.0.1", "[::1]"];
@@ -45,13 +46,6 @@ export function hideChoices() {
   const tfp = TFP_HIDABLE.map(([label, , ours]) => [label, ours]);
   const taken = new Set(tfp.map(([, ours]) => ours));
   return [...tfp, ...HIDEABLE.filter((n) => !taken.has(n)).map((n) => [OUR_LABELS[n] ?? n, n])];
-}
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text) node.textContent = text;
-  return node;
 }
 
 /** The base others open: the page's own, or the server's LAN address when the page runs

@@ -2,7 +2,7 @@
 // and its settings, same initial weights) and the classes slider. Which of them apply
 // depends on the rest of the config; the values themselves go through controls.js.
 
-import { classRange } from "./rules.js";
+import { classRange } from "../state/rules.js";
 
 const OPTIMIZER_SETTINGS = { momentum: ["momentum"], adam: ["beta1", "beta2", "epsilon"] };
 

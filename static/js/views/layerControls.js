@@ -1,27 +1,8 @@
 // Over each hidden layer of the network diagram: add and remove a neuron, the layer's size,
 // and the layer's own activation (or "global": the Activation menu's).
 
-import { trimActivations } from "./rules.js";
-
-const SVG = "http://www.w3.org/2000/svg";
-
-function html(tag, attrs = {}, text = null) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== null) el.textContent = text;
-  return el;
-}
-
-function icon(path) {
-  const el = document.createElementNS(SVG, "svg");
-  for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: 16, height: 16, "aria-hidden": "true", class: "icon" })) {
-    el.setAttribute(k, String(v));
-  }
-  const p = document.createElementNS(SVG, "path");
-  p.setAttribute("d", path);
-  el.append(p);
-  return el;
-}
+import { html, icon } from "../draw/dom.js";
+import { trimActivations } from "../state/rules.js";
 
 /** Add each hidden layer's controls to the diagram `el`; returns the activation selects. */
 export function buildLayerControls(el, store, hidden, { columnX, S }) {

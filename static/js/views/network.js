@@ -2,28 +2,16 @@
 // node, links coloured by sign and sized by magnitude, bias markers, per-layer buttons.
 // The shape comes from the config; the values come from frames of the same shape.
 
-import { paintClasses, paintGrid, scaleFor } from "./colors.js";
+import { paintClasses, paintGrid } from "../draw/canvas.js";
+import { scaleFor } from "../draw/colors.js";
+import { html, svg } from "../draw/dom.js";
 import { layoutNetwork, networkHeight } from "./networkLayout.js";
 import { buildLayerControls, showActivations } from "./layerControls.js";
-import { className, outputCount } from "./rules.js";
+import { className, outputCount } from "../state/rules.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const FIT_MARGIN = 8; // px left under the diagram in presenter mode
 const MIN_NODE = 22; // px: presenter mode never shrinks the nodes below this
 const COLUMN_GAP = 1.8; // node sizes from one column to the next, at least (presenter mode)
-
-function svg(tag, attrs = {}) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  return el;
-}
-
-function html(tag, attrs = {}, text = null) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== null) el.textContent = text;
-  return el;
-}
 
 /** TFP: link width grows linearly from 1 px at |w| = 0 to 10 px at |w| >= 5. */
 export const linkWidth = (w) => 1 + (Math.min(Math.abs(w), 5) / 5) * 9;

@@ -1,40 +1,35 @@
-// The session and its websocket (docs/protocol.md): create a session, stream frames, send
-// controls, reconnect with backoff, and start a new session with the same setup when the
-// old one is gone.
+// The page's session on the server (docs/protocol.md), on top of the socket: create it
+// (falling back field by field where the server refuses a value), stream its frames, keep
+// the user's changes optimistic until the server echoes them, refresh the points and the
+// loss history, and start a new session with the same setup when the old one is gone.
 
 import { ApiError } from "./api.js";
 import { decodeFrame } from "./frame.js";
-import { canRender, renderFrame } from "./render.js";
+import { Pending } from "./pending.js";
+import { FramePump } from "./pump.js";
+import { Socket } from "./socket.js";
+import { canRender, renderFrame } from "../kinds/mlp.js";
 
-const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
-const UNKNOWN_SESSION = 4404;
-const SESSION_CLOSED = 4410;
-const PENDING_MS = 3000; // how long a sent change overrides the server's older echo
 // A hidden tab draws nothing (no animation frames) but still acks, slowly: a viewer that
 // stops acking is closed by the server after its viewer_timeout (30 s by default).
 const HIDDEN_FPS = 1;
 const DATA_FIELDS = ["problem", "dataset", "noise", "train_ratio", "seed"];
-// render "client": frames carry only weights and this page draws the maps (render.js), so
-// the server spends nothing on grids; "server" where render.js cannot draw the network.
-export const VIEW = { grid: 100, maps: true, map_size: 25, fps: 30, render: "client" };
-
-/** A frame's sequence number, without decoding the rest (docs/protocol.md). */
-function frameSeq(buffer) {
-  return new DataView(buffer).getUint32(32, true);
-}
+// render "client": frames carry only weights and this page draws the maps (kinds/mlp.js),
+// so the server spends nothing on grids; "server" where the page cannot draw the network.
+export const VIEW = Object.freeze({ grid: 100, maps: true, map_size: 25, fps: 30, render: "client" });
 
 export class Connection {
   constructor(store, api) {
     this.store = store;
     this.api = api;
     this.sessionId = null;
-    this.ws = null;
-    this.attempt = 0;
-    this.timer = null;
-    this.frameBuffer = null; // newest undrawn binary frame
-    this.frameSocket = null; // the socket it came from
-    this.drawScheduled = false;
-    this.pending = new Map(); // field -> {value, until}: sent, not yet echoed by the server
+    this.socket = new Socket({
+      open: () => this.opened(),
+      message: (data, from) => this.receive(data, from),
+      close: ({ gone }) => this.closed(gone),
+    });
+    this.pump = new FramePump(this.socket, (buffer) => this.drawFrame(buffer));
+    this.pending = new Pending(); // sent, not yet echoed by the server
     this.dataKey = null;
     this.serverSession = null; // the last SessionState as the server sent it
     this.historyWanted = false;
@@ -42,6 +37,11 @@ export class Connection {
     this.lostSessions = 0; // sessions that vanished in a row (reset by a working stream)
     this.visibleFps = undefined; // the fps to go back to while the tab is hidden
     this.view = { ...VIEW };
+  }
+
+  /** The open websocket, or null (the console and tests close it to try a reconnect). */
+  get ws() {
+    return this.socket.ws;
   }
 
   start() {
@@ -56,11 +56,11 @@ export class Connection {
 
   // -- session lifecycle --------------------------------------------------------------
   async connect() {
-    clearTimeout(this.timer);
+    this.socket.cancelRetry();
     if (this.stopped) return;
     try {
       if (!this.sessionId) await this.createSession();
-      this.open();
+      this.socket.open(this.sessionId);
     } catch (error) {
       if (error instanceof ApiError && error.status === 429) {
         this.store.showBanner("The server is full right now; the page keeps trying.", "warning");
@@ -82,7 +82,7 @@ export class Connection {
         this.sessionId = session.id;
         this.dataKey = null;
         this.pending.clear();
-        if (session.speed !== this.store.view.speed) this.markPending("speed", this.store.view.speed);
+        if (session.speed !== this.store.view.speed) this.pending.mark("speed", this.store.view.speed);
         this.acceptSession(session);
         return;
       } catch (error) {
@@ -97,65 +97,49 @@ export class Connection {
     }
   }
 
-  open() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${scheme}//${location.host}/ws/sessions/${encodeURIComponent(this.sessionId)}`);
-    ws.binaryType = "arraybuffer";
-    this.ws = ws;
-    ws.addEventListener("open", () => {
-      if (ws !== this.ws) return;
-      this.attempt = 0;
-      this.historyWanted = true;
-      ws.send(JSON.stringify({ type: "view", ...this.view }));
-      this.flushPending();
-      this.store.setConnection("connected", "Connected");
-    });
-    ws.addEventListener("message", (e) => ws === this.ws && this.receive(e.data));
-    ws.addEventListener("close", (e) => {
-      if (ws !== this.ws) return;
-      this.ws = null;
-      if (this.stopped) return;
-      if (e.code === UNKNOWN_SESSION || e.code === SESSION_CLOSED) {
-        // The server no longer knows this session (restarted, expired): same setup, new
-        // session; at once the first time, with backoff if new sessions keep vanishing.
-        this.sessionId = null;
-        this.lostSessions += 1;
-        if (this.lostSessions > 1) {
-          this.retry();
-        } else {
-          this.store.setConnection("connecting", "Session expired; starting a new one…");
-          this.connect();
-        }
-      } else {
-        this.retry();
-      }
-    });
+  opened() {
+    this.historyWanted = true;
+    this.socket.send({ type: "view", ...this.view });
+    this.flushPending();
+    this.store.setConnection("connected", "Connected");
+  }
+
+  closed(gone) {
+    if (this.stopped) return;
+    if (!gone) {
+      this.retry();
+      return;
+    }
+    // The server no longer knows this session (restarted, expired): same setup, new
+    // session; at once the first time, with backoff if new sessions keep vanishing.
+    this.sessionId = null;
+    this.lostSessions += 1;
+    if (this.lostSessions > 1) {
+      this.retry();
+    } else {
+      this.store.setConnection("connecting", "Session expired; starting a new one…");
+      this.connect();
+    }
   }
 
   retry() {
     if (this.stopped) return;
-    const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
-    this.attempt += 1;
-    const seconds = Math.max(1, Math.round(delay / 1000));
+    const seconds = this.socket.retry(() => this.connect());
     this.store.setConnection("offline", `Connection lost; retrying in ${seconds} s…`);
-    this.timer = setTimeout(() => this.connect(), delay);
   }
 
   /** Leave: free the server's session (the page may come back from the bfcache). */
   stop() {
     this.stopped = true;
-    clearTimeout(this.timer);
     const id = this.sessionId;
-    if (this.ws) this.ws.close(1000, "page closed");
-    this.ws = null;
+    this.socket.close(1000, "page closed");
     if (id) this.api.deleteSession(id).catch(() => {});
     this.sessionId = null;
   }
 
   resume() {
     this.stopped = false;
-    this.attempt = 0;
+    this.socket.resetBackoff();
     this.connect();
   }
 
@@ -164,29 +148,19 @@ export class Connection {
     if (document.hidden) {
       this.visibleFps ??= this.view.fps;
       this.setView({ fps: HIDDEN_FPS });
-      if (this.frameBuffer) this.ack(this.frameSocket, frameSeq(this.frameBuffer));
+      this.pump.hidden();
     } else if (this.visibleFps !== undefined) {
       this.setView({ fps: this.visibleFps });
       this.visibleFps = undefined;
-      if (this.frameBuffer && !this.drawScheduled) {
-        this.drawScheduled = true;
-        requestAnimationFrame(() => this.drawFrame());
-      }
+      this.pump.shown();
     }
   }
 
   // -- incoming -------------------------------------------------------------------------
-  receive(data) {
+  receive(data, from) {
     this.lostSessions = 0;
     if (typeof data !== "string") {
-      this.frameBuffer = data;
-      this.frameSocket = this.ws;
-      if (document.hidden) {
-        this.ack(this.ws, frameSeq(data)); // drawn when the tab is shown again
-      } else if (!this.drawScheduled) {
-        this.drawScheduled = true;
-        requestAnimationFrame(() => this.drawFrame());
-      }
+      this.pump.receive(data, from);
       return;
     }
     let message;
@@ -199,27 +173,18 @@ export class Connection {
     else if (message.type === "error") this.serverError(message);
   }
 
-  drawFrame() {
-    this.drawScheduled = false;
-    const buffer = this.frameBuffer;
-    const socket = this.frameSocket;
-    this.frameBuffer = null;
-    if (!buffer) return;
+  /** Decode and show one frame; returns its sequence number for the ack. */
+  drawFrame(buffer) {
     let seq;
     try {
       const frame = decodeFrame(buffer);
       seq = frame.seq;
-      if (frame.gridSize === 0 && !this.drawLocally(frame)) return this.ack(socket, seq);
+      if (frame.gridSize === 0 && !this.drawLocally(frame)) return seq;
       this.store.setFrame(frame);
     } catch (error) {
       this.store.showBanner(`Could not draw a frame: ${error.message}`);
     }
-    this.ack(socket, seq);
-  }
-
-  /** "I have drawn a frame; send the next." (A socket opened since then sends its own.) */
-  ack(socket, seq) {
-    if (socket === this.ws) this.send(seq === undefined ? { type: "ack" } : { type: "ack", seq });
+    return seq;
   }
 
   /** Fill a grid-less frame's maps from its weights; false if this page cannot. */
@@ -237,16 +202,7 @@ export class Connection {
     this.serverSession = session;
     const render = canRender(session.config) ? "client" : "server";
     if (render !== this.view.render) this.setView({ render });
-    const now = performance.now();
-    const config = { ...session.config };
-    let speed = session.speed;
-    for (const [field, { value, until }] of this.pending) {
-      const echoed = JSON.stringify(field === "speed" ? speed : config[field]) === JSON.stringify(value);
-      if (echoed || until < now) this.pending.delete(field);
-      else if (field === "speed") speed = value;
-      else config[field] = value;
-    }
-    this.store.setSession({ ...session, config, speed });
+    this.store.setSession({ ...session, ...this.pending.overlay(session) });
     if (session.state === "diverged" || session.state === "failed") {
       this.store.showBanner(session.message ?? `Training ${session.state}.`, "warning");
     } else if (this.store.banner?.tone === "warning") {
@@ -290,22 +246,16 @@ export class Connection {
 
   // -- outgoing -------------------------------------------------------------------------
   send(message) {
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(JSON.stringify(message));
-    return true;
-  }
-
-  markPending(field, value) {
-    this.pending.set(field, { value, until: performance.now() + PENDING_MS });
+    return this.socket.send(message);
   }
 
   sendConfig(patch) {
-    for (const [field, value] of Object.entries(patch)) this.markPending(field, value);
+    for (const [field, value] of Object.entries(patch)) this.pending.mark(field, value);
     this.send({ type: "config", config: patch });
   }
 
   sendSpeed(speed) {
-    this.markPending("speed", speed);
+    this.pending.mark("speed", speed);
     this.send({ type: "speed", speed });
   }
 
@@ -329,33 +279,20 @@ export class Connection {
     this.send({ type: "view", ...view });
   }
 
-  play() {
-    this.send({ type: this.store.session?.state === "running" ? "pause" : "play" });
-  }
-
-  step() {
-    this.send({ type: "step" });
-  }
-
-  reset() {
-    this.send({ type: "reset" });
-  }
-
-  regenerate() {
-    this.send({ type: "regenerate" });
-  }
-
-  /** Your own points (docs/protocol.md): the weights and the epoch stay. */
-  addPoint(x, y, label, split = "train") {
-    this.send({ type: "add_point", x, y, label, split });
-  }
-
-  removePoint(x, y) {
-    this.send({ type: "remove_point", x, y });
-  }
-
-  clearPoints() {
-    this.send({ type: "clear_points" });
+  /** The page's actions (buttons, keys, the plot, the hover card): messages to the server. */
+  actions() {
+    const send = (type, body = {}) => this.send({ type, ...body });
+    return {
+      play: () => send(this.store.session?.state === "running" ? "pause" : "play"),
+      step: () => send("step"),
+      reset: () => send("reset"),
+      regenerate: () => send("regenerate"),
+      setWeight: (target) => this.setWeight(target),
+      // your own points (docs/protocol.md): the weights and the epoch stay
+      addPoint: (x, y, label, split = "train") => send("add_point", { x, y, label, split }),
+      removePoint: (x, y) => send("remove_point", { x, y }),
+      clearPoints: () => send("clear_points"),
+    };
   }
 
   /** After an upload or an import replaced the session's setup: the chart's history. */

@@ -2,9 +2,9 @@
 // in regression), a shift-click removes the nearest one; clear all, and CSV upload. The
 // server checks everything; its answer comes back as a new data_version and new points.
 
-import { classCss, scaleFor } from "./colors.js";
-import { DOMAIN } from "./heatmap.js";
-import { classLabels, className } from "./rules.js";
+import { classCss, scaleFor } from "../draw/colors.js";
+import { DOMAIN } from "../views/heatmap.js";
+import { classLabels, className } from "../state/rules.js";
 
 const round = (v) => Math.round(Math.min(DOMAIN, Math.max(-DOMAIN, v)) * 1000) / 1000;
 

@@ -1,7 +1,7 @@
 // Guided demos: `<control>_hide=true` hides a control, `hideText=true` hides the
 // explanations. One generated stylesheet covers controls that views build later too.
 
-import { HIDEABLE } from "./hash.js";
+import { HIDEABLE } from "../state/hash.js";
 
 export function bindVisibility(store) {
   const style = document.createElement("style");

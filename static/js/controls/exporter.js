@@ -2,7 +2,7 @@
 // a PNG (drawn from what is on screen), and importing a model.json saved before (its
 // setup, weights and epoch replace the session's).
 
-import { plotPicture } from "./heatmap.js";
+import { plotPicture } from "../views/heatmap.js";
 
 export function bindExporter(root, store, api, onImported) {
   const links = root.querySelectorAll("[data-export]");
