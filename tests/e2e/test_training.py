@@ -36,9 +36,8 @@ def test_play_trains_circle_and_pause_stops(playground: Playground) -> None:
     )
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Play")).to_be_visible()
-    page.wait_for_function("() => window.playground.store.session.state === 'paused'")
-    # the last frame catches up with the epoch the session paused at
-    stopped = playground.session()["epoch"]
+    # the server paused; the epoch counter (the last frame) catches up with its epoch
+    stopped = playground.wait_session(lambda s: s["state"] == "paused")["epoch"]
     page.wait_for_function(EPOCH_AT_LEAST, arg=stopped)
     assert playground.epoch() == stopped
     # nothing trained while paused: one step later the session is exactly one epoch on
@@ -90,7 +89,7 @@ def test_adding_a_layer_and_a_neuron_redraws_and_resets(playground: Playground) 
     expect(page.get_by_role("heading", name="3 hidden layers")).to_be_visible()
     expect(neurons).to_have_count(8)
     expect(page.locator("[data-epoch]")).to_have_text("000,000")
-    page.wait_for_function("() => window.playground.store.session.config.hidden.length === 3")
+    playground.wait_session(lambda s: len(s["config"]["hidden"]) == 3)
 
     page.get_by_role("button", name="Step one epoch").click()
     expect(page.locator("[data-epoch]")).to_have_text("000,001")
@@ -98,9 +97,7 @@ def test_adding_a_layer_and_a_neuron_redraws_and_resets(playground: Playground) 
     expect(neurons).to_have_count(9)
     expect(page.get_by_text("3 neurons")).to_be_visible()
     expect(page.locator("[data-epoch]")).to_have_text("000,000")
-    page.wait_for_function(
-        "() => JSON.stringify(window.playground.store.session.config.hidden) === '[4,2,3]'"
-    )
+    playground.wait_config({"hidden": [4, 2, 3]})
     # the new neuron's map and links come from the rebuilt network
     expect(page.locator("[data-network]")).not_to_have_class("network stale")
     # 2 inputs x 4 + 4 x 2 + 2 x 3 + 3 x 1 links
@@ -121,7 +118,11 @@ def test_editing_a_bias_and_a_weight_changes_the_output(playground: Playground) 
     field.press("Enter")
     expect(page.locator("[data-hovercard]")).to_be_hidden()
     playground.wait_heatmap_change(before)
-    page.wait_for_function("() => window.playground.store.frame.biases.at(-1)[0] === -3")
+    # a frame with the new bias has been drawn: the card over the bias reads it from frames
+    page.mouse.move(0, 0)
+    bias.hover()
+    expect(page.locator("[data-hovercard]")).to_contain_text("Bias is -3")
+    page.mouse.move(0, 0)
     after_bias = playground.heatmap()
 
     # a link, from the keyboard: focus it, Enter opens the editor
@@ -131,9 +132,9 @@ def test_editing_a_bias_and_a_weight_changes_the_output(playground: Playground) 
     field = page.get_by_label("New value for weight from neuron 1 of layer 2 to the output")
     field.fill("4.5")
     field.press("Enter")
-    page.wait_for_function("() => window.playground.store.frame.weights.at(-1)[0] === 4.5")
     playground.wait_heatmap_change(after_bias)
-    # a straight link has a zero-height box, so hover it by its midpoint
+    # the frame carries the new weight: a straight link has a zero-height box, so hover
+    # it by its midpoint
     box = link.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -160,12 +161,13 @@ def test_readme_screenshot(playground: Playground) -> None:
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(EPOCH_AT_LEAST, arg=600, timeout=30_000)
     page.get_by_role("button", name="Pause").click()
-    page.wait_for_function("() => window.playground.store.session.state === 'paused'")
+    stopped = playground.wait_session(lambda s: s["state"] == "paused")["epoch"]
+    page.wait_for_function(f"(n) => {EPOCH} === n", arg=stopped)  # the last frame is drawn
     page.mouse.move(0, 0)
-    # the chart redraws at most 4 times a second: wait for it to show the last epoch
+    # the chart redraws at most 4 times a second: wait for it to show the epoch counter's
     page.wait_for_function(
         "() => { const x = document.querySelector('[data-loss-chart]').data?.[1]?.x;"
-        " return x && x.at(-1) === window.playground.store.frame.epoch; }"
+        f" return x && x.at(-1) === {EPOCH}; }}"
     )
     path: Path = ARTIFACTS / "readme-screenshot.png"
     page.screenshot(path=path, full_page=True)
