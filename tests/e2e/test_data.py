@@ -14,8 +14,6 @@ from .conftest import Playground, Server
 
 pytestmark = pytest.mark.e2e
 
-VERSION_CHANGED = "(v) => window.playground.store.session.data_version !== v"
-
 
 def points(server: Server, session_id: str) -> dict:
     return dict(httpx.get(f"{server.url}/api/sessions/{session_id}/data").json())
@@ -42,7 +40,7 @@ def test_clicks_add_and_remove_points(playground: Playground, server: Server) ->
     assert "add_class=1" in page.url
 
     click_plot(page, 2.5, -3.5)
-    page.wait_for_function(VERSION_CHANGED, arg=session["data_version"])
+    playground.wait_session(lambda s: s["data_version"] != session["data_version"])
     after = points(server, session["id"])
     assert len(after["train"]) == len(before["train"]) + 1
     added = [p for p in after["train"] if p not in before["train"]]
@@ -53,7 +51,7 @@ def test_clicks_add_and_remove_points(playground: Playground, server: Server) ->
 
     version = playground.session()["data_version"]
     click_plot(page, 2.5, -3.5, shift=True)
-    page.wait_for_function(VERSION_CHANGED, arg=version)
+    playground.wait_session(lambda s: s["data_version"] != version)
     assert points(server, session["id"]) == before
     assert playground.errors == []
 
@@ -67,7 +65,7 @@ def test_csv_upload_and_a_bad_file(playground: Playground, server: Server) -> No
     session = playground.session()
     upload = page.locator("[data-upload-file]")
     upload.set_input_files({"name": "good.csv", "mimeType": "text/csv", "buffer": GOOD_CSV})
-    page.wait_for_function(VERSION_CHANGED, arg=session["data_version"])
+    playground.wait_session(lambda s: s["data_version"] != session["data_version"])
     expect(page.locator("[data-points-message]")).to_have_text(
         "Training on the points from good.csv."
     )
@@ -76,7 +74,7 @@ def test_csv_upload_and_a_bad_file(playground: Playground, server: Server) -> No
         "train": [[1, 1, 1], [-1, -1, -1], [2, -2, 1]],
         "test": [[0.5, -1, -1]],
     }
-    page.wait_for_function("() => window.playground.store.data?.train.length === 3")
+    playground.wait_points_drawn("(n) => n === 3")  # the page shows the 3 training points
 
     upload.set_input_files({"name": "bad.csv", "mimeType": "text/csv", "buffer": BAD_CSV})
     message = page.locator("[data-points-message]")
@@ -98,7 +96,7 @@ def test_csv_upload_and_a_bad_file(playground: Playground, server: Server) -> No
     # clear all: no points left, the losses read "–"
     version = playground.session()["data_version"]
     page.get_by_role("button", name="Clear all points").click()
-    page.wait_for_function(VERSION_CHANGED, arg=version)
+    playground.wait_session(lambda s: s["data_version"] != version)
     assert points(server, session["id"]) == {"train": [], "test": []}
     expect(page.locator('[data-loss="train"]')).to_have_text("–")
 
