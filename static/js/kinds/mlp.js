@@ -6,13 +6,13 @@ const DOMAIN = 6;
 
 /** Feature formulas by registry name (server/engine/features.py). Unknown -> null. */
 const FEATURES = {
-  x1: (x, y) => x,
-  x2: (x, y) => y,
-  x1_squared: (x, y) => x * x,
-  x2_squared: (x, y) => y * y,
+  x1: (x) => x,
+  x2: (_x, y) => y,
+  x1_squared: (x) => x * x,
+  x2_squared: (_x, y) => y * y,
   x1_x2: (x, y) => x * y,
-  sin_x1: (x, y) => Math.sin(x),
-  sin_x2: (x, y) => Math.sin(y),
+  sin_x1: (x) => Math.sin(x),
+  sin_x2: (_x, y) => Math.sin(y),
 };
 
 const ACTIVATIONS = {

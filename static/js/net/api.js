@@ -1,5 +1,8 @@
 // The REST API (docs/api.md): JSON in and out, snake_case, errors as ApiError.
 
+/** "config.hidden" -> "hidden"; anything else -> null. */
+const fromField = (f) => (typeof f === "string" && f.startsWith("config.") ? f.split(".")[1] : null);
+
 export class ApiError extends Error {
   constructor(status, body) {
     super(ApiError.describe(status, body));
@@ -10,7 +13,6 @@ export class ApiError extends Error {
   /** The config field a 422 complains about ("hidden"), when it names one. */
   get configField() {
     const detail = this.body?.detail;
-    const fromField = (f) => (typeof f === "string" && f.startsWith("config.") ? f.split(".")[1] : null);
     if (this.body?.field) return fromField(this.body.field);
     if (Array.isArray(detail)) {
       for (const d of detail) {

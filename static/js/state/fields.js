@@ -49,9 +49,12 @@ export function bool(text) {
   return text === "true" ? true : text === "false" ? false : undefined;
 }
 
+const names = (list) => list.map((x) => x.name);
+const listed = (list) => names(list).join(", ");
+const range = ([low, high]) => `${low} to ${high}`;
+
 /** Field parsers: text -> value, or undefined when the text is not acceptable. */
 export function parsers(options) {
-  const names = (list) => list.map((x) => x.name);
   const { max_layers: maxLayers, max_neurons: maxNeurons } = options.limits;
   const featureNames = names(options.features);
   return {
@@ -98,27 +101,25 @@ export function parsers(options) {
 
 /** What each field takes, in words, for the notice about a link's refused values. */
 export function allowed(options) {
-  const names = (list) => list.map((x) => x.name).join(", ");
   const { max_layers: maxLayers, max_neurons: maxNeurons, classes } = options.limits;
-  const range = ([low, high]) => `${low} to ${high}`;
   return {
-    problem: names(options.problems),
-    dataset: names(options.datasets),
+    problem: listed(options.problems),
+    dataset: listed(options.datasets),
     regDataset: "reg-plane, reg-gauss",
     noise: "0 to 50",
     train_ratio: "10 to 90",
     seed: `a whole number 0 to ${MAX_SEED}, or 1 to 64 printable characters without & or =`,
-    features: names(options.features),
+    features: listed(options.features),
     hidden: `at most ${maxLayers} layers of 1 to ${maxNeurons} neurons, comma-separated`,
-    activation: names(options.activations),
-    layer_activations: `at most ${maxLayers} of ${names(options.activations)}, or empty`,
+    activation: listed(options.activations),
+    layer_activations: `at most ${maxLayers} of ${listed(options.activations)}, or empty`,
     learning_rate: "above 0, at most 10",
     batch_size: "1 to 30",
-    regularization: names(options.regularizations),
+    regularization: listed(options.regularizations),
     regularization_rate: "0 to 10",
     classes: range(classes),
-    loss: names(options.losses),
-    optimizer: names(options.optimizers),
+    loss: listed(options.losses),
+    optimizer: listed(options.optimizers),
     momentum: range(options.limits.momentum),
     beta1: range(options.limits.beta1),
     beta2: range(options.limits.beta2),

@@ -15,7 +15,8 @@ export function bindLegend(root, store) {
     const k = outputCount(store.config);
     classes.hidden = k < 3;
     list.replaceChildren();
-    for (let c = 0; c < k && k > 2; c++) {
+    const shown = k > 2 ? k : 0; // two classes: the continuous scale says it all
+    for (let c = 0; c < shown; c++) {
       const item = document.createElement("li");
       const swatch = document.createElement("span");
       swatch.className = "swatch";

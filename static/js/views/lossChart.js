@@ -5,6 +5,7 @@
 export const MAX_POINTS = 1000;
 const REDRAW_MS = 250;
 
+const line = (color) => ({ color, width: 1.5 });
 const finite = (v) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
 
 /** Loss points over epochs, thinned to at most `max` points spread evenly over epochs. */
@@ -136,7 +137,6 @@ export class LossChart {
     if (!Plotly) return;
     const s = this.series;
     const alone = s.epoch.length < 2; // epoch 0, or a fresh page: one point or none
-    const line = (color) => ({ color, width: 1.5 });
     const mode = alone ? "lines+markers" : "lines"; // a single point has no line to draw
     const traces = [
       { x: s.epoch, y: s.train, name: "Training loss", mode, line: line("#888"), hovertemplate: "%{y:.3f}" },

@@ -42,18 +42,19 @@ export function place(r, width, height, next, view = document.documentElement) {
   return candidates.find(fits) ?? candidates[0];
 }
 
+/** A control's tip is its accessible description too (unless it is the control's name). */
+function describe(el) {
+  const target = el.matches(FOCUSABLE) ? el : el.querySelector(FOCUSABLE);
+  if (!target || target.hasAttribute("aria-description")) return;
+  if (target.getAttribute("aria-label") === el.dataset.tip) return; // a name shown on hover
+  target.setAttribute("aria-description", el.dataset.tip);
+}
+
 export function bindTooltips(root) {
   const tip = root.querySelector("[data-tooltip]");
   let timer = null;
   let owner = null;
   let clicked = null; // no tooltip again for a control just clicked, until the pointer leaves it
-
-  const describe = (el) => {
-    const target = el.matches(FOCUSABLE) ? el : el.querySelector(FOCUSABLE);
-    if (!target || target.hasAttribute("aria-description")) return;
-    if (target.getAttribute("aria-label") === el.dataset.tip) return; // a name shown on hover
-    target.setAttribute("aria-description", el.dataset.tip);
-  };
   root.querySelectorAll("[data-tip]").forEach(describe);
   new MutationObserver((records) => {
     for (const r of records) {
