@@ -16,9 +16,9 @@ def test_problem_type_switches_the_datasets(playground: Playground) -> None:
     page.get_by_label("Problem type").select_option("regression")
     expect(page.get_by_role("radio", name="Plane")).to_have_attribute("aria-checked", "true")
     expect(page.get_by_role("radio", name="Circle")).to_be_hidden()
-    page.wait_for_function("() => window.playground.store.session.config.problem === 'regression'")
+    playground.wait_config({"problem": "regression"})
     page.get_by_role("radio", name="Multi Gaussian").click()
-    page.wait_for_function("() => window.playground.store.session.config.dataset === 'multi_gauss'")
+    playground.wait_config({"dataset": "multi_gauss"})
     # back to classification: the last classification dataset comes back
     page.get_by_label("Problem type").select_option("classification")
     expect(page.get_by_role("radio", name="Circle")).to_have_attribute("aria-checked", "true")
@@ -29,10 +29,10 @@ def test_problem_type_switches_the_datasets(playground: Playground) -> None:
 def test_regenerate_draws_new_points_with_a_new_seed(playground: Playground) -> None:
     page = playground.open("seed=11")
     points = "() => document.querySelector('[data-heatmap-points]').toDataURL()"
-    page.wait_for_function("() => window.playground.store.data !== null")
+    playground.wait_points_drawn()  # the session's points are on the plot
     before = page.evaluate(points)
     page.get_by_role("button", name="Regenerate").click()
-    page.wait_for_function("() => window.playground.store.session.config.seed !== 11")
+    playground.wait_session(lambda s: s["config"]["seed"] != 11)
     page.wait_for_function(f"(before) => ({points})() !== before", arg=before)
     seed = playground.session()["config"]["seed"]
     assert f"seed={seed}" in page.url
@@ -69,14 +69,15 @@ def test_zero_hidden_layers(playground: Playground) -> None:
 def test_loss_series_stays_small_after_100k_epochs(playground: Playground) -> None:
     page = playground.open()
     result = page.evaluate(
-        """async () => {
-          const { LossSeries, MAX_POINTS } = await import('/static/js/lossChart.js');
+        """async (url) => {
+          const { LossSeries, MAX_POINTS } = await import(url);
           const s = new LossSeries();
           for (let e = 0; e <= 200000; e += 3) s.add(e, 1 / (e + 1), 2 / (e + 1));
           const gaps = s.epoch.slice(1).map((e, i) => e - s.epoch[i]);
           return { n: s.epoch.length, max: MAX_POINTS, first: s.epoch[0], last: s.epoch.at(-1),
                    widest: Math.max(...gaps), sorted: gaps.every((g) => g > 0) };
-        }"""
+        }""",
+        playground.module_url("LossSeries"),
     )
     assert result["n"] <= result["max"]
     assert (result["first"], result["last"]) == (0, 199998)
@@ -87,11 +88,10 @@ def test_loss_series_stays_small_after_100k_epochs(playground: Playground) -> No
 def test_hash_and_frame_modules(playground: Playground) -> None:
     page = playground.open()
     result = page.evaluate(
-        """async () => {
-          const { parseHash, formatHash } = await import('/static/js/hash.js');
-          const { decodeFrame } = await import('/static/js/frame.js');
-          const { formatEpoch } = await import('/static/js/status.js');
-          const options = window.playground.store.options;
+        """async ([hashUrl, frameUrl, statusUrl, options]) => {
+          const { parseHash, formatHash } = await import(hashUrl);
+          const { decodeFrame } = await import(frameUrl);
+          const { formatEpoch } = await import(statusUrl);
           const hash = '#dataset=plane&hidden=8,1&features=x2,x1,x2&learning_rate=0.00001';
           const parsed = parseHash(hash, options);
           const again = parseHash(formatHash(parsed), options);
@@ -113,7 +113,13 @@ def test_hash_and_frame_modules(playground: Playground) -> None:
                     f.trainAccuracy, Number.isNaN(f.testAccuracy), f.classes],
             epochs: [formatEpoch(0), formatEpoch(1234), formatEpoch(1234567)],
           };
-        }"""
+        }""",
+        [
+            playground.module_url("parseHash"),
+            playground.module_url("decodeFrame"),
+            playground.module_url("formatEpoch"),
+            playground.options(),
+        ],
     )
     assert result["problem"] == "regression"  # implied by the dataset
     assert result["hidden"] == [8, 1]
