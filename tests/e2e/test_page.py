@@ -83,11 +83,7 @@ def test_copied_url_reproduces_the_setup(new_playground: Callable[[], Playground
         "regularization_rate": 0.003,
         "batch_size": 20,
     }
-    page.wait_for_function(
-        "(want) => Object.entries(want).every(([k, v]) =>"
-        " JSON.stringify(window.playground.store.session.config[k]) === JSON.stringify(v))",
-        arg=expected,
-    )
+    first.wait_config(expected)
     url = page.url
 
     second = new_playground()

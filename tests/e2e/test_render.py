@@ -67,8 +67,8 @@ def test_browser_maps_equal_the_servers(
 
     page = playground.open()
     browser = page.evaluate(
-        """async ([params, config]) => {
-          const { renderFrame } = await import('/static/js/render.js');
+        """async ([url, params, config]) => {
+          const { renderFrame } = await import(url);
           const layers = params.layers;
           const frame = {
             sizes: [layers[0].weight[0].length, ...layers.map((l) => l.bias.length)],
@@ -78,7 +78,7 @@ def test_browser_maps_equal_the_servers(
           const { grid, maps } = renderFrame(frame, config, 100, 25);
           return { grid: Array.from(grid), maps: Array.from(maps ?? []) };
         }""",
-        [params, session["config"]],
+        [playground.module_url("renderFrame"), params, session["config"]],
     )
     grid = np.array(browser["grid"], dtype=int)
     assert grid.shape == server_grid.shape

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from server.protocol.rest import Config
 from server.sessions.rules import follow_changes
@@ -27,7 +27,6 @@ TFP_DEFAULT = (
     "&ySquared=false&cosX=false&sinX=false&cosY=false&sinY=false&collectStats=false"
     "&problem=classification&initZero=false&hideText=false"
 )
-SERVER_CONFIG = "window.playground.store.session.config"
 FRESH_SEED = re.compile(r"[01]\.\d{5}")
 
 
@@ -35,16 +34,6 @@ def tfp(**changes: str) -> str:
     """TFP's default link with some of its values changed."""
     pairs = dict(p.split("=", 1) for p in TFP_DEFAULT.split("&"))
     return "&".join(f"{k}={v}" for k, v in {**pairs, **changes}.items())
-
-
-def served(page: Page, want: dict[str, Any]) -> dict[str, Any]:
-    """The server's session config once it has every field of `want`."""
-    page.wait_for_function(
-        f"(want) => Object.entries(want).every(([k, v]) => JSON.stringify({SERVER_CONFIG}[k])"
-        " === JSON.stringify(v))",
-        arg=want,
-    )
-    return dict(page.evaluate(SERVER_CONFIG))
 
 
 LINKS = {
@@ -128,7 +117,7 @@ def test_a_tfp_link_opens_with_its_setup(
     playground: Playground, hash_: str, want: dict[str, Any]
 ) -> None:
     page = playground.open(hash_)
-    config = served(page, want)
+    config = playground.wait_config(want)
     assert {k: config[k] for k in want} == want
     # the page's own URL now carries the same setup in our names, seed included
     seed = config["seed"]
@@ -145,9 +134,9 @@ def test_tfp_view_flags_and_text(playground: Playground) -> None:
 
 def test_tutorial_and_collect_stats_are_kept_and_do_nothing(playground: Playground) -> None:
     page = playground.open(tfp(tutorial="dp-reducing-loss", collectStats="true", seed="0.8"))
-    served(page, {"seed": "0.8"})
+    playground.wait_config({"seed": "0.8"})
     page.get_by_label("Learning rate").select_option("0.1")  # the page rewrites its hash
-    served(page, {"learning_rate": 0.1})
+    playground.wait_config({"learning_rate": 0.1})
     assert "tutorial=dp-reducing-loss" in page.url and "collectStats=true" in page.url
     assert playground.errors == []
 
@@ -170,7 +159,7 @@ def test_tfp_hide_flags_hide_controls_and_remove_inputs(playground: Playground) 
     expect(page.get_by_role("button", name="X₁²", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="X₁", exact=True)).to_be_visible()
     expect(page.get_by_label("Noise")).to_be_visible()
-    assert served(page, {"seed": "0.9"})["features"] == ["x1", "x2"]
+    assert playground.wait_config({"seed": "0.9"})["features"] == ["x1", "x2"]
     assert "sin_x1_hide=true" in page.url and "hidden_hide=true" in page.url
 
 
@@ -179,7 +168,7 @@ def test_cos_inputs_show_a_notice_and_add_nothing(playground: Playground) -> Non
     notice = page.locator("[data-notice]")
     expect(notice).to_have_text("cos(X₁)/cos(X₂) are not inputs here, as in TensorFlow Playground.")
     expect(notice).to_be_visible()
-    assert served(page, {"seed": "0.11"})["features"] == ["x1", "x2"]
+    assert playground.wait_config({"seed": "0.11"})["features"] == ["x1", "x2"]
     assert "cosX=true" in page.url  # kept, so a link passed on says the same
     plain = playground.open(tfp(seed="0.12"))
     expect(plain.locator("[data-notice]")).to_be_hidden()
@@ -192,13 +181,13 @@ def test_a_page_without_a_seed_makes_one_as_tfp_does(playground: Playground) -> 
     assert f"seed={seed}" in page.url
     # regenerate: the server picks a new seed, and the URL shows the one the session has
     page.get_by_role("button", name="Regenerate").click()
-    page.wait_for_function(f"(old) => {SERVER_CONFIG}.seed !== old", arg=seed)
+    playground.wait_session(lambda s: s["config"]["seed"] != seed)
     new = playground.session()["config"]["seed"]
     page.wait_for_function("(seed) => location.hash.includes(`seed=${seed}&`)", arg=new)
     # a data change with a TFP seed draws a new one too, as TFP's page does
     page.get_by_role("radio", name="Circle").click()
-    page.wait_for_function(
-        f"(old) => {SERVER_CONFIG}.dataset === 'circle' && {SERVER_CONFIG}.seed !== old", arg=new
+    playground.wait_session(
+        lambda s: s["config"]["dataset"] == "circle" and s["config"]["seed"] != new
     )
     latest = playground.session()["config"]["seed"]
     page.wait_for_function("(seed) => location.hash.includes(`seed=${seed}&`)", arg=latest)
@@ -221,37 +210,37 @@ def test_the_loss_follows_the_data_unless_chosen(playground: Playground) -> None
     expect(label).to_have_text("Loss: mean squared error")
     page.get_by_role("radio", name="Gaussian clouds").click()
     page.get_by_label("Classes").fill("4")
-    served(page, {"dataset": "clouds", "classes": 4, "loss": "cross_entropy"})
+    playground.wait_config({"dataset": "clouds", "classes": 4, "loss": "cross_entropy"})
     expect(label).to_have_text("Loss: cross-entropy")
     page.get_by_role("radio", name="Circle").click()
-    served(page, {"dataset": "circle", "classes": 2, "loss": "mse"})
+    playground.wait_config({"dataset": "circle", "classes": 2, "loss": "mse"})
     expect(label).to_have_text("Loss: mean squared error")
     # chosen in the menu: it comes back after the 4 classes forced cross-entropy anyway
     page.get_by_role("button", name="More options").click()
     page.get_by_label("Loss", exact=True).select_option("cross_entropy")
-    served(page, {"loss": "cross_entropy"})
+    playground.wait_config({"loss": "cross_entropy"})
     page.get_by_role("radio", name="Gaussian clouds").click()
     page.get_by_label("Classes").fill("4")
-    served(page, {"dataset": "clouds", "classes": 4})
+    playground.wait_config({"dataset": "clouds", "classes": 4})
     page.get_by_role("radio", name="Exclusive or").click()
-    served(page, {"dataset": "xor", "classes": 2, "loss": "cross_entropy"})
+    playground.wait_config({"dataset": "xor", "classes": 2, "loss": "cross_entropy"})
     expect(label).to_have_text("Loss: cross-entropy")
     # regression allows mse only; back on a TFP dataset the choice holds again
     page.get_by_label("Problem type").select_option("regression")
-    served(page, {"problem": "regression", "loss": "mse"})
+    playground.wait_config({"problem": "regression", "loss": "mse"})
     page.get_by_label("Problem type").select_option("classification")
-    served(page, {"problem": "classification", "loss": "cross_entropy"})
+    playground.wait_config({"problem": "classification", "loss": "cross_entropy"})
     assert playground.errors == []
 
 
 def test_a_link_giving_a_loss_counts_as_chosen(playground: Playground) -> None:
     page = playground.open("dataset=circle&loss=cross_entropy&seed=4")
-    served(page, {"loss": "cross_entropy"})
+    playground.wait_config({"loss": "cross_entropy"})
     page.get_by_role("radio", name="Gaussian clouds").click()
     page.get_by_label("Classes").fill("3")
-    served(page, {"classes": 3})
+    playground.wait_config({"classes": 3})
     page.get_by_role("radio", name="Spiral", exact=True).click()
-    served(page, {"dataset": "spiral", "classes": 2, "loss": "cross_entropy"})
+    playground.wait_config({"dataset": "spiral", "classes": 2, "loss": "cross_entropy"})
 
 
 def server_follow(config: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -268,13 +257,12 @@ def test_the_pages_follow_rule_agrees_with_the_servers(playground: Playground) -
         for name, config, patch, _ in CASES
     ]
     results = page.evaluate(
-        """async (cases) => {
-          const { followChanges } = await import('/static/js/rules.js');
-          const options = window.playground.store.options;
+        """async ([url, options, cases]) => {
+          const { followChanges } = await import(url);
           return cases.map(({ config, patch }) =>
             ({ ...config, ...followChanges(config, patch, options) }));
         }""",
-        cases,
+        [playground.module_url("followChanges"), playground.options(), cases],
     )
     fields = ["problem", "dataset", "classes", "loss", "hidden", "layer_activations", "noise"]
     for case, page_result in zip(cases, results, strict=True):
@@ -287,9 +275,8 @@ def test_hash_parsing_rules(playground: Playground) -> None:
     """parseHash on its own (pure): seeds, TFP booleans, the later key winning."""
     page = playground.open("seed=1")
     result = page.evaluate(
-        """async () => {
-          const { parseHash, formatHash } = await import('/static/js/hash.js');
-          const options = window.playground.store.options;
+        """async ([url, options]) => {
+          const { parseHash, formatHash } = await import(url);
           const fresh = () => 'fresh';
           const parse = (h) => parseHash(h, options, { fresh });
           const seeds = ['12', '0.5', '99999999999', '-4', 'a%20b', 'a%26b', 'x'.repeat(65), '',
@@ -305,7 +292,8 @@ def test_hash_parsing_rules(playground: Playground) -> None:
           const again = parse('#' + formatHash(kept));
           const compact = formatHash(parse('dataset=xor&seed=7'), { compact: options });
           return { seeds, tfpBools, later, kept: [again.kept, again.cos], compact };
-        }"""
+        }""",
+        [playground.module_url("parseHash"), playground.options()],
     )
     assert result["seeds"] == [
         12,

@@ -56,10 +56,8 @@ def step(playground: Playground, server: Server, epochs: list[list[float]]) -> N
     start = playground.epoch()
     for n, (train_loss, test_loss) in enumerate(epochs, 1):
         playground.page.locator('[data-action="step"]').click()
-        playground.page.wait_for_function(
-            "(e) => window.playground.store.session?.epoch === e", arg=start + n
-        )
-        state = httpx.get(f"{server.url}/api/sessions/{sid}").json()
+        state = playground.wait_session(lambda s, e=start + n: s["epoch"] == e)
+        assert state["id"] == sid
         assert state["train_loss"] == pytest.approx(train_loss, rel=1e-9)
         assert state["test_loss"] == pytest.approx(test_loss, rel=1e-9)
 
@@ -91,8 +89,6 @@ def test_regenerate_a_thumbnail_and_the_problem_follow_tfps_seeds(
     ):
         snapshot = next(iter(changed.values()))
         click()
-        page.wait_for_function(
-            "(s) => window.playground.store.session?.config.seed === s", arg=snapshot["seed"]
-        )
+        playground.wait_config({"seed": snapshot["seed"]})
         check(playground, server, snapshot)
         step(playground, server, trained["losses"])
