@@ -112,10 +112,9 @@ def test_binary_websocket_message_gets_an_error_and_the_socket_stays(
 
 
 def test_a_client_that_never_reads_cannot_grow_the_error_queue() -> None:
-    from server.protocol.frames import View
-    from server.web.ws import MAX_QUEUED, Viewer
+    from server.web.viewer import MAX_QUEUED, Viewer
 
-    viewer = Viewer(None, View())  # type: ignore[arg-type]
+    viewer = Viewer(None)  # type: ignore[arg-type]
     for _ in range(10 * MAX_QUEUED):
         viewer._put_message({"type": "error", "field": "", "message": "bad"})
     viewer._put_message({"type": "state", "session": {}})

@@ -19,13 +19,16 @@ from server.config import Settings
 from server.errors import Conflict, InvalidInput, NotFound, TooMany, TooManySessions
 from server.formats.export import layers_json
 from server.formats.points import classes_of, parse_csv
+from server.protocol.frames import View as FrameView
 from server.protocol.rest import Config, ConfigPatch, Data, ModelFile, Point, SetParam
+from server.runtime.outbox import Outbox
 from server.runtime.quotas import RateLimit
 from server.runtime.turns import TrainJob, estimate_seconds
 from server.runtime.worker import Worker
 from server.sessions import edits
 from server.sessions.rules import check_config
 from server.sessions.session import Session, new_id
+from server.sessions.state import State
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,14 +88,16 @@ class SessionManager:
         sessions = list(self.sessions.values())
         return {
             "sessions": len(sessions),
-            "running": sum(s.state == "running" for s in sessions),
+            "running": sum(s.state == State.RUNNING for s in sessions),
             "requests": sum(s.pending is not None for s in sessions),
-            "viewers": sum(len(s.viewers) for s in sessions),
+            "viewers": self.worker.followers.count(),
         }
 
     def _ended(self, session: Session, why: str) -> None:
         """On the worker thread: ``session`` is gone for good."""
         session.close()
+        self.worker.post_state(session)  # its viewers hear "closed", then nothing more
+        self.worker.followers.drop_session(session.id)
         del self.sessions[session.id]
         self.ended[session.id] = why
         while len(self.ended) > ENDED_REMEMBERED:
@@ -114,12 +119,6 @@ class SessionManager:
         if session is None:
             raise NotFound(f"unknown session {session_id}", "id")
         return session
-
-    def _notify(self, session: Session) -> None:
-        if session.viewers:
-            state = session.public()
-            for viewer in list(session.viewers):
-                viewer.post({"type": "state", "session": state})
 
     # -- lifecycle ----------------------------------------------------------------------
     async def create(self, config: Config, client: str = "") -> dict[str, Any]:
@@ -149,7 +148,6 @@ class SessionManager:
                 )
             session = Session(new_id(), config, self.settings, self.worker.device)
             session.owner = client
-            session.on_change = self._notify
             self.sessions[session.id] = session
             return session.public()
 
@@ -161,13 +159,13 @@ class SessionManager:
     def _expire(self, now: float) -> None:
         """Pause unwatched running sessions after a grace period; drop long-idle ones."""
         for session in list(self.sessions.values()):
-            if session.viewers:
+            if self.worker.followers.watched(session.id):
                 session.unwatched_since = None
                 continue
             if session.unwatched_since is None:
                 session.unwatched_since = now
             quiet = now - max(session.unwatched_since, session.last_active)
-            if session.state == "running" and quiet > self.settings.idle_pause:
+            if session.state == State.RUNNING and quiet > self.settings.idle_pause:
                 session.pause()
             if quiet > self.settings.session_ttl and session.pending is None:
                 log.info("session %s expired", session.id)
@@ -191,12 +189,12 @@ class SessionManager:
         """On the worker thread: start training ``epochs`` epochs in turns."""
         if session.pending is not None:
             raise Conflict("this session is already training a request", "epochs")
-        if session.state in ("diverged", "failed"):
+        if session.state.stopped:
             raise Conflict(f"cannot {action}: the session is {session.state} (reset it first)")
         session.require_training_points(action)
         self._check_cost(session, epochs)
-        if session.state == "idle" or (action == "step" and session.state == "running"):
-            session.transition("paused", action)  # a step pauses live training, as TFP
+        if session.state == State.IDLE or (action == "step" and session.state == State.RUNNING):
+            session.transition(State.PAUSED, action)  # a step pauses live training, as TFP
         job = TrainJob(session, epochs)
         session.pending = job
         return job
@@ -317,30 +315,43 @@ class SessionManager:
                 "epochs",
             )
 
-    async def attach(self, session_id: str, viewer: Any) -> dict[str, Any]:
-        """Add a viewer; its first message, the state, is posted here on the worker thread,
-        so a deletion that follows is always seen after it (never replaced by it)."""
+    async def attach(self, session_id: str, outbox: Outbox, view: FrameView) -> dict[str, Any]:
+        """``outbox`` follows the session with ``view``; its first message, the state, is
+        posted here on the worker thread, so a deletion that follows is always seen after
+        it (never replaced by it)."""
 
         def job(session: Session) -> dict[str, Any]:
-            session.viewers.add(viewer)
+            self.worker.followers.add(outbox, session.id, view)
             session.unwatched_since = None
             state = session.public()
-            viewer.post({"type": "state", "session": state})
+            outbox.post({"type": "state", "session": state})
             return state
 
         return await self.on(session_id, job)
 
-    def detach(self, session_id: str, viewer: Any) -> None:
-        """Remove a viewer. Not awaited: a handler cancelled in its cleanup (a shutdown,
-        a test client) must still let its session go."""
+    def detach(self, session_id: str, outbox: Outbox) -> None:
+        """``outbox`` stops following. Not awaited: a handler cancelled in its cleanup (a
+        shutdown, a test client) must still let its session go."""
 
         def job() -> None:
+            self.worker.followers.remove(outbox, session_id)
             session = self.sessions.get(session_id)
             if session is not None:
-                session.viewers.discard(viewer)
                 session.last_active = time.monotonic()
 
         self.worker.submit(job)
+
+    def ack(self, outbox: Outbox, seq: int | None) -> bool:
+        """On the event loop: the client drew frame ``seq``; True if that released a frame
+        in flight (the worker is woken to send the next)."""
+        if self.worker.followers.ack(outbox, seq):
+            self.worker.wake()
+            return True
+        return False
+
+    def set_view(self, outbox: Outbox, view: FrameView) -> None:
+        """Frames of this shape for ``outbox`` from its next frame on."""
+        self.worker.submit(lambda: self.worker.followers.set_view(outbox, view))
 
     async def run(self, session_id: str, fn: Callable[[Session], T]) -> T:
         """Anything else a route needs from a session (read-only views)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import torch
@@ -15,7 +15,9 @@ import torch
 from server.config import Settings
 from server.engine.batched import Stack
 from server.protocol.frames import encode, set_seq
-from server.sessions.session import METRICS_EVERY, STATE_CODES, Session
+from server.runtime.outbox import Followers, Outbox
+from server.sessions.session import METRICS_EVERY, Session
+from server.sessions.state import State
 
 FRAME_TURN = 0.010  # seconds of encoding per pass at most
 
@@ -79,15 +81,16 @@ class Framer:
         self.budget = FrameBudget()
         self._start = 0  # the session a pass's frames start from (round robin)
 
-    def send(self, sessions: Iterable[Session], now: float) -> float:
-        """Send a frame to every viewer that can take one; seconds until one could be due."""
+    def send(self, sessions: Iterable[Session], followers: Followers, now: float) -> float:
+        """Send a frame to every follow that can take one; seconds until one could be due."""
         started = time.thread_time()  # CPU, not wall: waits for the lock are the others'
         wait = math.inf
         sessions = list(sessions)
-        training = any(s.state == "running" or s.pending for s in sessions)
+        training = any(s.state == State.RUNNING or s.pending for s in sessions)
         self.budget.update(now, training)
         host: dict[int, torch.Tensor] = {}  # per stack: everyone's parameters, one transfer
-        out: dict[Any, list[Any]] = {}  # per event loop: (viewer, frame), handed over at once
+        # per channel (event loop): (outbox, session, frame), handed over at once
+        out: dict[Hashable, list[tuple[Outbox, str, bytes]]] = {}
         # a pass encodes for FRAME_TURN seconds at most (many viewers asking for costly,
         # different views must not hold the worker); the rest go first in the next pass
         self._start = self._start % len(sessions) if sessions else 0
@@ -98,23 +101,24 @@ class Framer:
                 wait = 0.0
                 break
             rendered: dict[tuple[Any, ...], bytearray] = {}
-            for viewer in list(session.viewers):
-                if not viewer.ready or viewer.version == session.version:
+            for follow in followers.of(session.id):
+                if not follow.ready or follow.version == session.version:
                     continue
-                if now < viewer.next_frame:
-                    wait = min(wait, viewer.next_frame - now)
+                if now < follow.next_frame:
+                    wait = min(wait, follow.next_frame - now)
                     continue
-                key = viewer.view.key
+                key = follow.view.key
                 if key not in rendered:
-                    rendered[key] = self.encode(session, viewer.view, host)
-                viewer.ready = False
-                viewer.version = session.version
-                fps = min(viewer.view.fps, self.settings.max_fps)
-                viewer.next_frame = now + self.budget.scale / fps
-                viewer.seq += 1
-                out.setdefault(viewer.loop, []).append((viewer, set_seq(rendered[key], viewer.seq)))
+                    rendered[key] = self.encode(session, follow.view, host)
+                follow.version = session.version
+                fps = min(follow.view.fps, self.settings.max_fps)
+                follow.next_frame = now + self.budget.scale / fps
+                seq = followers.next_seq(follow.outbox)
+                follow.sent = seq
+                frame = set_seq(rendered[key], seq)
+                out.setdefault(follow.outbox.channel, []).append((follow.outbox, session.id, frame))
         for frames in out.values():
-            frames[0][0].offer_all(frames)  # a ws.Viewer
+            frames[0][0].deliver(frames)
         self.budget.spent(time.thread_time() - started)
         return wait
 
@@ -134,7 +138,7 @@ class Framer:
         measured = m.accuracy
         if (
             measured is not None
-            and (measured[0] == m.epoch or session.state == "running")
+            and (measured[0] == m.epoch or session.state == State.RUNNING)
             and time.monotonic() - measured[3] <= METRICS_EVERY
         ):
             # measured by the stack for all its models, as stale as Session.metrics allows
@@ -148,9 +152,9 @@ class Framer:
         return encode(
             net=m.net,
             features=m.features,
-            state_code=STATE_CODES[session.state],
+            state_code=session.state.code,
             epoch=m.epoch,
-            rate=session.rate if session.state == "running" else 0.0,
+            rate=session.rate if session.state == State.RUNNING else 0.0,
             train_loss=m.train_loss,
             test_loss=m.test_loss,
             view=view,

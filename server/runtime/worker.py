@@ -24,9 +24,11 @@ import torch
 from server.config import Settings
 from server.engine.batched import group_key, train_together
 from server.errors import PlaygroundError
+from server.runtime.outbox import Followers
 from server.runtime.streaming import Framer
 from server.runtime.turns import TICK, TrainJob, Work, shares
 from server.sessions.session import Session
+from server.sessions.state import State
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,6 +61,7 @@ class Worker:
         self._turn = 0  # which group trains first in a pass (fairness)
         self._cost: dict[Hashable, float] = {}  # seconds per epoch, by group key
         self.frames = Framer(settings, self.device)
+        self.followers = Followers()  # who watches which session (worker thread)
         # a session with no group trains as a stack of one on a GPU too: a CUDA graph per
         # epoch and one host transfer per pass, where alone every epoch's losses sync
         self.stack_alone = self.device.type == "cuda"
@@ -99,6 +102,22 @@ class Worker:
             future.set_result(fn())
         except BaseException as exc:  # handed to the caller, who reports it
             future.set_exception(exc)
+        self.publish()
+
+    # -- states to viewers --------------------------------------------------------------
+    def publish(self) -> None:
+        """Post the state of every session whose state changed to whoever follows it."""
+        for session in self.sessions.values():
+            if session.dirty:
+                self.post_state(session)
+
+    def post_state(self, session: Session) -> None:
+        session.dirty = False
+        follows = self.followers.of(session.id)
+        if follows:
+            message = {"type": "state", "session": session.public()}
+            for follow in follows:
+                follow.outbox.post(message)
 
     # -- the loop -----------------------------------------------------------------------
     def _run(self) -> None:
@@ -115,10 +134,14 @@ class Worker:
             now = time.monotonic()
             try:
                 busy = self._train(now)
-                wait_frames = self.frames.send(self.sessions.values(), time.monotonic())
+                self.publish()  # a divergence, a failure, a request done
+                wait_frames = self.frames.send(
+                    self.sessions.values(), self.followers, time.monotonic()
+                )
                 if now >= self._next_expiry:
                     self._next_expiry = now + EXPIRY_EVERY
                     self.expire(now)
+                    self.publish()
             except Exception:  # never let the loop die
                 log.exception("worker pass failed")
                 busy, wait_frames = False, EXPIRY_EVERY
@@ -126,6 +149,7 @@ class Worker:
             timeout = max(timeout, 0.0)
         for session in list(self.sessions.values()):
             session.close()
+        self.publish()
 
     def _run_jobs(self) -> int:
         """Every job waiting now; how many ran."""
@@ -228,7 +252,8 @@ class Worker:
         busy = False
         for session in piece.sessions:
             session.clock_epochs += trained
-            busy |= session.state == "running" and (session.speed == "max" or trained < piece.wants)
+            wants_more = session.speed == "max" or trained < piece.wants
+            busy |= session.state == State.RUNNING and wants_more
         return busy
 
     def _train_request(self, job: TrainJob, stop: Callable[[], bool]) -> int:
@@ -245,7 +270,7 @@ class Worker:
             return 0
         job.history += done
         job.remaining -= len(done)
-        if job.remaining <= 0 or session.state in ("diverged", "failed", "closed"):
+        if job.remaining <= 0 or (session.state.stopped or session.state == State.CLOSED):
             job.finish()
         return len(done)
 
@@ -257,7 +282,7 @@ class Worker:
 
     def _due(self, session: Session, now: float) -> int:
         """How many epochs a running session should train now to keep its speed."""
-        if session.state != "running" or session.pending is not None:
+        if session.state != State.RUNNING or session.pending is not None:
             return 0
         if session.speed == "max":
             return MAX_DUE
@@ -302,7 +327,7 @@ class Worker:
 
     def _measure(self, session: Session, now: float) -> None:
         """Achieved epochs/s over about the last second."""
-        if session.state != "running":
+        if session.state != State.RUNNING:
             session.rate, session.rate_since = 0.0, None
             return
         if session.rate_since is None:
@@ -316,7 +341,7 @@ class Worker:
     def _next_due(self, now: float) -> float:
         wait = math.inf
         for session in self.sessions.values():
-            if session.state == "running" and session.speed != "max":
+            if session.state == State.RUNNING and session.speed != "max":
                 speed = float(session.speed)
                 due_at = session.clock_start + (session.clock_epochs + 1) / speed
                 wait = min(wait, due_at - now)

@@ -25,6 +25,7 @@ from server.formats.points import (
 from server.protocol.rest import Data, ModelFile, Point, SetParam, StreamState
 from server.sessions.rules import check_config
 from server.sessions.session import Session
+from server.sessions.state import State
 
 
 # -- weights --------------------------------------------------------------------------------
@@ -56,8 +57,8 @@ def set_params(session: Session, layers: list[tuple[list[list[float]], list[floa
 
 def _weights_edited(session: Session) -> None:
     session.model.weights_changed()
-    if session.state == "diverged" and math.isfinite(session.model.train_loss):
-        session.transition("paused", "edit weights")
+    if session.state == State.DIVERGED and math.isfinite(session.model.train_loss):
+        session.transition(State.PAUSED, "edit weights")
     session.changed()
 
 

@@ -25,6 +25,7 @@ from server.sessions.diagnosis import divergence_message
 from server.sessions.history import LossHistory
 from server.sessions.rules import check_config, follow_changes, hyper_of
 from server.sessions.seeds import SeedState
+from server.sessions.state import State
 
 # Changing any of these keeps the weights (as TFP); anything else rebuilds the network.
 # A new optimizer or optimizer setting starts the optimizer's state over.
@@ -37,16 +38,7 @@ KEEPS_WEIGHTS = {
 # Changing any of these makes new points.
 DATA_FIELDS = {"problem", "dataset", "noise", "train_ratio", "seed", "classes"}
 
-TRANSITIONS: dict[str, set[str]] = {
-    "idle": {"running", "paused"},
-    "running": {"paused", "diverged", "failed", "idle"},
-    "paused": {"running", "diverged", "failed", "idle"},
-    "diverged": {"idle", "paused"},
-    "failed": {"idle"},
-    "closed": set(),
-}
 METRICS_EVERY = 1.0  # seconds: how stale accuracy may be while training runs
-STATE_CODES = {name: code for code, name in enumerate(TRANSITIONS)}
 
 
 def _finite(value: float) -> float | None:
@@ -54,24 +46,23 @@ def _finite(value: float) -> float | None:
 
 
 class Session:
-    """One network with its data, training state, viewers and live-training schedule."""
+    """One network with its data, training state and live-training schedule."""
 
     def __init__(self, session_id: str, config: Config, settings: Settings, device: torch.device):
         self.id = session_id
         self.settings = settings
         self.device = device
         self.dtype = getattr(torch, settings.dtype)
-        self.state = "idle"
+        self._state = State.IDLE
         self.message: str | None = None
         self.speed: float | str = DEFAULT_SPEED
-        self.viewers: set[Any] = set()  # ws.Viewer objects
         self.history = LossHistory()
         self.version = 0  # bumps whenever what a frame shows changes
         self.data_version = 1
         self.custom_data = False
         self.last_active = time.monotonic()
         self.unwatched_since: float | None = time.monotonic()
-        self.on_change: Callable[[Session], None] = lambda session: None
+        self.dirty = False  # its state (the JSON viewers get) changed since last posted
         self._metrics: tuple[float, dict[str, Any]] | None = None  # (when, metrics)
         # live schedule (worker.py): epochs trained since `clock_start` at `speed`
         self.clock_start = 0.0
@@ -124,40 +115,45 @@ class Session:
         self.model.reset()
 
     # -- state machine ------------------------------------------------------------------
-    def transition(self, new: str, action: str) -> None:
-        if new == self.state:
+    @property
+    def state(self) -> State:
+        """Read-only: every write goes through ``transition`` and the table."""
+        return self._state
+
+    def transition(self, new: State, action: str, message: str | None = None) -> None:
+        """Move to ``new`` if the table allows it (a Conflict naming ``action`` if not);
+        ``message`` says why (a divergence, a failure), and clears on a normal move."""
+        if new == self._state and message is None:
             return
-        if new not in TRANSITIONS[self.state]:
-            hint = " (reset it first)" if self.state in ("diverged", "failed") else ""
-            raise Conflict(f"cannot {action}: the session is {self.state}{hint}", "type")
-        self.state = new
-        if new in ("idle", "running", "paused"):
-            self.message = None
-        if new == "running":
+        if not self._state.allows(new):
+            hint = " (reset it first)" if self._state.stopped else ""
+            raise Conflict(f"cannot {action}: the session is {self._state}{hint}", "type")
+        self._state, self.message = new, message
+        if new == State.RUNNING:
             self.clock_start, self.clock_epochs = time.monotonic(), 0
         self.changed()
 
     def changed(self, frame_only: bool = False) -> None:
-        """Something a viewer shows changed; tell them (JSON too unless frame_only)."""
+        """Something a viewer shows changed: a new frame is due, and unless ``frame_only``
+        the state too (the runtime posts it to the session's viewers after this job)."""
         self.version += 1
         if not frame_only:
             self._metrics = None  # anything but training progress: recompute at once
-            self.on_change(self)
+            self.dirty = True
 
     def close(self) -> None:
-        self.state = "closed"
+        self.transition(State.CLOSED, "close")
         if self.pending is not None:
             self.pending.finish("the session was deleted")
-        self.changed()
 
     # -- actions (REST and websocket share these; edits of points and weights: edits.py) --
     def play(self) -> None:
         self.require_training_points("play")
-        self.transition("running", "play")
+        self.transition(State.RUNNING, "play")
 
     def pause(self) -> None:
-        if self.state == "running":
-            self.transition("paused", "pause")
+        if self.state == State.RUNNING:
+            self.transition(State.PAUSED, "pause")
 
     def set_speed(self, speed: float | str) -> None:
         self.speed = speed
@@ -165,10 +161,10 @@ class Session:
         self.changed()
 
     def step(self) -> None:
-        if self.state in ("diverged", "failed"):
+        if self.state.stopped:
             raise Conflict(f"cannot step: the session is {self.state} (reset it first)", "type")
         self.require_training_points("step")
-        self.transition("paused", "step")
+        self.transition(State.PAUSED, "step")
         self.train(1)
         self.changed()
 
@@ -239,7 +235,7 @@ class Session:
             self.pending.finish("the session was rebuilt (new data, network or weights)")
         self.history.clear()
         self.history.add(self.model.epoch, self.model.train_loss, self.model.test_loss)
-        self.state, self.message = "idle", None
+        self.transition(State.IDLE, "rebuild")
         self.changed()
 
     def require_training_points(self, action: str) -> None:
@@ -256,7 +252,7 @@ class Session:
         """Train up to ``count`` epochs, one minibatch slot at a time; ``stop()``, asked
         after each slot, may end it mid-epoch (the next call goes on from there). Returns
         the epochs completed; stops on divergence."""
-        if self.state in ("diverged", "failed", "closed"):
+        if self.state.stopped or self.state == State.CLOSED:
             raise Conflict(f"cannot train: the session is {self.state}", "epochs")
         self.require_training_points("train")
         before = (self.model.epoch, self.model.cursor)
@@ -288,19 +284,17 @@ class Session:
             m.epoch = first + kept - 1
             m.train_loss, m.test_loss = float(train[kept - 1]), float(test[kept - 1])
             m.accuracy = None
-            self.state = "diverged"
-            self.message = divergence_message(m, m.epoch, m.train_loss)
         self.history.extend(first, train[:kept], test[:kept])
         if diverged:
-            self.changed()
+            m = self.model
+            self.transition(State.DIVERGED, "train", divergence_message(m, m.epoch, m.train_loss))
         elif kept:
             self.changed(frame_only=True)
         return kept
 
     def fail(self, exc: Exception) -> None:
         """An error inside this session: it stops; the worker and the others go on."""
-        self.state, self.message = "failed", f"{type(exc).__name__}: {exc}"
-        self.changed()
+        self.transition(State.FAILED, "train", f"{type(exc).__name__}: {exc}")
 
     # -- views --------------------------------------------------------------------------
     def public(self) -> dict[str, Any]:
@@ -308,7 +302,7 @@ class Session:
         return {
             "id": self.id,
             "config": self.config.model_dump(),
-            "state": self.state,
+            "state": self.state.value,
             "epoch": m.epoch,
             "train_loss": _finite(m.train_loss),
             "test_loss": _finite(m.test_loss),

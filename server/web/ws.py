@@ -7,8 +7,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import deque
-from collections.abc import Coroutine
 from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -31,130 +29,14 @@ from server.protocol.messages import (
 from server.protocol.ranges import explain
 from server.runtime.manager import SessionManager
 from server.web.security import refuse_foreign_origin
+from server.web.viewer import CLOSE_ENDED, Viewer
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 MESSAGES: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 CLOSE_UNKNOWN = 4404
-CLOSE_TIMEOUT = 4408  # the client stopped reading: no ack, or a send blocked, too long
-CLOSE_ENDED = 4410
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_BIG = 1009  # as uvicorn closes one over its ws_max_size: one code however started
-MAX_QUEUED = 100  # JSON messages waiting for a slow client; errors beyond it are dropped
-WATCH_EVERY = 1.0  # seconds between checks that a viewer still reads
-CLOSE_GRACE = 2.0  # seconds a timed-out client has to answer the close before it is dropped
-
-
-class Viewer:
-    """One connection's outbox: JSON messages in order, and at most one pending frame.
-
-    The worker thread hands it frames and state through ``offer_all`` and ``post``; a frame
-    is only rendered for a viewer that is ``ready`` (acked its last frame)."""
-
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, view: FrameView, timeout: float = 30.0
-    ) -> None:
-        self.loop = loop
-        self.view = view
-        self.timeout = timeout
-        self.ready = True  # may take a frame (set by ack, cleared when one is rendered)
-        self.version = -1  # session version of the last frame
-        self.next_frame = 0.0  # monotonic time before which no frame is sent (fps cap)
-        self.seq = 0
-        self.unacked_since: float | None = None  # loop time a frame went out unacked
-        self.sending_since: float | None = None  # loop time the send under way began
-        self.timed_out: str | None = None  # why the watchdog closed the connection
-        self._frame: bytes | None = None
-        self._messages: deque[dict[str, Any]] = deque()
-        self._wakeup = asyncio.Event()
-
-    def set_view(self, view: FrameView) -> None:
-        """On the worker thread: use ``view`` from the next frame on."""
-        self.view = view
-        self.version = -1
-        self.next_frame = 0.0  # a slower view asked before must not hold back this one
-
-    # worker thread -> event loop
-    @staticmethod
-    def offer_all(frames: list[tuple[Viewer, bytes]]) -> None:
-        """Each viewer's newest frame, for viewers of one loop, with one wake-up of it (a
-        pass over a thousand sessions hands out hundreds of frames)."""
-        if frames:
-            frames[0][0]._threadsafe(Viewer._put_frames, frames)
-
-    @staticmethod
-    def _put_frames(frames: list[tuple[Viewer, bytes]]) -> None:
-        for viewer, frame in frames:
-            viewer._put_frame(frame)
-
-    def post(self, message: dict[str, Any]) -> None:
-        self._threadsafe(self._put_message, message)
-
-    def _threadsafe(self, fn: Any, arg: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to tell
-            self.loop.call_soon_threadsafe(fn, arg)
-
-    def _put_frame(self, frame: bytes) -> None:
-        self._frame = frame  # a newer frame replaces an unsent one
-        self._wakeup.set()
-
-    def _put_message(self, message: dict[str, Any]) -> None:
-        if message["type"] == "state":  # only the newest state matters
-            self._messages = deque(m for m in self._messages if m["type"] != "state")
-        elif len(self._messages) >= MAX_QUEUED:  # a client that sends but never reads
-            return
-        self._messages.append(message)
-        self._wakeup.set()
-
-    def acked(self, seq: int | None) -> bool:
-        """On the event loop: the client drew frame ``seq`` (None: the last one sent)."""
-        if seq is not None and seq != self.seq:
-            return False  # an old frame's ack: the newest is still in flight
-        self.unacked_since = None
-        self.ready = True
-        return True
-
-    async def send_loop(self, websocket: WebSocket) -> None:
-        """Send queued messages, then the newest frame, as they come."""
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._messages:
-                message = self._messages.popleft()
-                await self._send(websocket.send_text(json.dumps(message)))
-                if message["type"] == "state" and message["session"]["state"] == "closed":
-                    await websocket.close(CLOSE_ENDED, "the session was deleted or expired")
-                    return
-            if self._frame is not None:
-                frame, self._frame = self._frame, None
-                await self._send(websocket.send_bytes(frame))
-                if self.unacked_since is None:
-                    self.unacked_since = self.loop.time()
-
-    async def _send(self, sending: Coroutine[Any, Any, None]) -> None:
-        self.sending_since = self.loop.time()
-        await sending
-        self.sending_since = None
-
-    async def watch(self, websocket: WebSocket, handler: asyncio.Task[Any]) -> None:
-        """Close a client that stopped reading: a frame unacked, or a send blocked (its
-        socket buffers full), for ``timeout`` seconds. 4408, then ``handler`` is
-        cancelled, so its session pauses and expires as it would alone."""
-        while True:
-            await asyncio.sleep(min(WATCH_EVERY, self.timeout))
-            now = self.loop.time()
-            if self.unacked_since is not None and now - self.unacked_since > self.timeout:
-                self.timed_out = f"no ack for {self.timeout:g} s"
-            elif self.sending_since is not None and now - self.sending_since > self.timeout:
-                self.timed_out = f"a send blocked for {self.timeout:g} s"
-            else:
-                continue
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(websocket.close(CLOSE_TIMEOUT, self.timed_out), 1.0)
-            # a client that reads nothing never answers the close: stop waiting for it
-            await asyncio.sleep(CLOSE_GRACE)
-            handler.cancel()
-            return
 
 
 def _field(error: Any, message_type: str | None) -> str:
@@ -182,11 +64,9 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
             "a minute); try again shortly",
         )
         return
-    viewer = Viewer(
-        asyncio.get_running_loop(), FrameView(fps=settings.max_fps), settings.viewer_timeout
-    )
-    try:
-        await manager.attach(session_id, viewer)  # posts the first state, in order
+    viewer = Viewer(asyncio.get_running_loop(), settings.viewer_timeout)
+    try:  # posts the first state, in order
+        await manager.attach(session_id, viewer, FrameView(fps=settings.max_fps))
     except NotFound as exc:
         ended = manager.ended.get(session_id)
         if ended is not None:
@@ -212,8 +92,8 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
             if text is None:
                 viewer.post(error_message("", "messages must be JSON text, not binary"))
             elif (seq := _ack(text)) is not False:  # most messages: skip the union's parse
-                if viewer.acked(seq):
-                    manager.worker.wake()
+                if manager.ack(viewer, seq):
+                    viewer.acked()
             else:
                 await _dispatch(manager, session_id, viewer, text)
     except (WebSocketDisconnect, RuntimeError):
@@ -274,13 +154,13 @@ async def _dispatch(manager: SessionManager, session_id: str, viewer: Viewer, te
         return
     try:
         if isinstance(message, Ack):
-            if viewer.acked(message.seq):
-                manager.worker.wake()
+            if manager.ack(viewer, message.seq):
+                viewer.acked()
         elif isinstance(message, View):
             view = FrameView(
                 message.grid, message.maps, message.map_size, message.fps, message.render
             )
-            manager.worker.submit(lambda: viewer.set_view(view))  # frame state is the worker's
+            manager.set_view(viewer, view)
         elif isinstance(message, SetConfig):
             await manager.configure(session_id, message.config)
         elif isinstance(message, SetWeight):

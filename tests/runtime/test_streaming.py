@@ -12,28 +12,23 @@ from server.config import Settings
 from server.protocol.frames import View
 from server.protocol.rest import Config
 from server.runtime import streaming
+from server.runtime.outbox import Followers
 from server.sessions.session import Session
 
 
-@dataclass
-class FakeViewer:
-    """What Framer reads and writes of a viewer (ws.Viewer), with the frames it got."""
+@dataclass(eq=False)
+class FakeOutbox:
+    """An Outbox (runtime/outbox.py) that keeps the frames it is handed."""
 
-    view: View = field(default_factory=View)
-    ready: bool = True
-    version: int = -1
-    next_frame: float = 0.0
-    seq: int = 0
-    loop: object = None
     got: list[bytes] = field(default_factory=list)
+    channel: object = None
 
-    def __hash__(self) -> int:
-        return id(self)
+    def post(self, message: dict) -> None:  # type: ignore[type-arg]
+        pass
 
-    @staticmethod
-    def offer_all(frames: list) -> None:  # type: ignore[type-arg]
-        for viewer, frame in frames:
-            viewer.got.append(frame)
+    def deliver(self, frames: list) -> None:  # type: ignore[type-arg]
+        for outbox, _session, frame in frames:
+            outbox.got.append(frame)
 
 
 def test_a_pass_encodes_for_a_bounded_time_then_goes_on_where_it_stopped(
@@ -41,9 +36,10 @@ def test_a_pass_encodes_for_a_bounded_time_then_goes_on_where_it_stopped(
 ) -> None:
     settings = Settings(device="cpu")
     sessions = [Session(f"s{i}", Config(seed=i), settings, torch.device("cpu")) for i in range(10)]
-    viewers = [FakeViewer() for _ in sessions]
+    viewers = [FakeOutbox() for _ in sessions]
+    followers = Followers()
     for session, viewer in zip(sessions, viewers, strict=True):
-        session.viewers.add(viewer)
+        followers.add(viewer, session.id, View())
     cpu = [0.0]
     monkeypatch.setattr(streaming.time, "thread_time", lambda: cpu[0])
     framer = streaming.Framer(settings, torch.device("cpu"))
@@ -53,8 +49,8 @@ def test_a_pass_encodes_for_a_bounded_time_then_goes_on_where_it_stopped(
         return bytearray(48)
 
     monkeypatch.setattr(framer, "encode", costly)
-    wait = framer.send(sessions, now=1.0)
+    wait = framer.send(sessions, followers, now=1.0)
     first = [bool(v.got) for v in viewers]
     assert first == [True] * 3 + [False] * 7 and wait == 0.0  # 12 ms > FRAME_TURN: stop
-    framer.send(sessions, now=1.0)
+    framer.send(sessions, followers, now=1.0)
     assert [bool(v.got) for v in viewers] == [True] * 6 + [False] * 4  # from the 4th on

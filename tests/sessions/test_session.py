@@ -15,6 +15,7 @@ from server.engine.training import Accumulator
 from server.errors import Conflict
 from server.protocol.rest import Config, ConfigPatch
 from server.sessions.session import Session
+from server.sessions.state import State
 
 
 def make_session(**config: object) -> Session:
@@ -30,7 +31,7 @@ def test_state_machine_transitions() -> None:
     assert s.state == "paused"
     s.step()
     assert s.state == "paused" and s.model.epoch == 1
-    s.state = "diverged"
+    s.transition(State.DIVERGED, "train", "the loss is not a number")
     with pytest.raises(Conflict, match="cannot play: the session is diverged \\(reset it first\\)"):
         s.play()
     s.reset()
