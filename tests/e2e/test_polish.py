@@ -55,7 +55,7 @@ def data_url(png: bytes) -> str:
 
 def test_output_map_is_translucent_like_tfps(playground: Playground) -> None:
     page = playground.open("seed=4")
-    assert page.evaluate("import('/static/js/heatmap.js').then((m) => m.ALPHA)") == 160
+    # every pixel of the map has TFP's alpha, 160
     page.wait_for_function(f"() => ({ALPHAS})().length === 1")
     assert page.evaluate(ALPHAS) == [160]
     # over white, so what shows is the colour faded towards white
@@ -75,13 +75,15 @@ def test_output_map_is_translucent_like_tfps(playground: Playground) -> None:
 
 def test_many_classes_are_translucent_too(playground: Playground) -> None:
     page = playground.open("dataset=clouds&classes=3&seed=2")
-    page.wait_for_function("() => window.playground.store.frame?.classes === 3")
+    # the session has had 3 classes since it was made, so the map drawn is a 3-class one
+    assert playground.session()["config"]["classes"] == 3
+    expect(page.get_by_role("img", name="Output node for class")).to_have_count(3)
     page.wait_for_function(f"() => JSON.stringify(({ALPHAS})()) === '[160]'")
 
 
 def test_png_export_matches_the_screen(playground: Playground, tmp_path: Path) -> None:
     page = playground.open("seed=6&show_test=true")
-    page.wait_for_function("() => window.playground.store.data !== null")
+    playground.wait_points_drawn()  # the session's points are on the plot
     page.get_by_role("button", name="Step one epoch").click()
     expect(page.locator("[data-epoch]")).to_have_text("000,001")
     page.mouse.move(0, 0)
@@ -222,10 +224,17 @@ def test_weight_editor_shows_its_whole_label_and_value(
     page.set_viewport_size({"width": size[0], "height": size[1]})
     playground.open("presenter=true")
     # a long name, and a value with all its digits
-    weight = "{layer: 2, neuron: 0, input: 0, value: -0.123456789}"
-    page.evaluate(f"window.playground.connection.setWeight({weight})")
-    page.wait_for_function("() => window.playground.store.frame.weights.at(-1)[0] === -0.123456789")
+    weight = {"layer": 2, "neuron": 0, "input": 0, "value": -0.123456789}
+    reply = httpx.patch(f"{playground.api}/sessions/{playground.session_id()}/params", json=weight)
+    assert reply.status_code == 200, reply.text
     link = page.get_by_role("button", name="Weight from neuron 1 of layer 2 to the output")
+    # a frame with it has been drawn: the hover card reads the value from frames
+    box = link.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("[data-hovercard]")).to_contain_text("Weight is -0.123456789")
+    page.mouse.move(0, 0)
+    expect(page.locator("[data-hovercard]")).to_be_hidden()
     link.focus()
     link.press("Enter")
     editor = page.get_by_label("New value for weight from neuron 1 of layer 2 to the output")
