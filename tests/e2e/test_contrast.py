@@ -58,6 +58,7 @@ SVG_TEXT_CONTRAST = """() => {
   return low;
 }"""
 
+BAD_CSV = b"x,y,label,split\n1,1,1,train\n0,0,2,train\n"  # row 3's label is not +1 or -1
 STATES = {
     "default": "",
     "colorblind": "palette=colorblind",
@@ -87,8 +88,11 @@ def test_no_serious_accessibility_problems(playground: Playground, hash_: str) -
 def test_floating_parts_are_readable(playground: Playground, palette: str) -> None:
     """The message banner, a tooltip, the open Export menu and the weight editor."""
     page = playground.open(f"palette={palette}&presenter=true")
-    page.evaluate("window.playground.store.showBanner('Could not use points.csv: row 3', 'error')")
-    expect(page.get_by_role("alert")).to_be_visible()
+    # an error banner, as a file the server refuses brings up
+    page.locator("[data-upload-file]").set_input_files(
+        {"name": "points.csv", "mimeType": "text/csv", "buffer": BAD_CSV}
+    )
+    expect(page.get_by_role("alert")).to_contain_text("points.csv")
     page.locator('[data-control="export"] > summary').click()
     expect(page.get_by_text("output.png (the picture)")).to_be_visible()
     found = violations(page)

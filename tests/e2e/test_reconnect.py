@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
+import re
 import time
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import WebSocketRoute, expect
 
 from .conftest import Playground, Server
 
@@ -28,7 +28,9 @@ def test_reconnects_after_a_server_restart(playground: Playground, spare_server:
     spare_server.start()
     expect(status).to_have_text("Connected", timeout=30_000)
     # the old session died with the server: a new one with the same setup
-    page.wait_for_function("(old) => window.playground.store.session.id !== old", arg=old_id)
+    # (the Export menu's links name the new session)
+    new_session = re.compile(rf"^/api/sessions/(?!{re.escape(old_id)}/)[^/]+/export/model\.json$")
+    expect(page.locator('[data-export="model.json"]')).to_have_attribute("href", new_session)
     session = playground.session()
     remote = httpx.get(f"{spare_server.url}/api/sessions/{session['id']}").json()
     assert remote["config"]["dataset"] == "xor"
@@ -41,15 +43,23 @@ def test_reconnects_after_a_server_restart(playground: Playground, spare_server:
 
 
 def test_resumes_the_same_session_after_the_socket_drops(playground: Playground) -> None:
+    sockets: list[WebSocketRoute] = []
+
+    def through(ws: WebSocketRoute) -> None:  # the page's sockets pass through the test
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    playground.page.route_web_socket(re.compile(r"/ws/sessions/"), through)
     page = playground.open()
     page.get_by_role("button", name="Step one epoch").click()
     expect(page.locator("[data-epoch]")).to_have_text("000,001")
     session_id = playground.session()["id"]
     # drop the socket as a network blip would (any close but "unknown session")
-    page.evaluate("window.playground.connection.ws.close(4000, 'test')")
+    sockets[-1].close(code=4000, reason="test")
     expect(page.get_by_role("status")).to_have_text("Connected")
     page.get_by_role("button", name="Step one epoch").click()
     expect(page.locator("[data-epoch]")).to_have_text("000,002")
+    assert len(sockets) == 2  # it came back over a new socket, to the same session
     assert playground.session()["id"] == session_id
 
 
@@ -59,14 +69,7 @@ def test_a_hidden_tab_keeps_acking_slowly_and_resumes_when_shown(
     """A hidden tab draws nothing, but it must ack (at one frame a second) or the server's
     viewer_timeout closes it; shown again, it asks for its usual rate."""
     page = playground.open("dataset=xor")
-    sent: list[dict] = []
-    page.on(
-        "websocket",
-        lambda ws: ws.on("framesent", lambda payload: sent.append(json.loads(payload))),
-    )
-    playground.wait_connected()
-    page.evaluate("() => window.playground.connection.ws.close()")  # reconnect, now watched
-    playground.wait_connected()
+    sent = playground.sent  # every JSON message the page sent on its websockets
     page.get_by_role("button", name="Play").click()
     start = len(sent)
     set_hidden = """(hidden) => {
@@ -81,5 +84,6 @@ def test_a_hidden_tab_keeps_acking_slowly_and_resumes_when_shown(
     views = [m for m in sent[start:] if m["type"] == "view"]
     assert views and views[0]["fps"] == 1
     page.evaluate(set_hidden, False)
-    page.wait_for_function("() => window.playground.connection.view.fps === 30")
-    assert [m["fps"] for m in sent[start:] if m["type"] == "view"][-1] == 30
+    playground.wait_sent(
+        lambda sent: [m.get("fps") for m in sent[start:] if m["type"] == "view"][-1] == 30
+    )
