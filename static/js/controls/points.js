@@ -3,7 +3,7 @@
 // server checks everything; its answer comes back as a new data_version and new points.
 
 import { classCss, scaleFor } from "../draw/colors.js";
-import { DOMAIN } from "../views/heatmap.js";
+import { DOMAIN, fromPixels } from "../draw/plane.js";
 import { classLabels, className } from "../state/rules.js";
 
 const round = (v) => Math.round(Math.min(DOMAIN, Math.max(-DOMAIN, v)) * 1000) / 1000;
@@ -28,9 +28,7 @@ export function bindPoints(root, store, actions, api) {
 
   plot.addEventListener("click", (e) => {
     if (!editable()) return;
-    const r = plot.getBoundingClientRect();
-    const x = round(((e.clientX - r.left) / r.width) * 2 * DOMAIN - DOMAIN);
-    const y = round(DOMAIN - ((e.clientY - r.top) / r.height) * 2 * DOMAIN);
+    const [x, y] = fromPixels(e.clientX, e.clientY, plot.getBoundingClientRect()).map(round);
     if (e.shiftKey) actions.removePoint(x, y);
     else actions.addPoint(x, y, label());
   });

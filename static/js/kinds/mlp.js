@@ -1,8 +1,55 @@
-// Renders the output map and every hidden neuron's map in the browser, from the weights a
-// frame carries: the same grid, features, activations and quantization as the server's
+// The MLP, TFP's network: decodes its part of a frame (layer sizes, weights and biases,
+// the output grid and the neuron maps), and renders those maps in the browser from the
+// weights: the same grid, features, activations and quantization as the server's
 // server/engine/render.py, so a viewer in "client" render mode needs no grids on the wire.
 
-const DOMAIN = 6;
+import { DOMAIN } from "../draw/plane.js";
+
+export const NAME = "mlp";
+export const CODE = 0; // the frame's kind byte
+
+const FLAG_MAPS = 1;
+
+/**
+ * The MLP's part of a frame, read from the common header's MLP bytes (n, flags, G, M,
+ * classes) and the body at `offset`: {sizes, gridSize, mapSize, classes, weights, biases,
+ * grid, confidence, maps}. weights[l] is a Float64Array [out][in] row-major, biases[l] a
+ * Float64Array [out]; grid and maps are Uint8Array views (q / 127.5 - 1). With classes > 0
+ * (k-class softmax), grid holds each cell's winning class and confidence its probability
+ * (q / 255).
+ */
+export function decode(view, offset) {
+  const buffer = view.buffer;
+  const n = view.getUint8(2);
+  const flags = view.getUint8(3);
+  const gridSize = view.getUint16(4, true);
+  const mapSize = view.getUint16(6, true);
+  const classes = view.getUint8(36);
+  const sizes = Array.from({ length: n }, (_, i) => view.getUint16(offset + 2 * i, true));
+  let at = offset + Math.ceil((2 * n) / 8) * 8;
+  const readF64 = (count) => {
+    if (at + 8 * count > buffer.byteLength) throw new Error("truncated frame");
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat64(at + 8 * i, true);
+    at += 8 * count;
+    return out;
+  };
+  const bytes = (count) => {
+    if (at + count > buffer.byteLength) throw new Error("truncated frame");
+    const out = new Uint8Array(buffer, at, count);
+    at += count;
+    return out;
+  };
+  const weights = [];
+  const biases = [];
+  for (let l = 0; l + 1 < n; l++) weights.push(readF64(sizes[l + 1] * sizes[l]));
+  for (let l = 0; l + 1 < n; l++) biases.push(readF64(sizes[l + 1]));
+  const grid = bytes(gridSize * gridSize);
+  const confidence = classes > 0 ? bytes(gridSize * gridSize) : null;
+  const hidden = sizes.slice(1, -1).reduce((a, b) => a + b, 0);
+  const maps = flags & FLAG_MAPS && mapSize > 0 ? bytes(hidden * mapSize * mapSize) : null;
+  return { sizes, gridSize, mapSize, classes, weights, biases, grid, confidence, maps };
+}
 
 /** Feature formulas by registry name (server/engine/features.py). Unknown -> null. */
 const FEATURES = {
@@ -106,4 +153,18 @@ export function renderFrame(frame, config, gridSize, mapSize) {
     }
   }
   return { grid, maps };
+}
+
+/**
+ * Fill a grid-less frame (render "client") with the grid and maps the server would have
+ * sent, for the config and the view it was asked with; false where this page cannot.
+ */
+export function complete(frame, config, view) {
+  if (frame.gridSize > 0) return true; // the server drew them
+  if (!config || !canRender(config) || frame.classes > 0) return false;
+  if (config.features.length !== frame.sizes[0] || frame.sizes.at(-1) !== 1) return false;
+  const mapSize = view.maps ? view.map_size : 0;
+  const { grid, maps } = renderFrame(frame, config, view.grid, mapSize);
+  Object.assign(frame, { grid, maps, gridSize: view.grid, mapSize });
+  return true;
 }

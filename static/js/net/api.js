@@ -65,3 +65,22 @@ export const api = {
   /** Where to download an export: model.py, state_dict.pt, model.json or data.csv. */
   exportUrl: (id, name) => `${session(id)}/export/${name}`,
 };
+
+/** A new session with `config`; a field the server refuses (a 422 naming it) falls back to
+ * its default, one field at a time (dataset and problem together), and is tried again. */
+export async function createFitting(client, config, defaults) {
+  let tried = { ...config };
+  for (let tries = 0; ; tries++) {
+    try {
+      return await client.createSession(tried);
+    } catch (error) {
+      const field = error instanceof ApiError && error.status === 422 ? error.configField : null;
+      if (!field || tries > Object.keys(tried).length) throw error;
+      tried = { ...tried, [field]: defaults[field] };
+      if (field === "dataset" || field === "problem") {
+        tried.problem = defaults.problem;
+        tried.dataset = defaults.dataset;
+      }
+    }
+  }
+}

@@ -3,12 +3,12 @@
 // the user's changes optimistic until the server echoes them, refresh the points and the
 // loss history, and start a new session with the same setup when the old one is gone.
 
-import { ApiError } from "./api.js";
-import { decodeFrame } from "./frame.js";
+import { ApiError, createFitting } from "./api.js";
+import { decodeFrame, UnknownKind } from "./frame.js";
 import { Pending } from "./pending.js";
 import { FramePump } from "./pump.js";
-import { Socket } from "./socket.js";
-import { canRender, renderFrame } from "../kinds/mlp.js";
+import { frameSeq, Socket } from "./socket.js";
+import { KINDS } from "../kinds/index.js";
 
 // A hidden tab draws nothing (no animation frames) but still acks, slowly: a viewer that
 // stops acking is closed by the server after its viewer_timeout (30 s by default).
@@ -16,6 +16,8 @@ const HIDDEN_FPS = 1;
 const DATA_FIELDS = ["problem", "dataset", "noise", "train_ratio", "seed"];
 // render "client": frames carry only weights and this page draws the maps (kinds/mlp.js),
 // so the server spends nothing on grids; "server" where the page cannot draw the network.
+// The kind module of a config (configs name their kind; one without is an MLP).
+const kindFor = (config) => KINDS[config?.kind ?? "mlp"];
 export const VIEW = Object.freeze({ grid: 100, maps: true, map_size: 25, fps: 30, render: "client" });
 
 export class Connection {
@@ -73,28 +75,12 @@ export class Connection {
 
   async createSession() {
     this.store.setConnection("connecting", "Starting a session…");
-    let config = { ...this.store.config };
-    const defaults = this.store.options.defaults;
-    // A field the server rejects falls back to its default, one field at a time.
-    for (let tries = 0; ; tries++) {
-      try {
-        const session = await this.api.createSession(config);
-        this.sessionId = session.id;
-        this.dataKey = null;
-        this.pending.clear();
-        if (session.speed !== this.store.view.speed) this.pending.mark("speed", this.store.view.speed);
-        this.acceptSession(session);
-        return;
-      } catch (error) {
-        const field = error instanceof ApiError && error.status === 422 ? error.configField : null;
-        if (!field || tries > Object.keys(config).length) throw error;
-        config = { ...config, [field]: defaults[field] };
-        if (field === "dataset" || field === "problem") {
-          config.problem = defaults.problem;
-          config.dataset = defaults.dataset;
-        }
-      }
-    }
+    const session = await createFitting(this.api, this.store.config, this.store.options.defaults);
+    this.sessionId = session.id;
+    this.dataKey = null;
+    this.pending.clear();
+    if (session.speed !== this.store.view.speed) this.pending.mark("speed", this.store.view.speed);
+    this.acceptSession(session);
   }
 
   opened() {
@@ -173,34 +159,30 @@ export class Connection {
     else if (message.type === "error") this.serverError(message);
   }
 
-  /** Decode and show one frame; returns its sequence number for the ack. */
+  /** Decode and show one frame; returns its sequence number for the ack. A frame of a
+   * kind this page has no module for is acked and named in a notice, not drawn. */
   drawFrame(buffer) {
     let seq;
     try {
       const frame = decodeFrame(buffer);
       seq = frame.seq;
-      if (frame.gridSize === 0 && !this.drawLocally(frame)) return seq;
+      this.store.setNotice("kind", null);
+      // a grid-less frame the page cannot fill waits for the server's frames
+      if (!KINDS[frame.kind].complete(frame, this.serverSession?.config, this.view)) return seq;
       this.store.setFrame(frame);
     } catch (error) {
+      if (error instanceof UnknownKind) {
+        this.store.setNotice("kind", `${error.message[0].toUpperCase()}${error.message.slice(1)}.`);
+        return frameSeq(buffer);
+      }
       this.store.showBanner(`Could not draw a frame: ${error.message}`);
     }
     return seq;
   }
 
-  /** Fill a grid-less frame's maps from its weights; false if this page cannot. */
-  drawLocally(frame) {
-    const config = this.serverSession?.config;
-    if (!config || !canRender(config) || frame.classes > 0) return false;
-    if (config.features.length !== frame.sizes[0] || frame.sizes.at(-1) !== 1) return false;
-    const mapSize = this.view.maps ? this.view.map_size : 0;
-    const { grid, maps } = renderFrame(frame, config, this.view.grid, mapSize);
-    Object.assign(frame, { grid, maps, gridSize: this.view.grid, mapSize });
-    return true;
-  }
-
   acceptSession(session) {
     this.serverSession = session;
-    const render = canRender(session.config) ? "client" : "server";
+    const render = kindFor(session.config)?.canRender(session.config) ? "client" : "server";
     if (render !== this.view.render) this.setView({ render });
     this.store.setSession({ ...session, ...this.pending.overlay(session) });
     if (session.state === "diverged" || session.state === "failed") {

@@ -3,7 +3,8 @@
 //
 // Events (CustomEvent, detail in brackets):
 //   config [{changed, fromServer}]   view [{changed}]   hide   session   frame   data
-//   connection   hover   banner   patch [config fields the user changed]   speed [speed]
+//   connection   hover   banner   notice   patch [config fields the user changed]
+//   speed [speed]
 
 import { formatHash, parseHash } from "./hash.js";
 import { followChanges } from "./rules.js";
@@ -44,6 +45,7 @@ export class Store extends EventTarget {
     this.connection = { state: "connecting", text: "Connecting…" };
     this.hover = null; // {kind: "neuron", index, layer, neuron} | {kind: "feature", name}
     this.banner = null; // {text, tone}
+    this.notices = {}; // lasting notes about what the page cannot show, by topic
     this.lastHash = null;
   }
 
@@ -112,6 +114,13 @@ export class Store extends EventTarget {
   showBanner(text, tone = "error") {
     this.banner = text ? { text, tone } : null;
     this.emit("banner");
+  }
+
+  /** A lasting note on `topic` (e.g. "kind"), or null to take it back. */
+  setNotice(topic, text) {
+    if ((this.notices[topic] ?? null) === text) return;
+    this.notices = { ...this.notices, [topic]: text };
+    this.emit("notice");
   }
 
   writeHash() {

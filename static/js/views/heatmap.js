@@ -5,8 +5,8 @@
 import { paintClasses, paintGrid } from "../draw/canvas.js";
 import { classCss, scaleFor } from "../draw/colors.js";
 import { svg } from "../draw/dom.js";
+import { DOMAIN, onPlane, toX, toY } from "../draw/plane.js";
 
-export const DOMAIN = 6;
 const MAPS = 25; // neuron map size normally (the thumbnails)
 const SHARP_MAPS = 50; // while a hovered neuron fills the big plot
 const SHARP_HOLD_MS = 1500; // keep them sharp a moment, so moving between neurons doesn't flap
@@ -125,17 +125,16 @@ export class Heatmap {
     const color = many ? classCss : (label) => scale.css(label);
     const squares = !many && store.view.palette === "colorblind" && store.config.problem === "classification";
     const r = Math.max(2.5, size / 100);
-    const toX = (x) => ((x + DOMAIN) / (2 * DOMAIN)) * size;
-    const toY = (y) => ((DOMAIN - y) / (2 * DOMAIN)) * size;
     const draw = (points, stroke) => {
       ctx.lineWidth = 1;
       ctx.strokeStyle = stroke;
       for (const [x, y, label] of points) {
-        if (Math.abs(x) > DOMAIN || Math.abs(y) > DOMAIN) continue;
+        if (!onPlane(x, y)) continue;
         ctx.fillStyle = color(label);
         ctx.beginPath();
-        if (squares && label < 0) ctx.rect(toX(x) - r, toY(y) - r, 2 * r, 2 * r);
-        else ctx.arc(toX(x), toY(y), r, 0, 2 * Math.PI);
+        const [px, py] = [toX(x, size), toY(y, size)];
+        if (squares && label < 0) ctx.rect(px - r, py - r, 2 * r, 2 * r);
+        else ctx.arc(px, py, r, 0, 2 * Math.PI);
         ctx.fill();
         ctx.stroke();
       }
@@ -152,8 +151,8 @@ export class Heatmap {
     axes.setAttribute("height", String(size + 24));
     const el = (tag, attrs, text) => axes.append(svg(tag, attrs, text));
     for (let t = -DOMAIN; t <= DOMAIN; t++) {
-      const x = ((t + DOMAIN) / (2 * DOMAIN)) * size;
-      const y = ((DOMAIN - t) / (2 * DOMAIN)) * size;
+      const x = toX(t, size);
+      const y = toY(t, size);
       const cls = t === 0 ? "tick zero" : "tick";
       el("line", { x1: x, y1: size, x2: x, y2: size + 4, class: cls });
       el("text", { x, y: size + 15, "text-anchor": "middle", class: cls }, String(t));

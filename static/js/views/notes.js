@@ -1,7 +1,8 @@
 // Two small read-outs about the setup, put into the page from here: which loss the network
 // trains with (beside the loss figures), and a notice when a TensorFlow Playground link
 // turns on inputs that neither TFP's page nor this one has (cosX, cosY), or has values this
-// page could not use (each named with what its field takes).
+// page could not use (each named with what its field takes), and the page's lasting notes
+// (store.notices: a model kind it cannot draw).
 
 import { refusedText } from "../state/hash.js";
 import { COS_NOTICE } from "../state/tfp.js";
@@ -36,11 +37,16 @@ export function bindNotes(root, store) {
 
   function render() {
     label.textContent = lossText(store.config, store.options);
-    const lines = [store.cos.length ? COS_NOTICE : "", refusedText(store.refused ?? [])];
+    const lines = [
+      ...Object.values(store.notices),
+      store.cos.length ? COS_NOTICE : "",
+      refusedText(store.refused ?? []),
+    ];
     notice.textContent = lines.filter(Boolean).join(" ");
     notice.hidden = notice.textContent === "";
   }
   store.addEventListener("config", render);
   store.addEventListener("hide", render);
+  store.addEventListener("notice", render);
   render();
 }

@@ -1,8 +1,7 @@
 // Dataset thumbnails drawn from real generated points (GET /api/datasets previews).
 
 import { classCss, scaleFor } from "../draw/colors.js";
-
-const DOMAIN = 6;
+import { toX, toY } from "../draw/plane.js";
 
 export function bindThumbnails(root, store, api) {
   let previews = null;
@@ -22,7 +21,7 @@ export function bindThumbnails(root, store, api) {
       for (const [x, y, label] of preview) {
         ctx.fillStyle = color(label);
         ctx.beginPath();
-        ctx.arc(((x + DOMAIN) / (2 * DOMAIN)) * size, ((DOMAIN - y) / (2 * DOMAIN)) * size, r, 0, 2 * Math.PI);
+        ctx.arc(toX(x, size), toY(y, size), r, 0, 2 * Math.PI);
         ctx.fill();
       }
     }
