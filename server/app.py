@@ -19,8 +19,7 @@ from server.config import Settings
 from server.errors import InvalidInput, PlaygroundError
 from server.protocol.ranges import explain
 from server.runtime.manager import SessionManager
-from server.web import api_data, pages, share, ws
-from server.web import api_sessions as api
+from server.web import api_data, api_export, api_meta, api_sessions, api_views, pages, share, ws
 from server.web.assets import AssetCache, CompressedStatic
 from server.web.compression import Compress
 from server.web.limits import BodyLimit
@@ -54,10 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.manager = SessionManager(settings)
-    app.state.previews = api.previews()
-    app.include_router(api.router)
-    app.include_router(api_data.router)  # before api.sessions: its /{id}/{action} would match
-    app.include_router(api.sessions)
+    app.state.previews = api_meta.previews()
+    app.include_router(api_meta.router)
+    # before api_sessions: its POST /{id}/{action} would match …/import and …/points
+    for resource in (api_data, api_views, api_export):
+        app.include_router(resource.router)
+    app.include_router(api_sessions.sessions)
     app.include_router(share.router)
     app.include_router(ws.router)
     app.include_router(pages.router)

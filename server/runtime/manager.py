@@ -13,11 +13,10 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from server.config import Settings
 from server.errors import Conflict, InvalidInput, NotFound, TooMany, TooManySessions
-from server.formats.export import layers_json
 from server.formats.points import classes_of, parse_csv
 from server.protocol.frames import View as FrameView
 from server.protocol.rest import Config, ConfigPatch, Data, ModelFile, Point, SetParam
@@ -25,13 +24,14 @@ from server.runtime.outbox import Outbox
 from server.runtime.quotas import RateLimit
 from server.runtime.turns import TrainJob, estimate_seconds
 from server.runtime.worker import Worker
-from server.sessions import edits
+from server.sessions import edits, views
 from server.sessions.rules import check_config
 from server.sessions.session import Session, new_id
 from server.sessions.state import State
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = ParamSpec("P")
 ENDED_REMEMBERED = 10_000  # ids of ended sessions kept, so a late viewer hears "ended"
 CUT_DISCONNECTED = "the client disconnected"
 CUT_SHUTDOWN = "the server is shutting down"
@@ -206,13 +206,13 @@ class SessionManager:
         return await self.on(session_id, then(lambda s: s.set_speed(speed), Session.public))
 
     async def set_param(self, session_id: str, param: SetParam) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: edits.set_param(s, param), params))
+        return await self.on(session_id, then(lambda s: edits.set_param(s, param), views.params))
 
     async def set_params(self, session_id: str, layers: list[Any]) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: edits.set_params(s, layers), params))
+        return await self.on(session_id, then(lambda s: edits.set_params(s, layers), views.params))
 
     async def params(self, session_id: str) -> dict[str, Any]:
-        return await self.on(session_id, params)
+        return await self.on(session_id, views.params)
 
     async def set_data(self, session_id: str, data: Data) -> dict[str, Any]:
         return await self.on(session_id, then(lambda s: edits.set_data(s, data), Session.public))
@@ -220,7 +220,7 @@ class SessionManager:
     async def set_data_csv(self, session_id: str, text: str) -> dict[str, Any]:
         """Points from CSV text (see points.parse_csv), checked against the session's config.
         Parsed off the worker thread (10,000 rows take a while): nobody's training waits."""
-        config = await self.on(session_id, lambda s: s.config)
+        config = await self.on(session_id, views.config)
         classes = classes_of(config)
         data = await asyncio.to_thread(
             parse_csv, text, config.problem, classes, self.settings.max_points
@@ -248,10 +248,10 @@ class SessionManager:
         return await self.on(session_id, then(lambda s: edits.load_model(s, file), Session.public))
 
     async def data(self, session_id: str) -> dict[str, Any]:
-        return await self.on(session_id, data)
+        return await self.on(session_id, views.data)
 
     async def history(self, session_id: str) -> dict[str, Any]:
-        return await self.on(session_id, lambda s: s.history.as_dict())
+        return await self.on(session_id, views.history)
 
     async def train(
         self,
@@ -288,12 +288,10 @@ class SessionManager:
                     await gone
         history, state = await finished
         return {
-            "epoch": history[-1][0]
-            if history
-            else await self.on(session_id, lambda s: s.model.epoch),
+            "epoch": history[-1][0] if history else await self.on(session_id, views.epoch),
             "state": state,
             "history": [
-                {"epoch": e, "train_loss": _finite(a), "test_loss": _finite(b)}
+                {"epoch": e, "train_loss": views.finite(a), "test_loss": views.finite(b)}
                 for e, a, b in history
             ],
             "cut_short": job.cut,
@@ -353,9 +351,15 @@ class SessionManager:
         """Frames of this shape for ``outbox`` from its next frame on."""
         self.worker.submit(lambda: self.worker.followers.set_view(outbox, view))
 
-    async def run(self, session_id: str, fn: Callable[[Session], T]) -> T:
-        """Anything else a route needs from a session (read-only views)."""
-        return await self.on(session_id, fn)
+    async def read(
+        self,
+        session_id: str,
+        view: Callable[Concatenate[Session, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """A read-only view of the session (sessions/views.py), made on the worker."""
+        return await self.on(session_id, lambda s: view(s, *args, **kwargs))
 
 
 def _duration(seconds: float) -> str:
@@ -367,21 +371,3 @@ def _duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
-
-
-def _finite(value: float) -> float | None:
-    return value if value == value and abs(value) != float("inf") else None
-
-
-def params(session: Session) -> dict[str, Any]:
-    net = session.model.net
-    return {"layers": layers_json(net.weights, net.biases), "dead": net.dead_links()}
-
-
-def data(session: Session) -> dict[str, Any]:
-    split = session.model.split
-
-    def rows(x: Any, y: Any) -> list[list[float]]:
-        return [[float(a), float(b), float(c)] for (a, b), c in zip(x, y, strict=True)]
-
-    return {"train": rows(split.train_x, split.train_y), "test": rows(split.test_x, split.test_y)}

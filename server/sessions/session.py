@@ -6,7 +6,6 @@ touches torch or a session; the async methods of SessionManager hand work to it.
 
 from __future__ import annotations
 
-import math
 import secrets
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from server.sessions.history import LossHistory
 from server.sessions.rules import check_config, follow_changes, hyper_of
 from server.sessions.seeds import SeedState
 from server.sessions.state import State
+from server.sessions.views import finite
 
 # Changing any of these keeps the weights (as TFP); anything else rebuilds the network.
 # A new optimizer or optimizer setting starts the optimizer's state over.
@@ -39,10 +39,6 @@ KEEPS_WEIGHTS = {
 DATA_FIELDS = {"problem", "dataset", "noise", "train_ratio", "seed", "classes"}
 
 METRICS_EVERY = 1.0  # seconds: how stale accuracy may be while training runs
-
-
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
 
 class Session:
@@ -304,8 +300,8 @@ class Session:
             "config": self.config.model_dump(),
             "state": self.state.value,
             "epoch": m.epoch,
-            "train_loss": _finite(m.train_loss),
-            "test_loss": _finite(m.test_loss),
+            "train_loss": finite(m.train_loss),
+            "test_loss": finite(m.test_loss),
             "speed": self.speed,
             "rate": round(self.rate, 1),
             "message": self.message,

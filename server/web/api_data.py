@@ -1,25 +1,22 @@
-"""REST routes for points and model files: CSV upload and download, point edits, export
-and import. Thin, as api.py: read the request, call the SessionManager, shape the reply."""
+"""REST routes for points: CSV upload and download, point edits. Thin: read the request,
+call the SessionManager, shape the reply."""
 
 from __future__ import annotations
 
 import asyncio
 import email.parser
 import email.policy
-import math
 import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from server.errors import Conflict, InvalidInput
-from server.formats.export import model_file, model_script, state_dict_bytes, training_state
-from server.formats.points import MAX_CSV_BYTES, format_csv
-from server.protocol.rest import ModelFile, ModelImport, Point, SessionState
-from server.runtime.manager import params
-from server.sessions.session import Session
-from server.web.api_sessions import Manager
-from server.web.openapi import CONFLICT, DeclaredRoute
+from server.errors import InvalidInput
+from server.formats.points import MAX_CSV_BYTES
+from server.protocol.rest import Point, SessionState
+from server.sessions import views
+from server.web.deps import Manager, attachment
+from server.web.openapi import DeclaredRoute
 
 router = APIRouter(prefix="/api/sessions", tags=["data and export"], route_class=DeclaredRoute)
 Coordinate = Annotated[float, Query(ge=-6, le=6, allow_inf_nan=False)]
@@ -43,17 +40,12 @@ CSV_BODY = {
 }
 
 
-def _attachment(body: str | bytes, media_type: str, filename: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(body, media_type=media_type, headers=headers)
-
-
 # -- points as CSV --------------------------------------------------------------------------
 @router.get("/{session_id}/data.csv", response_class=Response)
 async def get_data_csv(session_id: str, manager: Manager) -> Response:
     """The points as CSV: x, y, label, split (training rows first, in training order)."""
-    text = await manager.run(session_id, lambda s: format_csv(s.model.split))
-    return _attachment(text, "text/csv", "playground-data.csv")
+    text = await manager.read(session_id, views.csv_text)
+    return attachment(text, "text/csv", "playground-data.csv")
 
 
 router.add_api_route(
@@ -153,61 +145,3 @@ async def clear_points(session_id: str, manager: Manager) -> dict[str, Any]:
     """Remove every point. The weights and epoch stay; training answers 409 until points
     are added (a running session pauses)."""
     return await manager.clear_points(session_id)
-
-
-# -- export and import ----------------------------------------------------------------------
-def _script(s: Session) -> str:
-    c = s.config
-    title = (
-        f"A {c.problem} network exported from Neural Playground at epoch {s.model.epoch} "
-        f"({'uploaded points' if s.custom_data else c.dataset})."
-    )
-    return model_script(s.model.net, s.model.features, title, s.model.epoch)
-
-
-@router.get("/{session_id}/export/model.py", response_class=Response)
-async def export_script(session_id: str, manager: Manager) -> Response:
-    """A runnable PyTorch script with the network and its weights inline:
-    ``python model.py X Y`` prints the output at (X, Y)."""
-    text = await manager.run(session_id, _script)
-    return _attachment(text, "text/x-python", "model.py")
-
-
-@router.get("/{session_id}/export/state_dict.pt", response_class=Response)
-async def export_state_dict(session_id: str, manager: Manager) -> Response:
-    """The weights as a torch state_dict (float64; keys layers.N.weight / layers.N.bias, as
-    the script's module): ``torch.load(path, weights_only=True)``."""
-    data = await manager.run(session_id, lambda s: state_dict_bytes(s.model.net))
-    return _attachment(data, "application/octet-stream", "state_dict.pt")
-
-
-def _model_file(s: Session) -> dict[str, Any]:
-    p = params(s)
-    values = [v for layer in p["layers"] for row in layer["weight"] for v in row]
-    values += [v for layer in p["layers"] for v in layer["bias"]]
-    if not all(math.isfinite(v) for v in values):
-        raise Conflict("the weights are not finite (the session diverged); reset first", "params")
-    return model_file(
-        s.config.model_dump(), p, s.model.epoch, s.custom_data, training_state(s.model),
-        s.seeds.state(), {**s.history.as_dict(), "stride": s.history.stride},
-    )  # fmt: skip
-
-
-@router.get("/{session_id}/export/model.json", response_model=ModelFile, responses=CONFLICT)
-async def export_model(session_id: str, manager: Manager) -> Response:
-    """Config, weights, dead links, epoch and training state (carried gradients, the
-    optimizer's state) as JSON: POST it to …/import to go on training (in this or another
-    session)."""
-    body = await manager.run(session_id, _model_file)
-    return _attachment(
-        ModelFile.model_validate(body).model_dump_json(), "application/json", "model.json"
-    )
-
-
-@router.post("/{session_id}/import", response_model=SessionState)
-async def import_model(session_id: str, body: ModelImport, manager: Manager) -> dict[str, Any]:
-    """Rebuild the session from an exported model.json: its config, weights, epoch and (if
-    the file has it) training state, so training goes on exactly where it stopped. The
-    points come from the config unless both the file and the session hold uploaded points.
-    A file that does not fit changes nothing (422 naming the field)."""
-    return await manager.load_model(session_id, body)

@@ -232,12 +232,12 @@ class CountingSemaphore(asyncio.Semaphore):
 def test_pictures_draw_a_few_at_a_time(
     client: TestClient, session: str, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
-    from server.web import api_sessions
+    from server.web import api_views, deps
 
     changed = threading.Condition()
     drawing, most = 0, 0
     release = threading.Event()
-    slots = CountingSemaphore(api_sessions.MAX_PICTURES, changed)
+    slots = CountingSemaphore(deps.MAX_PICTURES, changed)
     client.app.state.picture_slots = slots  # type: ignore[attr-defined]
 
     def draw(*args: object) -> bytes:
@@ -251,27 +251,27 @@ def test_pictures_draw_a_few_at_a_time(
             drawing -= 1
         return b""
 
-    monkeypatch.setattr(api_sessions, "boundary_png", draw)
-    monkeypatch.setattr(api_sessions, "figure_json", draw)
+    monkeypatch.setattr(api_views, "boundary_png", draw)
+    monkeypatch.setattr(api_views, "figure_json", draw)
     extra = 3
-    with ThreadPoolExecutor(api_sessions.MAX_PICTURES + extra) as pool:
+    with ThreadPoolExecutor(deps.MAX_PICTURES + extra) as pool:
         replies = [
             pool.submit(client.get, f"/api/sessions/{session}/{path}")
-            for _ in range(api_sessions.MAX_PICTURES + extra)
+            for _ in range(deps.MAX_PICTURES + extra)
         ]
         try:
             with changed:  # every request is in: a few drawing, the rest waiting their turn
                 settled = changed.wait_for(
                     lambda: drawing + slots.waiting == len(replies), timeout=60
                 )
-                assert settled and drawing == api_sessions.MAX_PICTURES, (
+                assert settled and drawing == deps.MAX_PICTURES, (
                     drawing,
                     slots.waiting,
                 )
         finally:
             release.set()
         assert [reply.result().status_code for reply in replies] == [200] * len(replies)
-    assert most == api_sessions.MAX_PICTURES
+    assert most == deps.MAX_PICTURES
 
 
 def test_each_app_has_its_own_picture_semaphore(settings: Settings) -> None:
