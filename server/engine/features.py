@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import torch
 
-Feature = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One input feature: its name on the wire, how the page labels it, its formula, and
+    the same formula as the exported PyTorch script writes it (on (N,) tensors x and y)."""
+
+    name: str
+    label: str
+    formula: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    code: str
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.formula(x, y)
+
 
 FEATURES: dict[str, Feature] = {
-    "x1": lambda x, y: x,
-    "x2": lambda x, y: y,
-    "x1_squared": lambda x, y: x * x,
-    "x2_squared": lambda x, y: y * y,
-    "x1_x2": lambda x, y: x * y,
-    "sin_x1": lambda x, y: torch.sin(x),
-    "sin_x2": lambda x, y: torch.sin(y),
+    f.name: f
+    for f in (
+        Feature("x1", "X₁", lambda x, y: x, "x"),
+        Feature("x2", "X₂", lambda x, y: y, "y"),
+        Feature("x1_squared", "X₁²", lambda x, y: x * x, "x * x"),
+        Feature("x2_squared", "X₂²", lambda x, y: y * y, "y * y"),
+        Feature("x1_x2", "X₁X₂", lambda x, y: x * y, "x * y"),
+        Feature("sin_x1", "sin(X₁)", lambda x, y: torch.sin(x), "torch.sin(x)"),
+        Feature("sin_x2", "sin(X₂)", lambda x, y: torch.sin(y), "torch.sin(y)"),
+    )
 }
 
-LABELS: dict[str, str] = {
-    "x1": "X₁",
-    "x2": "X₂",
-    "x1_squared": "X₁²",
-    "x2_squared": "X₂²",
-    "x1_x2": "X₁X₂",
-    "sin_x1": "sin(X₁)",
-    "sin_x2": "sin(X₂)",
-}
+LABELS: dict[str, str] = {name: f.label for name, f in FEATURES.items()}  # (a view of the above)
 
 
 def canonical(features: Sequence[str]) -> list[str]:

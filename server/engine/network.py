@@ -18,27 +18,56 @@ from typing import Protocol
 import numpy as np
 import torch
 
-# name -> (f(z), f'(z) given z and a = f(z)); TFP's definitions, relu'(0) = 0.
-Activation = tuple[
-    Callable[[torch.Tensor], torch.Tensor],
-    Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-]
 
+@dataclass(frozen=True, slots=True)
+class Activation:
+    """A layer's activation: f(z), f'(z) given z and a = f(z) (None for softmax, whose
+    derivative is folded into the cross-entropy delta, engine/objectives.py), the page's
+    title, and the torch module the exported script writes."""
+
+    name: str
+    title: str
+    f: Callable[[torch.Tensor], torch.Tensor]
+    derivative: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None
+    torch_code: str
+
+
+# TFP's definitions, relu'(0) = 0; any of them may be a hidden layer's
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": (torch.tanh, lambda z, a: 1 - a * a),
-    "relu": (torch.relu, lambda z, a: (z > 0).to(z.dtype)),
-    "sigmoid": (torch.sigmoid, lambda z, a: a * (1 - a)),
-    "linear": (lambda z: z, lambda z, a: torch.ones_like(z)),
+    a.name: a
+    for a in (
+        Activation("tanh", "Tanh", torch.tanh, lambda z, a: 1 - a * a, "nn.Tanh()"),
+        Activation("relu", "ReLU", torch.relu, lambda z, a: (z > 0).to(z.dtype), "nn.ReLU()"),
+        Activation("sigmoid", "Sigmoid", torch.sigmoid, lambda z, a: a * (1 - a), "nn.Sigmoid()"),
+        Activation(
+            "linear", "Linear", lambda z: z, lambda z, a: torch.ones_like(z), "nn.Identity()"
+        ),
+    )
 }
+SOFTMAX = Activation(
+    "softmax", "Softmax", lambda z: torch.softmax(z, dim=-1), None, "nn.Softmax(dim=-1)"
+)  # over the last dimension: the layer's neurons
+# what an output layer may use (engine/objectives.py picks one per loss and class count)
+OUTPUT_ACTIVATIONS: dict[str, Activation] = {
+    name: ACTIVATIONS[name] for name in ("tanh", "linear", "sigmoid")
+} | {"softmax": SOFTMAX}
 
-# Output-only activations (not elementwise): softmax's derivative is folded into the
-# cross-entropy delta (engine/objectives.py), so it has none here.
-OUTPUT_ACTIVATIONS = ("tanh", "linear", "sigmoid", "softmax")
+
+def activation(name: str) -> Activation:
+    """The entry of any activation, hidden or output."""
+    return ACTIVATIONS.get(name) or OUTPUT_ACTIVATIONS[name]
 
 
 def activate(name: str, z: torch.Tensor) -> torch.Tensor:
     """f(z) for any activation, softmax over the last dimension (the layer's neurons)."""
-    return torch.softmax(z, dim=-1) if name == "softmax" else ACTIVATIONS[name][0](z)
+    return activation(name).f(z)
+
+
+def derivative(name: str, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """f'(z) of an elementwise activation, given z and a = f(z)."""
+    d = activation(name).derivative
+    assert d is not None, f"{name} has no elementwise derivative"
+    return d(z, a)
 
 
 INIT_BIAS = 0.1

@@ -13,18 +13,13 @@ written so both give the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import torch
 
 from server.engine.network import Network
 
-# optimizer -> the state it keeps per parameter tensor
-OPTIMIZERS: dict[str, tuple[str, ...]] = {
-    "sgd": (),
-    "momentum": ("velocity",),
-    "adam": ("m", "v"),
-}
 SETTINGS = ("momentum", "beta1", "beta2", "epsilon")  # besides the learning rate
 
 
@@ -39,14 +34,67 @@ class OptState:
     @classmethod
     def zeros(cls, net: Network, optimizer: str) -> OptState:
         params = [*net.weights, *net.biases]
-        slots = {name: [torch.zeros_like(p) for p in params] for name in OPTIMIZERS[optimizer]}
+        slots = {
+            name: [torch.zeros_like(p) for p in params] for name in OPTIMIZERS[optimizer].slots
+        }
         like = net.weights[0]
         return cls(slots, torch.zeros((), dtype=like.dtype, device=like.device))
+
+
+Get = Callable[[str], "float | torch.Tensor"]  # a setting, shaped for the parameter
+Step = Callable[[Get, OptState, int, torch.Tensor, bool], torch.Tensor]
 
 
 def _shaped(value: float | torch.Tensor, weight: bool) -> float | torch.Tensor:
     """A per-network (S, 1) setting shaped for (S, out, in) weights."""
     return value.unsqueeze(-1) if weight and isinstance(value, torch.Tensor) else value
+
+
+def _sgd(get: Get, state: OptState, index: int, grad: torch.Tensor, weight: bool) -> torch.Tensor:
+    return get("learning_rate") * grad
+
+
+def _momentum(
+    get: Get, state: OptState, index: int, grad: torch.Tensor, weight: bool
+) -> torch.Tensor:
+    v = state.slots["velocity"][index]
+    v.copy_(get("momentum") * v + grad)
+    return get("learning_rate") * v
+
+
+def _adam(get: Get, state: OptState, index: int, grad: torch.Tensor, weight: bool) -> torch.Tensor:
+    m, v = state.slots["m"][index], state.slots["v"][index]
+    beta1, beta2 = get("beta1"), get("beta2")
+    m.copy_(beta1 * m + (1 - beta1) * grad)
+    v.copy_(beta2 * v + (1 - beta2) * grad * grad)
+    t = _shaped(state.steps, weight)
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return get("learning_rate") * m_hat / (torch.sqrt(v_hat) + get("epsilon"))
+
+
+@dataclass(frozen=True, slots=True)
+class Optimizer:
+    """An optimizer: the state it keeps per parameter tensor, its step, the page's title."""
+
+    name: str
+    title: str
+    slots: tuple[str, ...]
+    step: Step
+
+    def __iter__(self) -> Iterator[str]:
+        """Its slot names (as the registry's plain tuples were iterated before)."""
+        return iter(self.slots)
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    o.name: o
+    for o in (
+        Optimizer("sgd", "SGD", (), _sgd),
+        Optimizer("momentum", "Momentum", ("velocity",), _momentum),
+        Optimizer("adam", "Adam", ("m", "v"), _adam),
+    )
+}
 
 
 def step(
@@ -63,18 +111,4 @@ def step(
     def get(name: str) -> float | torch.Tensor:
         return _shaped(settings[name], weight)
 
-    lr = get("learning_rate")
-    if optimizer == "momentum":
-        v = state.slots["velocity"][index]
-        v.copy_(get("momentum") * v + grad)
-        return lr * v
-    if optimizer == "adam":
-        m, v = state.slots["m"][index], state.slots["v"][index]
-        beta1, beta2 = get("beta1"), get("beta2")
-        m.copy_(beta1 * m + (1 - beta1) * grad)
-        v.copy_(beta2 * v + (1 - beta2) * grad * grad)
-        t = _shaped(state.steps, weight)
-        m_hat = m / (1 - beta1**t)
-        v_hat = v / (1 - beta2**t)
-        return lr * m_hat / (torch.sqrt(v_hat) + get("epsilon"))
-    return lr * grad
+    return OPTIMIZERS[optimizer].step(get, state, index, grad, weight)

@@ -28,16 +28,18 @@ OVERFLOW = 2**53
 START_DENOM = WIDTH**CHUNKS
 BUFFER = 4096  # keystream bytes made at a time
 
-MAX_SEED_LENGTH = 64
-# what a TFP seed may be here: printable ASCII without the hash's separators (TFP's own
-# page splits its hash at & and =, so its seeds never hold them)
-SEED_PATTERN = re.compile(rf"[ -~]{{1,{MAX_SEED_LENGTH}}}")
+MIN_SEED_LENGTH, MAX_SEED_LENGTH = 1, 64
+# what a TFP seed may be here: printable ASCII (0x20..0x7e) without the hash's separators
+# & (0x26) and = (0x3d) (TFP's own page splits its hash there, so its seeds never hold
+# them). One regex source that Python and JavaScript read alike: /api/options sends it.
+SEED_TEXT = rf"^[ -%'-<>-~]{{{MIN_SEED_LENGTH},{MAX_SEED_LENGTH}}}$"
+SEED_PATTERN = re.compile(SEED_TEXT)
 SEED_RULE = "1 to 64 printable ASCII characters without & or = (TFP writes 0.12345)"
 
 
 def seed_error(seed: str) -> str | None:
     """Why ``seed`` is not an acceptable TFP seed string, or None."""
-    if not SEED_PATTERN.fullmatch(seed) or "&" in seed or "=" in seed:
+    if not SEED_PATTERN.fullmatch(seed):
         return f"a TFP seed must be {SEED_RULE}, got {seed[:80]!r}"
     return None
 

@@ -14,22 +14,38 @@ gradient into a step (engine/optimizers.py: momentum, adam).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
 from server.engine import optimizers
-from server.engine.network import ACTIVATIONS, Network
+from server.engine.network import Network, derivative
 from server.engine.objectives import loss as loss
 from server.engine.objectives import losses as losses
 from server.engine.objectives import output_delta
 from server.engine.optimizers import OptState
 
-REGULARIZATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor] | None] = {
-    "none": None,
-    "l1": torch.sign,  # d|w|/dw, 0 at 0
-    "l2": lambda w: w,  # d(w²/2)/dw
+
+@dataclass(frozen=True, slots=True)
+class Regularization:
+    """A weight penalty: R'(w), taken at the weight before the step (None: no penalty),
+    whether a weight it pushes across 0 dies (L1's dead links), and the page's title."""
+
+    name: str
+    title: str
+    derivative: Callable[[torch.Tensor], torch.Tensor] | None
+    kills: bool = False
+
+
+REGULARIZATIONS: dict[str, Regularization] = {
+    r.name: r
+    for r in (
+        Regularization("none", "None", None),
+        Regularization("l1", "L1", torch.sign, kills=True),  # d|w|/dw, 0 at 0
+        Regularization("l2", "L2", lambda w: w),  # d(w²/2)/dw
+    )
 }
 
 
@@ -50,12 +66,20 @@ class Hyper:
     beta2: float | torch.Tensor = 0.999
     epsilon: float | torch.Tensor = 1e-8
 
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Hyper:
+        """The step settings among a config's fields (missing ones keep the defaults)."""
+        return cls(**{name: options[name] for name in HYPER_FIELDS if name in options})
+
     def optimizer_settings(self) -> tuple[object, ...]:
         """What, when it changes, makes the optimizer's state start over."""
         if self.optimizer == "sgd":
             return (self.optimizer,)
         values = [getattr(self, name) for name in optimizers.SETTINGS]
         return (self.optimizer, *(v.tolist() if isinstance(v, torch.Tensor) else v for v in values))
+
+
+HYPER_FIELDS = tuple(Hyper.__dataclass_fields__)
 
 
 def _per_weight(rate: float | torch.Tensor) -> float | torch.Tensor:
@@ -93,7 +117,7 @@ def accumulate(net: Network, acc: Accumulator, inputs: torch.Tensor, targets: to
         acc.biases[layer].add_(delta.sum(-2))
         if layer > 0:
             z, a = layers[layer - 1]
-            deriv = ACTIVATIONS[net.layer_activation(layer - 1)][1](z, a)
+            deriv = derivative(net.layer_activation(layer - 1), z, a)
             delta = (delta @ net.weights[layer]) * deriv  # ([S,] B, in)
     acc.count += targets.shape[-1]
 
@@ -105,7 +129,8 @@ def update(net: Network, acc: Accumulator, hyper: Hyper, opt: OptState | None = 
         return
     lr, n = hyper.learning_rate, acc.count
     lr_w, rate_w = _per_weight(lr), _per_weight(hyper.regularization_rate)
-    reg = REGULARIZATIONS[hyper.regularization]
+    penalty = REGULARIZATIONS[hyper.regularization]
+    reg = penalty.derivative
     settings: dict[str, float | torch.Tensor] = {}
     if hyper.optimizer != "sgd":
         assert opt is not None, f"{hyper.optimizer} needs its OptState"
@@ -135,7 +160,7 @@ def update(net: Network, acc: Accumulator, hyper: Hyper, opt: OptState | None = 
         crossed = None
         if reg is not None:
             penalized = stepped - (lr_w * rate_w) * reg(w)
-            if hyper.regularization == "l1":
+            if penalty.kills:
                 crossed = alive & (stepped * penalized < 0)
                 penalized = penalized.masked_fill(crossed, 0.0)
             stepped = penalized

@@ -81,7 +81,8 @@ Z = torch.tensor([-3.0, -0.5, 0.0, 0.5, 3.0], dtype=torch.float64)
     ],
 )
 def test_activation_values_and_derivatives(name: str, f: Scalar, df: Scalar) -> None:
-    fn, der = ACTIVATIONS[name]
+    fn, der = ACTIVATIONS[name].f, ACTIVATIONS[name].derivative
+    assert der is not None
     a = fn(Z)
     assert a.tolist() == pytest.approx([f(z) for z in Z.tolist()], rel=1e-15, abs=1e-15)
     assert der(Z, a).tolist() == pytest.approx([df(z) for z in Z.tolist()], rel=1e-14, abs=1e-15)
@@ -90,13 +91,16 @@ def test_activation_values_and_derivatives(name: str, f: Scalar, df: Scalar) -> 
 def test_activation_derivatives_agree_with_autograd_away_from_kinks() -> None:
     z = torch.linspace(-4, 4, 81, dtype=torch.float64)
     z = z[z != 0].requires_grad_()
-    for name, (fn, der) in ACTIVATIONS.items():
+    for name, entry in ACTIVATIONS.items():
+        fn, der = entry.f, entry.derivative
+        assert der is not None
         (grad,) = torch.autograd.grad(fn(z).sum(), z)
         assert torch.allclose(der(z, fn(z)), grad, rtol=0, atol=1e-15), name
 
 
 def test_relu_derivative_at_zero_is_zero() -> None:
-    fn, der = ACTIVATIONS["relu"]
+    fn, der = ACTIVATIONS["relu"].f, ACTIVATIONS["relu"].derivative
+    assert der is not None
     zero = torch.zeros(1, dtype=torch.float64)
     assert der(zero, fn(zero)).item() == 0.0
 
