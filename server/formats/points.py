@@ -53,8 +53,9 @@ def labels_error(labels: np.ndarray, problem: str, classes: int = 2) -> tuple[in
 
 
 # -- CSV ------------------------------------------------------------------------------------
-def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Data:
-    """Points from CSV text with a header naming x, y, label and split (in any order).
+def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Split:
+    """Points from CSV text with a header naming x, y, label and split (in any order),
+    checked as it reads them: the finished data set, ready for a session.
 
     Errors name the row as a spreadsheet numbers it (the header is row 1) and the column;
     their field is ``"row N.column"``."""
@@ -112,7 +113,8 @@ def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Data:
         parts[split].append((x, y, label))
     if not parts["train"]:
         raise InvalidInput("no training rows: at least one row needs split 'train'", "split")
-    return Data(train=parts["train"], test=parts["test"])
+    train, test = (np.array(parts[p], dtype=np.float64).reshape(-1, 3) for p in SPLITS)
+    return Split(train[:, :2], train[:, 2], test[:, :2], test[:, 2])
 
 
 def _records(text: str, names: list[str]) -> Iterator[tuple[int, list[str]]]:

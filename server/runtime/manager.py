@@ -16,8 +16,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from server.config import Settings
+from server.engine.data.datasets import Split
 from server.errors import Conflict, InvalidInput, NotFound, TooMany, TooManySessions
-from server.formats.points import classes_of, parse_csv
+from server.formats.points import check_data, classes_of, parse_csv
 from server.protocol.frames import View as FrameView
 from server.protocol.rest import Config, ConfigPatch, Data, ModelFile, Point, SetParam
 from server.runtime.outbox import Outbox
@@ -215,23 +216,35 @@ class SessionManager:
         return await self.on(session_id, views.params)
 
     async def set_data(self, session_id: str, data: Data) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: edits.set_data(s, data), Session.public))
-
-    async def set_data_csv(self, session_id: str, text: str) -> dict[str, Any]:
-        """Points from CSV text (see points.parse_csv), checked against the session's config.
-        Parsed off the worker thread (10,000 rows take a while): nobody's training waits."""
-        config = await self.on(session_id, views.config)
-        classes = classes_of(config)
-        data = await asyncio.to_thread(
-            parse_csv, text, config.problem, classes, self.settings.max_points
+        """The caller's own points (REST JSON), checked against the session's config."""
+        most = self.settings.max_points
+        return await self.set_points(
+            session_id, lambda problem, classes: check_data(data, problem, most, classes)
         )
 
-        def upload(s: Session) -> None:
+    async def set_data_csv(self, session_id: str, text: str) -> dict[str, Any]:
+        """Points from CSV text (see points.parse_csv), checked against the session's config."""
+        most = self.settings.max_points
+        return await self.set_points(
+            session_id, lambda problem, classes: parse_csv(text, problem, classes, most)
+        )
+
+    async def set_points(
+        self, session_id: str, make: Callable[[str, int], Split]
+    ) -> dict[str, Any]:
+        """Points made by ``make(problem, classes)``, parsed and checked once, off the worker
+        thread (10,000 CSV rows take a while: nobody's training waits); the worker only
+        installs the finished data set."""
+        config = await self.on(session_id, views.config)
+        classes = classes_of(config)
+        split = await asyncio.to_thread(make, config.problem, classes)
+
+        def install(s: Session) -> None:
             if (s.config.problem, classes_of(s.config)) != (config.problem, classes):
                 raise Conflict("the session's problem or classes changed meanwhile; upload again")
-            edits.set_data(s, data)
+            edits.set_data(s, split)
 
-        return await self.on(session_id, then(upload, Session.public))
+        return await self.on(session_id, then(install, Session.public))
 
     async def add_point(self, session_id: str, point: Point) -> dict[str, Any]:
         return await self.on(session_id, then(lambda s: edits.add_point(s, point), Session.public))

@@ -15,14 +15,13 @@ from server.errors import InvalidInput
 from server.formats.export import check_finite, load_params, load_training_state
 from server.formats.points import (
     REMOVE_RADIUS,
-    check_data,
     classes_of,
     empty_split,
     labels_error,
     with_point,
     without_nearest,
 )
-from server.protocol.rest import Data, ModelFile, Point, SetParam, StreamState
+from server.protocol.rest import ModelFile, Point, SetParam, StreamState
 from server.sessions.rules import check_config
 from server.sessions.session import Session
 from server.sessions.state import State
@@ -63,11 +62,9 @@ def _weights_edited(session: Session) -> None:
 
 
 # -- points: set_data rebuilds the network; single edits keep the weights and the epoch --
-def set_data(session: Session, data: Data) -> None:
-    """Replace the points with the caller's own, in order; rebuilds the network."""
-    split = check_data(
-        data, session.config.problem, session.settings.max_points, classes_of(session.config)
-    )
+def set_data(session: Session, split: datasets.Split) -> None:
+    """Replace the points with the caller's own (checked already, off the worker: see
+    SessionManager.set_points), in order; rebuilds the network."""
     session.custom_data = True
     session.model.set_data(split)
     session.fresh_weights()

@@ -31,10 +31,15 @@ from server.protocol.rest import Params
 HEADER = "x,y,label,split\n"
 
 
-def split_of(data: object) -> datasets.Split:
-    train = np.array(data.train, dtype=np.float64).reshape(-1, 3)  # type: ignore[attr-defined]
-    test = np.array(data.test, dtype=np.float64).reshape(-1, 3)  # type: ignore[attr-defined]
-    return datasets.Split(train[:, :2], train[:, 2], test[:, :2], test[:, 2])
+def rows(split: datasets.Split) -> dict[str, list[tuple[float, float, float]]]:
+    """A split's points as (x, y, label) rows, per part."""
+    return {
+        part: [(x, y, label) for (x, y), label in zip(xs.tolist(), ys.tolist(), strict=True)]
+        for part, xs, ys in (
+            ("train", split.train_x, split.train_y),
+            ("test", split.test_x, split.test_y),
+        )
+    }
 
 
 # -- CSV ------------------------------------------------------------------------------------
@@ -42,7 +47,7 @@ def split_of(data: object) -> datasets.Split:
 def test_csv_round_trip_is_exact(name: str) -> None:
     split = datasets.generate(name, noise=20, train_ratio=30, seed=7)
     problem = datasets.DATASETS[name].problem
-    back = split_of(parse_csv(format_csv(split), problem, 2, 10_000))
+    back = parse_csv(format_csv(split), problem, 2, 10_000)
     for a, b in zip(
         (split.train_x, split.train_y, split.test_x, split.test_y),
         (back.train_x, back.train_y, back.test_x, back.test_y),
@@ -61,9 +66,9 @@ def test_csv_format() -> None:
 
 def test_csv_columns_in_any_order_case_space_and_blank_lines() -> None:
     text = " Split ,LABEL,y,x\ntest,1,2,3\n\n train ,-1, 4 ,5\n"
-    data = parse_csv(text, "classification", 2, 100)
-    assert data.train == [(5.0, 4.0, -1.0)]
-    assert data.test == [(3.0, 2.0, 1.0)]
+    data = rows(parse_csv(text, "classification", 2, 100))
+    assert data["train"] == [(5.0, 4.0, -1.0)]
+    assert data["test"] == [(3.0, 2.0, 1.0)]
 
 
 BAD_FILES = [
@@ -102,8 +107,11 @@ def test_bad_csv_names_row_and_column(text: str, message: str, field: str) -> No
 
 
 def test_labels_by_problem() -> None:
-    assert parse_csv(HEADER + "1,2,0.37,train\n", "regression", 2, 10).train == [(1, 2, 0.37)]
-    assert parse_csv(HEADER + "1,2,2,train\n", "classification", 3, 10).train == [(1, 2, 2)]
+    regression = parse_csv(HEADER + "1,2,0.37,train\n", "regression", 2, 10)
+    assert rows(regression)["train"] == [(1, 2, 0.37)]
+    assert rows(parse_csv(HEADER + "1,2,2,train\n", "classification", 3, 10))["train"] == [
+        (1, 2, 2)
+    ]
     for label in ("3", "1.5", "-1"):
         with pytest.raises(
             InvalidInput, match=r"row 2, column label: must be a class number 0\.\.2"
