@@ -1,5 +1,9 @@
 // Form controls <-> store: the top bar's selects, the data column, the layer buttons and the
-// output checkboxes. Hooks are data-* attributes; the template lists the options.
+// output checkboxes. Hooks are data-* attributes; the template lists the options, the
+// server's bounds (options.bounds) give the sliders their ends.
+
+import { applyPalette } from "../draw/colors.js";
+import { boundOf } from "../state/bounds.js";
 
 function parseValue(el) {
   if (el.type === "checkbox") return el.checked;
@@ -35,6 +39,11 @@ export function bindControls(root, store, actions) {
       }
     });
     if (el.type === "range") {
+      const bound = boundOf(options, field);
+      if (bound) {
+        el.min = String(bound.min);
+        el.max = String(bound.max);
+      }
       el.addEventListener("input", () => showRangeValue(el));
     }
   }
@@ -59,7 +68,7 @@ export function bindControls(root, store, actions) {
   });
 
   // -- hidden layers ------------------------------------------------------------------
-  const { max_layers: maxLayers } = options.limits;
+  const maxLayers = boundOf(options, "layers")?.max ?? Infinity;
   for (const button of root.querySelectorAll("[data-layers]")) {
     button.addEventListener("click", () => {
       const hidden = [...store.config.hidden];
@@ -133,6 +142,7 @@ export function bindControls(root, store, actions) {
     selectValue(speed, view.speed);
     document.documentElement.classList.toggle("presenter", Boolean(view.presenter));
     document.documentElement.dataset.palette = view.palette;
+    applyPalette(document.documentElement, view.palette);
   }
 
   store.addEventListener("config", renderConfig);

@@ -2,7 +2,7 @@
 // and its settings, same initial weights) and the classes slider. Which of them apply
 // depends on the rest of the config; the values themselves go through controls.js.
 
-import { classRange } from "../state/rules.js";
+import { classRange, lossAllowed } from "../state/rules.js";
 
 const OPTIMIZER_SETTINGS = { momentum: ["momentum"], adam: ["beta1", "beta2", "epsilon"] };
 
@@ -23,11 +23,7 @@ export function bindExtras(root, store) {
     classesInput.min = String(low);
     classesInput.max = String(high);
     // 0.5·MSE has one output: not for more than two classes; cross-entropy not for regression
-    for (const option of loss.options) {
-      option.disabled =
-        (option.value === "mse" && config.classes > 2) ||
-        (option.value === "cross_entropy" && config.problem === "regression");
-    }
+    for (const option of loss.options) option.disabled = !lossAllowed(option.value, config);
     const wanted = OPTIMIZER_SETTINGS[config.optimizer] ?? [];
     for (const name of ["momentum", "beta1", "beta2", "epsilon"]) {
       panel.querySelector(`[data-control="${name}"]`).hidden = !wanted.includes(name);

@@ -58,6 +58,14 @@ function makeScale(palette) {
 
 const SCALES = Object.freeze(Object.fromEntries(Object.entries(PALETTES).map(([name, p]) => [name, makeScale(p)])));
 
+/** Give the stylesheet the palette's colours (--negative, --zero, --positive) and the
+ * focus ring's (--focus: the default palette's positive blue, whatever the palette). */
+export function applyPalette(root, palette) {
+  const colors = PALETTES[palette] ?? PALETTES.default;
+  for (const [name, value] of Object.entries(colors)) root.style.setProperty(`--${name}`, value);
+  root.style.setProperty("--focus", PALETTES.default.positive);
+}
+
 /** The colour scale of one palette: css(v) for shapes, byte lookup tables for grids. */
 export function scaleFor(palette) {
   return SCALES[palette] ?? SCALES.default;

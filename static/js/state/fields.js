@@ -2,6 +2,7 @@
 // checked against the server's options, and what each field takes, in words, for the
 // notice about a link's refused values.
 
+import { boundOf, boundText, parseSeed, parseWithin, seedText } from "./bounds.js";
 import { trimActivations } from "./rules.js";
 
 export const VIEW_DEFAULTS = Object.freeze({
@@ -18,32 +19,9 @@ export const VIEW_DEFAULTS = Object.freeze({
 
 const PALETTE_NAMES = ["default", "colorblind"];
 
-// The seed: digits in range are our own integer seed (numpy); any other 1..64 printable
-// ASCII characters without & or = are a TFP seed string (seedrandom: TFP's points), as the
-// server takes them (docs/api.md, "Seeds").
-const MAX_SEED = 2 ** 31 - 1;
-const SEED_TEXT = /^[\x20-\x25\x27-\x3c\x3e-\x7e]{1,64}$/; // printable ASCII but & and =
-
-export function parseSeed(text) {
-  if (/^\d+$/.test(text) && Number(text) <= MAX_SEED) return Number(text);
-  return SEED_TEXT.test(text) ? text : undefined;
-}
-
 /** A seed as TFP makes one for a page opened without: "0.12345". */
 export const freshSeed = () => Math.random().toFixed(5);
 
-function intIn(text, low, high) {
-  if (!/^-?\d+$/.test(text)) return undefined;
-  const v = Number(text);
-  return v >= low && v <= high ? v : undefined;
-}
-
-export function numberIn(text, low, high, { openLow = false } = {}) {
-  if (text === "" || !/^[-+0-9.eE]+$/.test(text)) return undefined;
-  const v = Number(text);
-  if (!Number.isFinite(v) || v > high || v < low || (openLow && v === low)) return undefined;
-  return v;
-}
 
 export function bool(text) {
   return text === "true" ? true : text === "false" ? false : undefined;
@@ -51,18 +29,26 @@ export function bool(text) {
 
 const names = (list) => list.map((x) => x.name);
 const listed = (list) => names(list).join(", ");
-const range = ([low, high]) => `${low} to ${high}`;
+// Bounds the page itself sets: the value a click adds in regression (targets are about
+// [-1, 1]) and which class a click adds (from 0 to the most classes less one).
+const ADD_VALUE = Object.freeze({ min: -1, max: 1 });
+const addClass = (options) => {
+  const classes = boundOf(options, "classes");
+  return classes ? { min: 0, max: classes.max - 1, integer: true } : { min: 0, max: Infinity, integer: true };
+};
 
 /** Field parsers: text -> value, or undefined when the text is not acceptable. */
 export function parsers(options) {
-  const { max_layers: maxLayers, max_neurons: maxNeurons } = options.limits;
+  const maxLayers = boundOf(options, "layers")?.max ?? Infinity;
+  const neurons = boundOf(options, "neurons");
   const featureNames = names(options.features);
+  const bounded = (field) => (t) => parseWithin(t, boundOf(options, field));
   return {
     problem: (t) => (names(options.problems).includes(t) ? t : undefined),
     dataset: (t) => (names(options.datasets).includes(t) ? t : undefined),
-    noise: (t) => intIn(t, 0, 50),
-    train_ratio: (t) => intIn(t, 10, 90),
-    seed: parseSeed,
+    noise: bounded("noise"),
+    train_ratio: bounded("train_ratio"),
+    seed: (t) => parseSeed(t, options),
     features(t) {
       const list = t.split(",").filter(Boolean);
       if (!list.length || list.some((f) => !featureNames.includes(f))) return undefined;
@@ -70,24 +56,24 @@ export function parsers(options) {
     },
     hidden(t) {
       if (t === "") return [];
-      const sizes = t.split(",").map((s) => intIn(s, 1, maxNeurons));
+      const sizes = t.split(",").map((s) => parseWithin(s, neurons));
       return sizes.length <= maxLayers && sizes.every((s) => s !== undefined) ? sizes : undefined;
     },
     activation: (t) => (names(options.activations).includes(t) ? t : undefined),
-    learning_rate: (t) => numberIn(t, 0, 10, { openLow: true }),
-    batch_size: (t) => intIn(t, 1, 30),
+    learning_rate: bounded("learning_rate"),
+    batch_size: bounded("batch_size"),
     regularization(t) {
       const v = t.toLowerCase();
       return names(options.regularizations).includes(v) ? v : undefined;
     },
-    regularization_rate: (t) => numberIn(t, 0, 10),
-    classes: (t) => intIn(t, ...options.limits.classes),
+    regularization_rate: bounded("regularization_rate"),
+    classes: bounded("classes"),
     loss: (t) => (names(options.losses).includes(t) ? t : undefined),
     optimizer: (t) => (names(options.optimizers).includes(t) ? t : undefined),
-    momentum: (t) => numberIn(t, ...options.limits.momentum),
-    beta1: (t) => numberIn(t, ...options.limits.beta1),
-    beta2: (t) => numberIn(t, ...options.limits.beta2),
-    epsilon: (t) => numberIn(t, ...options.limits.epsilon, { openLow: true }),
+    momentum: bounded("momentum"),
+    beta1: bounded("beta1"),
+    beta2: bounded("beta2"),
+    epsilon: bounded("epsilon"),
     same_init: bool,
     layer_activations(t) {
       if (t === "") return [];
@@ -101,54 +87,60 @@ export function parsers(options) {
 
 /** What each field takes, in words, for the notice about a link's refused values. */
 export function allowed(options) {
-  const { max_layers: maxLayers, max_neurons: maxNeurons, classes } = options.limits;
+  const words = (field) => boundText(boundOf(options, field));
+  const layers = boundOf(options, "layers");
+  const most = layers ? `at most ${layers.max}` : "any number of";
+  const neurons = boundOf(options, "neurons");
+  const sizes = neurons ? `${neurons.min} to ${neurons.max} neurons` : "neurons";
+  const speed = boundOf(options, "speed");
   return {
     problem: listed(options.problems),
     dataset: listed(options.datasets),
     regDataset: "reg-plane, reg-gauss",
-    noise: "0 to 50",
-    train_ratio: "10 to 90",
-    seed: `a whole number 0 to ${MAX_SEED}, or 1 to 64 printable characters without & or =`,
+    noise: words("noise"),
+    train_ratio: words("train_ratio"),
+    seed: seedText(options),
     features: listed(options.features),
-    hidden: `at most ${maxLayers} layers of 1 to ${maxNeurons} neurons, comma-separated`,
+    hidden: `${most} layers of ${sizes}, comma-separated`,
     activation: listed(options.activations),
-    layer_activations: `at most ${maxLayers} of ${listed(options.activations)}, or empty`,
-    learning_rate: "above 0, at most 10",
-    batch_size: "1 to 30",
+    layer_activations: `${most} of ${listed(options.activations)}, or empty`,
+    learning_rate: words("learning_rate"),
+    batch_size: words("batch_size"),
     regularization: listed(options.regularizations),
-    regularization_rate: "0 to 10",
-    classes: range(classes),
+    regularization_rate: words("regularization_rate"),
+    classes: words("classes"),
     loss: listed(options.losses),
     optimizer: listed(options.optimizers),
-    momentum: range(options.limits.momentum),
-    beta1: range(options.limits.beta1),
-    beta2: range(options.limits.beta2),
-    epsilon: `above ${options.limits.epsilon[0]}, at most ${options.limits.epsilon[1]}`,
-    speed: `above 0, at most 100000, or ${options.speeds.includes("max") ? "max" : "a number"}`,
+    momentum: words("momentum"),
+    beta1: words("beta1"),
+    beta2: words("beta2"),
+    epsilon: words("epsilon"),
+    speed: `${boundText(speed)}, or ${options.speeds.includes("max") ? "max" : "a number"}`,
     palette: PALETTE_NAMES.join(", "),
-    add_class: `0 to ${classes[1] - 1}`,
-    add_value: "-1 to 1",
+    add_class: boundText(addClass(options)),
+    add_value: boundText(ADD_VALUE),
   };
 }
 
 export function viewParsers(options) {
+  const speed = boundOf(options, "speed");
   return {
-    speed: (t) => (t === "max" && options.speeds.includes("max") ? "max" : numberIn(t, 0, 100000, { openLow: true })),
+    speed: (t) => (t === "max" && options.speeds.includes("max") ? "max" : parseWithin(t, speed)),
     show_test: bool,
     discretize: bool,
     palette: (t) => (PALETTE_NAMES.includes(t) ? t : undefined),
     presenter: bool,
     extras: bool,
     details: bool,
-    add_class: (t) => intIn(t, 0, options.limits.classes[1] - 1),
-    add_value: (t) => numberIn(t, -1, 1),
+    add_class: (t) => parseWithin(t, addClass(options)),
+    add_value: (t) => parseWithin(t, ADD_VALUE),
   };
 }
 
+/** A field this page has no control for yet: any value of its default's type. */
 export function byType(example, text) {
-  if (typeof example === "number") return numberIn(text, -Number.MAX_VALUE, Number.MAX_VALUE);
+  if (typeof example === "number") return parseWithin(text, null);
   if (typeof example === "boolean") return bool(text);
   if (typeof example === "string") return text;
   return undefined;
 }
-

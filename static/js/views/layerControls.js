@@ -2,11 +2,12 @@
 // and the layer's own activation (or "global": the Activation menu's).
 
 import { html, icon } from "../draw/dom.js";
+import { boundOf } from "../state/bounds.js";
 import { trimActivations } from "../state/rules.js";
 
 /** Add each hidden layer's controls to the diagram `el`; returns the activation selects. */
 export function buildLayerControls(el, store, hidden, { columnX, S }) {
-  const { max_neurons: maxNeurons } = store.options.limits;
+  const { min: minNeurons, max: maxNeurons } = boundOf(store.options, "neurons") ?? { min: 1, max: Infinity };
   const icons = el.dataset;
   // Narrow columns (many layers on a small screen) get a compact label.
   const spacing = hidden.length > 1 ? columnX(1) - columnX(0) : Infinity;
@@ -30,10 +31,10 @@ export function buildLayerControls(el, store, hidden, { columnX, S }) {
     });
     remove.append(icon(icons.iconRemove));
     add.disabled = n >= maxNeurons;
-    remove.disabled = n <= 1;
+    remove.disabled = n <= minNeurons;
     const change = (delta) => {
       const sizes = [...store.config.hidden];
-      sizes[k] = Math.min(maxNeurons, Math.max(1, sizes[k] + delta));
+      sizes[k] = Math.min(maxNeurons, Math.max(minNeurons, sizes[k] + delta));
       store.setConfig({ hidden: sizes });
     };
     add.addEventListener("click", () => change(1));
