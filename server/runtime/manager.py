@@ -7,7 +7,6 @@ call the same code and never race training.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -23,7 +22,7 @@ from server.protocol.frames import View as FrameView
 from server.protocol.rest import Config, ConfigPatch, Data, ModelFile, Point, SetParam
 from server.runtime.outbox import Outbox
 from server.runtime.quotas import RateLimit
-from server.runtime.turns import TrainJob, estimate_seconds
+from server.runtime.turns import start_request, wait_request
 from server.runtime.worker import Worker
 from server.sessions import edits, views
 from server.sessions.rules import check_config
@@ -34,7 +33,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
 ENDED_REMEMBERED = 10_000  # ids of ended sessions kept, so a late viewer hears "ended"
-CUT_DISCONNECTED = "the client disconnected"
 CUT_SHUTDOWN = "the server is shutting down"
 
 
@@ -181,24 +179,12 @@ class SessionManager:
         like a REST request (an epoch of 10,000 points at batch 1 takes seconds)."""
         if action != "step":
             return await self.on(session_id, then(ACTIONS[action], Session.public))
-        job = await self.on(session_id, lambda s: self._request(s, 1, "step"))
+        job = await self.on(
+            session_id, lambda s: start_request(s, 1, "step", self.settings.max_train_seconds)
+        )
         self.worker.wake()
         await asyncio.wrap_future(job.future)
         return await self.get(session_id)
-
-    def _request(self, session: Session, epochs: int, action: str) -> TrainJob:
-        """On the worker thread: start training ``epochs`` epochs in turns."""
-        if session.pending is not None:
-            raise Conflict("this session is already training a request", "epochs")
-        if session.state.stopped:
-            raise Conflict(f"cannot {action}: the session is {session.state} (reset it first)")
-        session.require_training_points(action)
-        self._check_cost(session, epochs)
-        if session.state == State.IDLE or (action == "step" and session.state == State.RUNNING):
-            session.transition(State.PAUSED, action)  # a step pauses live training, as TFP
-        job = TrainJob(session, epochs)
-        session.pending = job
-        return job
 
     async def configure(self, session_id: str, patch: ConfigPatch) -> dict[str, Any]:
         return await self.on(session_id, then(lambda s: s.apply_config(patch), Session.public))
@@ -285,21 +271,11 @@ class SessionManager:
         if self.stopping:
             raise Conflict(CUT_SHUTDOWN, "epochs")
 
-        job = await self.on(session_id, lambda s: self._request(s, epochs, "train"))
+        job = await self.on(
+            session_id, lambda s: start_request(s, epochs, "train", self.settings.max_train_seconds)
+        )
         self.worker.wake()
-        finished = asyncio.wrap_future(job.future)
-        gone = asyncio.ensure_future(disconnected()) if disconnected is not None else None
-        try:
-            await asyncio.wait({finished} | ({gone} if gone else set()),
-                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-        finally:  # the client left, or this request was cancelled: the session is freed
-            if not finished.done():
-                self.worker.submit(lambda: job.finish(CUT_DISCONNECTED))
-            if gone is not None:
-                gone.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await gone
-        history, state = await finished
+        history, state = await wait_request(job, self.worker.submit, disconnected)
         return {
             "epoch": history[-1][0] if history else await self.on(session_id, views.epoch),
             "state": state,
@@ -309,22 +285,6 @@ class SessionManager:
             ],
             "cut_short": job.cut,
         }
-
-    def _check_cost(self, session: Session, epochs: int) -> None:
-        """Refuse a request whose estimated training time is absurd (say how absurd)."""
-        allowed = self.settings.max_train_seconds
-        seconds = estimate_seconds(session.model, epochs)
-        if seconds > allowed:
-            each = seconds / epochs
-            most = max(1, int(allowed / each))
-            raise InvalidInput(
-                f"{epochs:,} epochs of this network would take about {_duration(seconds)} "
-                f"of training ({_duration(each)} an epoch: {session.model.train_y.shape[-1]:,} "
-                f"points in batches of {session.config.batch_size}); the server allows "
-                f"{_duration(allowed)} per request (max_train_seconds): ask for at most "
-                f"{most:,} epochs",
-                "epochs",
-            )
 
     async def attach(self, session_id: str, outbox: Outbox, view: FrameView) -> dict[str, Any]:
         """``outbox`` follows the session with ``view``; its first message, the state, is
@@ -373,14 +333,3 @@ class SessionManager:
     ) -> T:
         """A read-only view of the session (sessions/views.py), made on the worker."""
         return await self.on(session_id, lambda s: view(s, *args, **kwargs))
-
-
-def _duration(seconds: float) -> str:
-    """1.5 ms, 2.3 s, 12 min, 7.0 h."""
-    if seconds < 1:
-        return f"{seconds * 1000:.1f} ms"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -10,18 +10,23 @@ actions), so they wait for one turn at most."""
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import contextlib
 import time
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from server.engine.kinds.mlp import Model
+from server.errors import Conflict, InvalidInput
 from server.sessions.session import Session
+from server.sessions.state import State
 
 TICK = 0.015  # seconds of training per pass over all work (a frame can follow every pass)
 MIN_TURN = 0.0005  # seconds: the shortest turn (one slot at least is always trained)
 GUESS = 0.002  # seconds per epoch assumed for work not measured yet
+CUT_DISCONNECTED = "the client disconnected"
 PACED_MARGIN = 2.0  # paced work's turn: this many times what its epochs cost lately
 # a REST request's estimated cost (estimate_seconds): seconds per minibatch slot and layer,
 # and per point and weight for the losses after each epoch (measured on a 2-core CPU)
@@ -60,7 +65,7 @@ class TrainJob:
         if self.cut is None and self.remaining > 0:
             self.cut = cut
         if not self.future.done():
-            self.future.set_result((self.history, self.session.state))
+            self.future.set_result((self.history, self.session.state.value))
 
 
 @dataclass
@@ -101,3 +106,69 @@ def shares(work: list[Work], costs: dict[Hashable, float]) -> list[float]:
             left -= need[i]
             free.discard(i)
     return [max(MIN_TURN, t) for t in turns]
+
+
+def check_cost(session: Session, epochs: int, allowed: float) -> None:
+    """Refuse a request whose estimated training time is absurd (say how absurd)."""
+    seconds = estimate_seconds(session.model, epochs)
+    if seconds > allowed:
+        each = seconds / epochs
+        most = max(1, int(allowed / each))
+        raise InvalidInput(
+            f"{epochs:,} epochs of this network would take about {duration(seconds)} "
+            f"of training ({duration(each)} an epoch: {session.model.train_y.shape[-1]:,} "
+            f"points in batches of {session.config.batch_size}); the server allows "
+            f"{duration(allowed)} per request (max_train_seconds): ask for at most "
+            f"{most:,} epochs",
+            "epochs",
+        )
+
+
+def duration(seconds: float) -> str:
+    """1.5 ms, 2.3 s, 12 min, 7.0 h."""
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def start_request(session: Session, epochs: int, action: str, allowed: float) -> TrainJob:
+    """On the worker thread: start training ``epochs`` epochs in turns."""
+    if session.pending is not None:
+        raise Conflict("this session is already training a request", "epochs")
+    if session.state.stopped:
+        raise Conflict(f"cannot {action}: the session is {session.state} (reset it first)")
+    session.require_training_points(action)
+    check_cost(session, epochs, allowed)
+    if session.state == State.IDLE or (action == "step" and session.state == State.RUNNING):
+        session.transition(State.PAUSED, action)  # a step pauses live training, as TFP
+    job = TrainJob(session, epochs)
+    session.pending = job
+    return job
+
+
+async def wait_request(
+    job: TrainJob,
+    submit: Callable[[Callable[[], None]], object],
+    disconnected: Callable[[], Awaitable[object]] | None = None,
+) -> tuple[list[tuple[int, float, float]], str]:
+    """Wait for a started request: (history, state) when it ends. ``disconnected``
+    returns when the client has gone: the request then ends within a turn (``submit``
+    hands the cut to the worker) and the session is free at once."""
+    finished = asyncio.wrap_future(job.future)
+    gone = asyncio.ensure_future(disconnected()) if disconnected is not None else None
+    try:
+        await asyncio.wait({finished} | ({gone} if gone else set()),
+                           return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+    finally:  # the client left, or this request was cancelled: the session is freed
+        if not finished.done():
+            submit(lambda: job.finish(CUT_DISCONNECTED))
+        if gone is not None:
+            gone.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await gone
+    history, state = await finished
+    return history, state

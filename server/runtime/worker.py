@@ -12,7 +12,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import math
 import queue
 import threading
 import time
@@ -25,6 +24,7 @@ from server.config import Settings
 from server.engine.batched import group_key, train_together
 from server.errors import PlaygroundError
 from server.runtime.outbox import Followers
+from server.runtime.schedule import due, measure, next_due
 from server.runtime.streaming import Framer
 from server.runtime.turns import TICK, TrainJob, Work, shares
 from server.sessions.session import Session
@@ -34,10 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 OVERRUN = 1.5  # a pass past this many TICKs leaves the rest of its turns to the next pass
-MAX_DUE = 10**9  # a session at "max" wants as many epochs as time allows
 MAX_COSTS = 10_000  # remembered per-group epoch costs before old ones are dropped
-RATE_WINDOW = 1.0  # seconds over which achieved speed is measured
-BACKLOG = 0.25  # a paced session more than this many seconds behind drops the backlog
 EXPIRY_EVERY = 1.0
 
 
@@ -145,7 +142,9 @@ class Worker:
             except Exception:  # never let the loop die
                 log.exception("worker pass failed")
                 busy, wait_frames = False, EXPIRY_EVERY
-            timeout = 0 if busy else min(self._next_due(now), wait_frames, EXPIRY_EVERY)
+            timeout = (
+                0 if busy else min(next_due(self.sessions.values(), now), wait_frames, EXPIRY_EVERY)
+            )
             timeout = max(timeout, 0.0)
         for session in list(self.sessions.values()):
             session.close()
@@ -171,12 +170,12 @@ class Worker:
             for s in self.sessions.values()
             if s.pending is not None
         ]
-        due = {s: d for s in self.sessions.values() if (d := self._due(s, now)) > 0}
+        owed = {s: d for s in self.sessions.values() if (d := due(s, now)) > 0}
         groups: dict[Hashable, list[Session]] = {}
-        for session in due:
+        for session in owed:
             key = group_key(session.model) if self.settings.batching else session.id
             groups.setdefault(key, []).append(session)
-        work += [Work(k, g, min(due[s] for s in g)) for k, g in groups.items()]
+        work += [Work(k, g, min(owed[s] for s in g)) for k, g in groups.items()]
         return work
 
     def _turns(self, work: list[Work]) -> list[float]:
@@ -212,7 +211,7 @@ class Worker:
                 w.cost_key: self._cost[w.cost_key] for w in work if w.cost_key in self._cost
             }
         for session in self.sessions.values():
-            self._measure(session, now)
+            measure(session, now)
         return busy
 
     def _still(self, piece: Work, now: float) -> Work | None:
@@ -223,7 +222,7 @@ class Worker:
             s
             for s in piece.sessions
             if self.sessions.get(s.id) is s
-            and self._due(s, now) > 0
+            and due(s, now) > 0
             and (group_key(s.model) if self.settings.batching else s.id) == piece.key
         ]
         return Work(piece.key, sessions, piece.wants) if sessions else None
@@ -280,19 +279,6 @@ class Worker:
             if session.pending is not None:
                 session.pending.finish(reason)
 
-    def _due(self, session: Session, now: float) -> int:
-        """How many epochs a running session should train now to keep its speed."""
-        if session.state != State.RUNNING or session.pending is not None:
-            return 0
-        if session.speed == "max":
-            return MAX_DUE
-        speed = float(session.speed)
-        due = math.floor((now - session.clock_start) * speed) - session.clock_epochs
-        if due > speed * BACKLOG + 1:  # too far behind: honour the speed from now on
-            session.clock_start, session.clock_epochs = now - 1 / speed, 0
-            due = 1
-        return due
-
     def _train_group(
         self, group: list[Session], count: int, stop: Callable[[], bool] | None = None
     ) -> int:
@@ -324,25 +310,3 @@ class Worker:
         except Exception:  # train() marked the session failed; the others go on
             log.exception("session %s failed", session.id)
             return 0
-
-    def _measure(self, session: Session, now: float) -> None:
-        """Achieved epochs/s over about the last second."""
-        if session.state != State.RUNNING:
-            session.rate, session.rate_since = 0.0, None
-            return
-        if session.rate_since is None:
-            session.rate_since = (now, session.model.epoch)
-            return
-        since, epoch = session.rate_since
-        if now - since >= RATE_WINDOW:
-            session.rate = (session.model.epoch - epoch) / (now - since)
-            session.rate_since = (now, session.model.epoch)
-
-    def _next_due(self, now: float) -> float:
-        wait = math.inf
-        for session in self.sessions.values():
-            if session.state == State.RUNNING and session.speed != "max":
-                speed = float(session.speed)
-                due_at = session.clock_start + (session.clock_epochs + 1) / speed
-                wait = min(wait, due_at - now)
-        return wait

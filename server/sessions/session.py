@@ -13,30 +13,19 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import ValidationError
 
 from server.config import Settings
 from server.engine.data import datasets
 from server.engine.kinds.mlp import Model
-from server.errors import Conflict, InvalidInput
+from server.errors import Conflict
 from server.protocol.rest import DEFAULT_SPEED, Config, ConfigPatch
+from server.sessions.configure import apply_config
 from server.sessions.diagnosis import divergence_message
 from server.sessions.history import LossHistory
-from server.sessions.rules import check_config, follow_changes, hyper_of
+from server.sessions.rules import hyper_of
 from server.sessions.seeds import SeedState
 from server.sessions.state import State
 from server.sessions.views import finite
-
-# Changing any of these keeps the weights (as TFP); anything else rebuilds the network.
-# A new optimizer or optimizer setting starts the optimizer's state over.
-KEEPS_WEIGHTS = {
-    "learning_rate",
-    "regularization_rate",
-    "batch_size",
-    *("optimizer", "momentum", "beta1", "beta2", "epsilon", "same_init"),
-}
-# Changing any of these makes new points.
-DATA_FIELDS = {"problem", "dataset", "noise", "train_ratio", "seed", "classes"}
 
 METRICS_EVERY = 1.0  # seconds: how stale accuracy may be while training runs
 
@@ -185,44 +174,8 @@ class Session:
         self.changed()
 
     def apply_config(self, patch: ConfigPatch) -> None:
-        changes = patch.model_dump(exclude_none=True)
-        problem = changes.get("problem")
-        current = datasets.DATASETS[self.config.dataset].problem
-        if problem and problem != current and "dataset" not in changes:
-            # as TFP: a new problem type starts on its first dataset
-            changes["dataset"] = next(
-                name for name, spec in datasets.DATASETS.items() if spec.problem == problem
-            )
-        follow_changes(self.config, changes)
-        try:
-            config = Config.model_validate({**self.config.model_dump(), **changes})
-        except ValidationError as exc:  # a combination the fields allow one by one
-            error = exc.errors()[0]
-            field = ".".join(["config", *map(str, error["loc"])])
-            raise InvalidInput(error["msg"], field) from None
-        check_config(config, self.settings)
-        changed = {k for k in changes if getattr(config, k) != getattr(self.config, k)}
-        if not changed:
-            return
-        if changed <= KEEPS_WEIGHTS:
-            self.config = config
-            self.model.set_hyper(hyper_of(config))
-            self.changed()
-            return
-        if changed & DATA_FIELDS:
-            if isinstance(config.seed, str) and "seed" not in changes:
-                # as TFP's page: new data under a TFP seed draws the next seed first
-                config = config.model_copy(update={"seed": self.seeds.next_seed()})
-            self.seeds.reseed(config.seed)
-            split = self.seeds.points(config, thumbnails="problem" in changed)
-            self.seeds.start_weights(config, self.init_generator, reseeded="seed" in changed)
-            self.custom_data = False
-            self.data_version += 1
-        else:
-            split = self.model.split  # generated or the caller's own points
-        self.config = config
-        self.model = self.build(config, split)
-        self.rebuilt()
+        """Change part of the config, keeping the weights where TFP does (configure.py)."""
+        apply_config(self, patch)
 
     def rebuilt(self) -> None:
         """After new weights: epoch 0, a fresh loss history, and paused (as TFP). A REST

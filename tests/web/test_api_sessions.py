@@ -43,6 +43,7 @@ def test_create_has_tfp_defaults(client: TestClient) -> None:
     assert r.status_code == 201
     body = r.json()
     assert body["config"] == {
+        "kind": "mlp",  # the model kind: a body without one is TFP's network
         "problem": "classification",
         "dataset": "circle",
         "noise": 0,
