@@ -52,7 +52,7 @@ def follow_changes(config: Config, changes: dict[str, Any]) -> None:
     The server keeps no memory of who chose a loss: a loss that differs from what the data
     calls for (cross-entropy on circle) was chosen, and stays while the data allows it; a
     loss the data forced (cross-entropy for 4 classes) follows the data back. A page that
-    remembers an earlier choice (static/js/rules.js) names the loss in its patch."""
+    remembers an earlier choice (static/js/state/rules.js) names the loss in its patch."""
     if changes.get("problem") == "regression" and config.problem != "regression":
         changes.setdefault("classes", 2)
     if "dataset" in changes and "classes" not in changes:

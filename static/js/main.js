@@ -52,4 +52,3 @@ bindLegend(document, store);
 store.listenToHash();
 store.writeHash();
 connection.start();
-window.playground = { store, connection }; // for the console and the browser tests

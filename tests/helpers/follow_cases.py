@@ -1,5 +1,5 @@
 """Cases of the config follow rule (server/config_rules.follow_changes), shared by the
-server's tests and the browser's copy (static/js/rules.js followChanges), which must agree.
+server's tests and the browser's copy (static/js/state/rules.js followChanges), which must agree.
 
 Each case: (name, the config's fields, the patch, the fields that must result)."""
 
