@@ -25,6 +25,7 @@ from server.runtime.quotas import RateLimit
 from server.runtime.turns import start_request, wait_request
 from server.runtime.worker import Worker
 from server.sessions import edits, views
+from server.sessions.history import finite
 from server.sessions.rules import check_config
 from server.sessions.session import Session, new_id
 from server.sessions.state import State
@@ -280,8 +281,7 @@ class SessionManager:
             "epoch": history[-1][0] if history else await self.on(session_id, views.epoch),
             "state": state,
             "history": [
-                {"epoch": e, "train_loss": views.finite(a), "test_loss": views.finite(b)}
-                for e, a, b in history
+                {"epoch": e, "train_loss": finite(a), "test_loss": finite(b)} for e, a, b in history
             ],
             "cut_short": job.cut,
         }

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from array import array
 from typing import Any
 
 import numpy as np
+
+
+def finite(value: float) -> float | None:
+    """A number as JSON carries it: NaN and infinities are null."""
+    return value if math.isfinite(value) else None
 
 
 class LossHistory:
@@ -72,7 +78,7 @@ class LossHistory:
 
     def as_dict(self) -> dict[str, list[Any]]:
         def clean(values: array[float]) -> list[float | None]:
-            return [v if v == v and abs(v) != float("inf") else None for v in values]
+            return [finite(v) for v in values]
 
         return {
             "epoch": list(self.epoch),

@@ -19,13 +19,12 @@ from server.engine.data import datasets
 from server.engine.kinds.mlp import Model
 from server.errors import Conflict
 from server.protocol.rest import DEFAULT_SPEED, Config, ConfigPatch
-from server.sessions.configure import apply_config
+from server.sessions.configure import KEEPS_WEIGHTS, NEW_DATA, next_config
 from server.sessions.diagnosis import divergence_message
-from server.sessions.history import LossHistory
+from server.sessions.history import LossHistory, finite
 from server.sessions.rules import hyper_of
 from server.sessions.seeds import SeedState
 from server.sessions.state import State
-from server.sessions.views import finite
 
 METRICS_EVERY = 1.0  # seconds: how stale accuracy may be while training runs
 
@@ -174,8 +173,31 @@ class Session:
         self.changed()
 
     def apply_config(self, patch: ConfigPatch) -> None:
-        """Change part of the config, keeping the weights where TFP does (configure.py)."""
-        apply_config(self, patch)
+        """Change part of the config (configure.next_config). KEEPS_WEIGHTS fields keep the
+        weights (as TFP); new data fields make new points (under a TFP seed, drawing its
+        next seed first); anything else rebuilds the network on the same points."""
+        config, named, changed = next_config(self.config, patch, self.settings)
+        if not changed:
+            return
+        if changed <= KEEPS_WEIGHTS:
+            self.config = config
+            self.model.set_hyper(hyper_of(config))
+            self.changed()
+            return
+        if changed & NEW_DATA:
+            if isinstance(config.seed, str) and "seed" not in named:
+                # as TFP's page: new data under a TFP seed draws the next seed first
+                config = config.model_copy(update={"seed": self.seeds.next_seed()})
+            self.seeds.reseed(config.seed)
+            split = self.seeds.points(config, thumbnails="problem" in changed)
+            self.seeds.start_weights(config, self.init_generator, reseeded="seed" in changed)
+            self.custom_data = False
+            self.data_version += 1
+        else:
+            split = self.model.split  # generated or the caller's own points
+        self.config = config
+        self.model = self.build(config, split)
+        self.rebuilt()
 
     def rebuilt(self) -> None:
         """After new weights: epoch 0, a fresh loss history, and paused (as TFP). A REST

@@ -25,11 +25,6 @@ if TYPE_CHECKING:
     from server.sessions.session import Session
 
 
-def finite(value: float) -> float | None:
-    """A number as JSON carries it: NaN and infinities are null."""
-    return value if math.isfinite(value) else None
-
-
 def params(session: Session) -> dict[str, Any]:
     net = session.model.net
     return {"layers": layers_json(net.weights, net.biases), "dead": net.dead_links()}
