@@ -16,7 +16,7 @@ import torch
 from fastapi.testclient import TestClient
 
 from server.formats.points import MAX_CSV_BYTES
-from tests.web.test_ws import next_json, state_where
+from tests.helpers.ws import next_json, state_where
 
 HEADER = "x,y,label,split\n"
 CSV = {"content-type": "text/csv"}

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from server.app import create_app
 from server.config import Settings
 from server.engine.data.datasets import DATASETS
+from tests.helpers.api import create, patch
 
 
 def train(client: TestClient, sid: str, epochs: int) -> dict:
@@ -471,4 +472,94 @@ def test_oversized_body_is_refused_and_the_server_goes_on(client: TestClient, se
         f"/api/sessions/{session}/data", content=body, headers={"content-type": "application/json"}
     )
     assert r.status_code == 413 and "larger than 4,000,000 bytes" in r.json()["detail"]
+    assert client.get(f"/api/sessions/{session}").json()["custom_data"] is False
+
+
+def test_patch_classes_and_dataset_follow_each_other(client: TestClient, session: str) -> None:
+    body = patch(client, session, dataset="arms")
+    assert body["config"]["classes"] == 2 and body["config"]["loss"] == "mse"
+    body = patch(client, session, classes=4)  # no loss given: cross-entropy
+    assert body["config"]["loss"] == "cross_entropy" and body["epoch"] == 0
+    body = patch(client, session, dataset="moons")  # makes 2 classes only: classes follow
+    assert body["config"]["classes"] == 2 and body["config"]["loss"] == "cross_entropy"
+    body = patch(client, session, problem="regression")
+    assert (body["config"]["classes"], body["config"]["loss"]) == (2, "mse")
+    assert body["metrics"]["train_r2"] is not None and body["metrics"]["train_accuracy"] is None
+
+
+def test_optimizer_changes_keep_the_weights(client: TestClient, session: str) -> None:
+    client.post(f"/api/sessions/{session}/train", json={"epochs": 3})
+    before = client.get(f"/api/sessions/{session}/params").json()
+    for change in ({"optimizer": "adam"}, {"beta2": 0.99}, {"optimizer": "momentum"},
+                   {"momentum": 0.5}, {"same_init": True}):  # fmt: skip
+        assert patch(client, session, **change)["epoch"] == 3
+    assert client.get(f"/api/sessions/{session}/params").json() == before
+    assert client.post(f"/api/sessions/{session}/train", json={"epochs": 2}).json()["epoch"] == 5
+    assert patch(client, session, layer_activations=["relu"])["epoch"] == 0  # rebuilds
+
+
+def test_same_init_makes_reset_recreate_the_start(client: TestClient) -> None:
+    sid = create(client, same_init=True, seed=3)["id"]
+    start = client.get(f"/api/sessions/{sid}/params").json()
+    client.post(f"/api/sessions/{sid}/train", json={"epochs": 2})
+    client.post(f"/api/sessions/{sid}/reset")
+    assert client.get(f"/api/sessions/{sid}/params").json() == start
+    other = create(client, seed=3)["id"]  # without it, reset draws new weights
+    client.post(f"/api/sessions/{other}/reset")
+    assert client.get(f"/api/sessions/{other}/params").json() != start
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "words"),
+    [
+        ({"classes": 3, "loss": "mse", "dataset": "arms"}, "loss", "cross_entropy"),
+        ({"classes": 3}, "classes", "arms, clouds, rings"),
+        ({"dataset": "circle", "classes": 4}, "classes", "2..2"),
+        ({"classes": 7}, "classes", "6"),
+        ({"problem": "regression", "dataset": "plane", "classes": 3}, "classes", "regression"),
+        ({"problem": "regression", "dataset": "plane", "loss": "cross_entropy"}, "loss", "mse"),
+        ({"loss": "hinge"}, "loss", "mse"),
+        ({"optimizer": "rmsprop"}, "optimizer", "adam"),
+        ({"momentum": 1.5}, "momentum", "0.999"),
+        ({"beta1": -0.1}, "beta1", "0"),
+        ({"epsilon": 0}, "epsilon", "0"),
+        ({"hidden": [3], "layer_activations": ["relu", "tanh"]}, "layer_activations", "1"),
+        ({"layer_activations": ["softmax"]}, "layer_activations", "tanh"),
+    ],
+)
+def test_bad_new_fields_name_the_field(
+    client: TestClient, config: dict, field: str, words: str
+) -> None:
+    r = client.post("/api/sessions", json={"config": config})
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert any(field in map(str, d["loc"]) and words in d["msg"] for d in detail), detail
+
+
+def test_patch_422_leaves_the_session_alone(client: TestClient, session: str) -> None:
+    r = client.patch(f"/api/sessions/{session}", json={"config": {"classes": 3, "loss": "mse"}})
+    assert r.status_code == 422
+    assert client.get(f"/api/sessions/{session}").json()["config"]["classes"] == 2
+
+
+def test_step_on_a_diverged_session_is_refused(client: TestClient, diverging: str) -> None:
+    client.post(f"/api/sessions/{diverging}/train", json={"epochs": 500})
+    assert client.get(f"/api/sessions/{diverging}").json()["state"] == "diverged"
+    r = client.post(f"/api/sessions/{diverging}/step")
+    assert r.status_code == 409 and "reset it first" in r.json()["detail"]
+
+
+def test_chunked_oversized_body_is_refused(client: TestClient, session: str) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"train": ['
+        for _ in range(60):
+            yield b"[0, 0, 1]," * 10_000
+        yield b"[0, 0, 1]]}"
+
+    r = client.put(
+        f"/api/sessions/{session}/data",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 413 and "larger than" in r.json()["detail"]
     assert client.get(f"/api/sessions/{session}").json()["custom_data"] is False

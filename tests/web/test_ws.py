@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import struct
+import math
 import threading
 import time
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,68 +13,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
 from server.config import Settings
-from server.protocol.frames import HEADER
-
-
-def parse_frame(data: bytes) -> dict[str, Any]:
-    (version, state, n, flags, grid, msize, epoch, _rate, train, test, seq, classes, flags2,
-     reserved, train_acc, test_acc) = HEADER.unpack_from(data)  # fmt: skip
-    assert HEADER.size == 48 and flags2 == reserved == 0
-    sizes = struct.unpack_from(f"<{n}H", data, HEADER.size)
-    offset = HEADER.size + -(-2 * n // 8) * 8
-    n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-    n_biases = sum(sizes[1:])
-    params = struct.unpack_from(f"<{n_weights + n_biases}d", data, offset)
-    offset += 8 * (n_weights + n_biases)
-    hidden = sum(sizes[1:-1])
-    grid_bytes = grid * grid * (2 if classes else 1)  # k classes: winners, then confidences
-    expected = offset + grid_bytes + (hidden * msize * msize if flags & 1 else 0)
-    assert len(data) == expected
-    return {
-        "classes": classes,
-        "train_accuracy": train_acc,
-        "test_accuracy": test_acc,
-        "confidence": data[offset + grid * grid : offset + grid_bytes] if classes else None,
-        "version": version,
-        "state": state,
-        "sizes": list(sizes),
-        "epoch": epoch,
-        "seq": seq,
-        "train_loss": train,
-        "test_loss": test,
-        "weights": params[:n_weights],
-        "biases": params[n_weights:],
-        "grid": data[offset : offset + grid * grid],
-        "grid_size": grid,
-    }
-
-
-def next_frame(ws: WebSocketTestSession) -> dict[str, Any]:
-    """Skip JSON messages until a frame comes; ack it."""
-    while True:
-        message = ws.receive()
-        if message.get("bytes") is not None:
-            ws.send_json({"type": "ack"})
-            return parse_frame(message["bytes"])
-
-
-def next_json(ws: WebSocketTestSession, kind: str) -> dict[str, Any]:
-    """Skip (and ack) frames until a JSON message of this type."""
-    while True:
-        message = ws.receive()
-        if message.get("bytes") is not None:
-            ws.send_json({"type": "ack"})
-        elif message.get("text") is not None:
-            body = json.loads(message["text"])
-            if body["type"] == kind:
-                return body
-
-
-def state_where(ws: WebSocketTestSession, **match: Any) -> dict[str, Any]:
-    while True:
-        body = next_json(ws, "state")["session"]
-        if all(body[k] == v for k, v in match.items()):
-            return body
+from tests.helpers.api import THREE, create
+from tests.helpers.ws import next_error, next_frame, next_json, state_where
 
 
 def test_connect_sends_state_then_a_frame(client: TestClient, session: str) -> None:
@@ -306,3 +244,69 @@ def test_a_slow_view_does_not_hold_back_the_next_one(client: TestClient, session
         started = time.monotonic()
         assert next_frame(ws)["epoch"] >= 1
         assert time.monotonic() - started < 5  # (10 s if the old interval held)
+
+
+def test_unknown_dataset_in_a_patch_is_422_and_a_ws_error(client: TestClient, session: str) -> None:
+    r = client.patch(f"/api/sessions/{session}", json={"config": {"dataset": "nope"}})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "dataset"
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        ws.send_json({"type": "config", "config": {"dataset": "nope"}})
+        message = next_error(ws)
+        assert message["field"] == "config.dataset" and "allowed" in message["message"]
+
+
+def test_binary_websocket_message_gets_an_error_and_the_socket_stays(
+    client: TestClient, session: str
+) -> None:
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        ws.send_bytes(b"\x01\x02")
+        while (message := ws.receive())["type"] == "websocket.send" and "error" not in (
+            message.get("text") or ""
+        ):
+            pass
+        assert "JSON text" in message["text"]
+        ws.send_json({"type": "step"})
+        while not ((m := ws.receive()).get("text") and '"epoch": 1' in m["text"]):
+            pass
+
+
+def test_websocket_streams_class_grids_and_metrics(client: TestClient) -> None:
+    sid = create(client, **THREE)["id"]
+    with client.websocket_connect(f"/ws/sessions/{sid}") as ws:
+        state = ws.receive_json()["session"]
+        assert state["config"]["classes"] == 3 and state["metrics"]["classes"] == 3
+        ws.send_json({"type": "view", "grid": 20, "map_size": 5})
+        frame = next_frame(ws)
+        while frame["grid_size"] != 20:
+            frame = next_frame(ws)
+        assert frame["classes"] == 3 and frame["sizes"] == [2, 6, 3]
+        assert set(frame["grid"]) <= {0, 1, 2} and len(frame["confidence"]) == 400
+        assert min(frame["confidence"]) >= 85  # the winner of 3 has p >= 1/3
+        ws.send_json({"type": "step"})
+        stepped = state_where(ws, epoch=1)
+        assert 0 <= stepped["metrics"]["train_accuracy"] <= 1
+        frame = next_frame(ws)
+        while frame["epoch"] != 1:
+            frame = next_frame(ws)
+        assert frame["train_accuracy"] == pytest.approx(stepped["metrics"]["train_accuracy"])
+        ws.send_json({"type": "config", "config": {"classes": 4}})
+        assert state_where(ws, epoch=0)["config"]["classes"] == 4
+        ws.send_json({"type": "config", "config": {"classes": 4, "loss": "mse"}})
+        while True:
+            message = ws.receive()
+            if message.get("bytes") is not None:
+                ws.send_json({"type": "ack"})
+            elif '"error"' in message["text"]:
+                assert '"config.loss"' in message["text"]
+                break
+
+
+def test_regression_and_two_class_frames(client: TestClient, session: str) -> None:
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        frame = next_frame(ws)
+        assert frame["classes"] == 0 and frame["confidence"] is None
+        assert 0 <= frame["train_accuracy"] <= 1 and len(frame["grid"]) == 100 * 100
+    sid = create(client, problem="regression", dataset="plane")["id"]
+    with client.websocket_connect(f"/ws/sessions/{sid}") as ws:
+        frame = next_frame(ws)
+        assert math.isnan(frame["train_accuracy"]) and math.isnan(frame["test_accuracy"])
