@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from server.engine.data.datasets import DATASETS
+
 
 def test_options_and_datasets_list_the_new_choices(client: TestClient) -> None:
     options = client.get("/api/options").json()
@@ -17,3 +19,17 @@ def test_options_and_datasets_list_the_new_choices(client: TestClient) -> None:
     assert {p[2] for p in previews["rings"]["preview"]} == {0.0, 1.0, 2.0}
     assert previews["rings"]["preview_classes"] == 3
     assert {p[2] for p in previews["moons"]["preview"]} == {-1.0, 1.0}
+
+
+def test_health_and_options(client: TestClient) -> None:
+    assert client.get("/api/health").json()["status"] == "ok"
+    options = client.get("/api/options").json()
+    assert [d["name"] for d in options["datasets"]] == list(DATASETS)
+    assert options["limits"]["max_layers"] == 6
+    assert options["defaults"]["hidden"] == [4, 2]
+
+
+def test_datasets_have_previews(client: TestClient) -> None:
+    for entry in client.get("/api/datasets").json():
+        assert len(entry["preview"]) == 200
+        assert all(len(p) == 3 for p in entry["preview"])
