@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -16,12 +15,12 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from server.config import Settings
 from server.engine.data.datasets import Split
-from server.errors import Conflict, InvalidInput, NotFound, TooMany, TooManySessions
+from server.errors import Conflict, InvalidInput, NotFound
 from server.formats.points import check_data, classes_of, parse_csv
 from server.protocol.frames import View as FrameView
 from server.protocol.rest import Config, ConfigPatch, Data, ModelFile, Point, SetParam
 from server.runtime.outbox import Outbox
-from server.runtime.quotas import RateLimit
+from server.runtime.quotas import RateLimit, admit_create, admit_hold
 from server.runtime.turns import start_request, wait_request
 from server.runtime.worker import Worker
 from server.sessions import edits, views
@@ -124,28 +123,10 @@ class SessionManager:
     async def create(self, config: Config, client: str = "") -> dict[str, Any]:
         """A new session owned by ``client`` (an address), within its limits."""
         check_config(config, self.settings)
-        if not self.creates.allow(client):
-            wait = max(1, math.ceil(self.creates.retry_after(client)))
-            raise TooMany(
-                f"this address created {self.settings.create_rate:g} sessions in the last "
-                f"minute (the server's create_rate); try again in {wait} s",
-                "create_rate",
-                retry_after=wait,
-            )
-        cap = self.settings.max_sessions_per_client
+        admit_create(self.creates, client, self.settings.create_rate)
 
         def job() -> dict[str, Any]:
-            if len(self.sessions) >= self.settings.max_sessions:
-                raise TooManySessions(
-                    f"the server holds its limit of {self.settings.max_sessions} sessions; "
-                    "delete one or try again later"
-                )
-            if sum(s.owner == client for s in self.sessions.values()) >= cap:
-                raise TooMany(
-                    f"this address holds {cap} live sessions, its limit "
-                    "(the server's max_sessions_per_client); delete one first",
-                    "max_sessions_per_client",
-                )
+            admit_hold([s.owner for s in self.sessions.values()], client, self.settings)
             session = Session(new_id(), config, self.settings, self.worker.device)
             session.owner = client
             self.sessions[session.id] = session

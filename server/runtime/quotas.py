@@ -1,12 +1,16 @@
-"""Per-client rate limits: a token bucket per address, refilled at a rate per minute.
-
-Used on the event loop only (the edge asks before it hands work to the worker)."""
+"""Per-client limits: a token bucket per address, refilled at a rate per minute (used on
+the event loop only: the edge asks before it hands work to the worker), and the checks
+that a new session fits the server's and its address's limits."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+from server.config import Settings
+from server.errors import TooMany, TooManySessions
 
 MAX_CLIENTS = 10_000  # buckets remembered; the least recently used go first
 
@@ -35,3 +39,33 @@ class RateLimit:
         """Seconds until ``client`` has a token again."""
         tokens, _ = self._buckets.get(client, (self.per_minute, 0.0))
         return max(0.0, (1 - tokens) * 60 / self.per_minute)
+
+
+def admit_create(creates: RateLimit, client: str, rate: float) -> None:
+    """TooMany (429, with Retry-After) if ``client`` created its ``rate`` a minute."""
+    if not creates.allow(client):
+        wait = max(1, math.ceil(creates.retry_after(client)))
+        raise TooMany(
+            f"this address created {rate:g} sessions in the last minute (the server's "
+            f"create_rate); try again in {wait} s",
+            "create_rate",
+            retry_after=wait,
+        )
+
+
+def admit_hold(owners: Iterable[str], client: str, settings: Settings) -> None:
+    """A new session must fit max_sessions and the address's max_sessions_per_client
+    (``owners``: the address of every live session)."""
+    owners = list(owners)
+    if len(owners) >= settings.max_sessions:
+        raise TooManySessions(
+            f"the server holds its limit of {settings.max_sessions} sessions; "
+            "delete one or try again later"
+        )
+    cap = settings.max_sessions_per_client
+    if owners.count(client) >= cap:
+        raise TooMany(
+            f"this address holds {cap} live sessions, its limit "
+            "(the server's max_sessions_per_client); delete one first",
+            "max_sessions_per_client",
+        )
