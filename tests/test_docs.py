@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,3 +166,15 @@ def test_the_readmes_curl_example_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert '"epoch":200' in done.stdout  # the train reply
     assert (tmp_path / "boundary.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_readmes_notebook_example_runs_as_written() -> None:
+    """The engine as a notebook uses it, with the README's imports and its printed line."""
+    code = re.search(r"directly:\n\n```python\n(.*?)```", README, re.S)
+    assert code is not None, "README lost its notebook example"
+    done = subprocess.run(
+        [sys.executable, "-c", code.group(1)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    shown = re.search(r"print\(result\)\s+# (EpochResult\(epoch=\d+, train_loss=0\.\d{3})", README)
+    assert shown is not None and done.stdout.startswith(shown.group(1)), (done.stdout, shown)
