@@ -59,6 +59,7 @@ import numpy as np
 from websockets.asyncio.client import connect
 
 HEADER = struct.Struct("<BBBBHHIfddIBBHff")  # docs/protocol.md, version 2, 48 bytes
+MLP_KIND = 0  # the header's kind byte (offset 37) for an MLP
 STAMP = struct.Struct("<I")  # serve_stamped appends the training time after the frame
 STAMP_UNIT = 1e-4  # seconds per stamp tick (0.1 ms); wraps after ~5 days
 ALL_FEATURES = ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
@@ -177,9 +178,11 @@ class Server:
 def decode(frame: bytes) -> tuple[int, int]:
     """Every field of a frame, as a viewer would; returns (epoch, stamp)."""
     (version, _state, n, flags, grid, msize, epoch, _rate, _train, _test, _seq, classes,
-     _flags2, _reserved, _train_acc, _test_acc) = HEADER.unpack_from(frame)  # fmt: skip
+     kind, _reserved, _train_acc, _test_acc) = HEADER.unpack_from(frame)  # fmt: skip
     if version != 2:
         raise ValueError(f"frame version {version}")
+    if kind != MLP_KIND:  # the layout below is the MLP's
+        raise ValueError(f"frame of kind {kind}: this decoder reads MLP frames only")
     sizes = struct.unpack_from(f"<{n}H", frame, HEADER.size)
     offset = HEADER.size + 2 * n + (-2 * n) % 8
     n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))

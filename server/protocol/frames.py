@@ -8,15 +8,17 @@ from dataclasses import dataclass
 
 import torch
 
+from server.engine.kinds.mlp import MLP_CODE
 from server.engine.network import Network
 from server.engine.render import quantize, quantize_probability, render
 
-VERSION = 2
+VERSION = 2  # the kind byte took a byte that was always 0: MLP frames read as before
 # version, state, n, flags, G, M, epoch, rate, train loss, test loss, seq,
-# classes, flags2 (0), reserved u16 (0), train accuracy, test accuracy
+# classes, kind, reserved u16 (0), train accuracy, test accuracy
 HEADER = struct.Struct("<BBBBHHIfddIBBHff")  # 48 bytes
 FLAG_MAPS = 1
 SEQ_OFFSET = 32
+KIND_OFFSET = 37  # the model kind's code (engine/kinds/registry.py; 0 = mlp)
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,10 @@ def encode(
     train_accuracy: float | None = None,
     test_accuracy: float | None = None,
     params: torch.Tensor | None = None,
+    kind: int = MLP_CODE,
 ) -> bytearray:
-    """One frame with sequence number 0 (set per connection with ``set_seq``).
+    """One frame with sequence number 0 (set per connection with ``set_seq``), of a
+    model of kind ``kind`` (its registry code).
     Accuracies are fractions, None (sent as NaN) for regression or without points;
     ``params`` the flat weights-then-biases when the caller has them on the CPU already."""
     sizes = net.sizes
@@ -71,7 +75,7 @@ def encode(
             test_loss if math.isfinite(test_loss) else math.nan,
             0,
             classes,
-            0,
+            kind,
             0,
             math.nan if train_accuracy is None else train_accuracy,
             math.nan if test_accuracy is None else test_accuracy,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -12,19 +12,14 @@ import torch
 from server.engine import metrics
 from server.engine.data import datasets
 from server.engine.features import canonical, make_inputs
+from server.engine.kinds.base import EpochResult as EpochResult
+from server.engine.kinds.base import Snapshot
 from server.engine.network import Network, Uniform, build
 from server.engine.objectives import output_activation, output_size
 from server.engine.optimizers import OptState
 from server.engine.training import Accumulator, Hyper, loss, train_chunk
 
-# TFP's output activations (the mse loss); objectives.output_activation covers the rest
-
-
-@dataclass
-class EpochResult:
-    epoch: int
-    train_loss: float
-    test_loss: float
+MLP_CODE = 0  # the kind byte of an MLP's frames
 
 
 class Model:
@@ -65,6 +60,33 @@ class Model:
         self.set_data(split)
         self.reset()
 
+    @classmethod
+    def from_options(
+        cls,
+        options: Mapping[str, Any],
+        split: datasets.Split,
+        generator: torch.Generator | Uniform,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str = "cpu",
+    ) -> Model:
+        """A model from a config's fields (``Config.model_dump()``; missing ones take the
+        config's defaults) and its points: engine/kinds/registry.py's builder."""
+        return cls(
+            problem=options.get("problem", "classification"),
+            features=options.get("features", ("x1", "x2")),
+            hidden=options.get("hidden", (4, 2)),
+            activation=options.get("activation", "tanh"),
+            hyper=Hyper.from_options(options),
+            generator=generator,
+            split=split,
+            dtype=dtype,
+            device=device,
+            classes=options.get("classes", 2),
+            loss=options.get("loss", "mse"),
+            layer_activations=options.get("layer_activations", ()),
+            init_zero=options.get("init_zero", False),
+        )
+
     # -- data ---------------------------------------------------------------------------
     def set_data(self, split: datasets.Split) -> None:
         """Use these points from now on (the network is kept; losses are recomputed)."""
@@ -103,7 +125,7 @@ class Model:
         # an epoch may span several calls of train() when a worker shares its time
         self.cursor = 0
         self.stack: object | None = None  # the batched.Stack this model's tensors live in
-        # (epoch, train accuracy, test accuracy, time.monotonic()) of the last measurement
+        # (epoch, train accuracy, test accuracy, the caller's time) of the last measurement
         # by batched training (engine/batched.py), for frames; None after any edit
         self.accuracy = None
         self.refresh_losses()
@@ -174,3 +196,30 @@ class Model:
         """How far into the current epoch training is, 0 ≤ fraction < 1."""
         count = self.train_y.shape[-1]
         return self.cursor / count if count else 0.0
+
+    # -- as a kind (engine/kinds/base.py) -----------------------------------------------
+    def group_key(self) -> Hashable:
+        """Models with equal keys can train together (engine/batched.py). The rates and
+        the optimizer's settings are not part of it: a stack holds them as tensors."""
+        return (
+            tuple(self.net.sizes),  # the output size carries the class count
+            self.net.hidden_activations,
+            self.net.output_activation,  # with the sizes: the loss
+            self.loss,
+            self.hyper.optimizer,
+            tuple(self.opt.slots),
+            self.hyper.batch_size,
+            self.hyper.regularization,
+            self.train_y.shape[-1],
+            self.test_y.shape[-1],
+            self.acc.count,
+            self.cursor,  # where in the epoch: one slot sequence for the whole stack
+            self.dtype,
+            self.device,
+        )
+
+    def snapshot(self) -> Snapshot:
+        """The network and numbers a frame shows now."""
+        return Snapshot(
+            MLP_CODE, self.net, self.features, self.epoch, self.train_loss, self.test_loss
+        )
