@@ -6,11 +6,17 @@ For each S, S default-net sessions (circle, 2-4-2-1, batch 10, 250 training poin
 different learning rates train together with engine.batched.train_together; the
 baseline trains the same S models one after another with Model.train_epoch in the same
 run. Prints epochs/s per session and in all, and the ratio.
+
+Then the cost of one student moving the learning-rate slider: one model's rate changes
+and the group trains one epoch. The stack keeps its rates as tensors, so it is kept
+(rebuilds avoided, as the stack counts them); the baseline builds a new stack for the
+same step (what a rate change cost when the rates were part of the stack's binding).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import torch
@@ -68,14 +74,14 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=2.0, help="rough time per measurement")
     p.add_argument("--no-graphs", action="store_true", help="GPU: no CUDA graphs (eager epochs)")
     args = p.parse_args()
-    Stack.graphs = not args.no_graphs
+    graphs = not args.no_graphs
     torch.set_grad_enabled(False)
     if args.device == "cpu":
         torch.set_num_threads(1)
     dtype = getattr(torch, args.dtype)
     name = torch.cuda.get_device_name() if args.device == "cuda" else "CPU, 1 torch thread"
     if args.device == "cuda":
-        name += ", CUDA graphs" if Stack.graphs else ", no CUDA graphs"
+        name += ", CUDA graphs" if graphs else ", no CUDA graphs"
     print(f"bench.batched: {args.net} net, {args.dtype}, {name}")
     print(
         f"{'S':>6} {'batched ep/s/session':>21} {'aggregate ep/s':>15} "
@@ -85,7 +91,7 @@ def main() -> None:
         group = models(size, args.net, args.device, dtype)
 
         def together(n: int, group: list[Model] = group) -> None:
-            train_together(group, n)
+            train_together(group, n, graphs=graphs)
 
         def one_by_one(n: int, group: list[Model] = group) -> None:
             for _ in range(n):
@@ -101,6 +107,44 @@ def main() -> None:
         else:
             seq_text, ratio = f"{'(skipped)':>24}", f"{'':>7}"
         print(f"{size:6d} {batched:21.1f} {batched * size:15.0f} {seq_text} {ratio}")
+    print("\none model's learning rate changes, then the group trains one minibatch slot")
+    print("(as a worker's slice does); ms per change:")
+    print(
+        f"{'S':>6} {'stack kept':>11} {'rebuilds avoided':>17} {'stack rebuilt':>14} {'ratio':>7}"
+    )
+    for size in (int(s) for s in args.sizes.split(",")):
+        kept, avoided = rate_change(size, args, dtype, graphs, rebuild=False)
+        rebuilt, _ = rate_change(size, args, dtype, graphs, rebuild=True)
+        print(f"{size:6d} {kept:11.3f} {avoided:17d} {rebuilt:14.3f} {rebuilt / kept:6.1f}x")
+
+
+def rate_change(
+    size: int, args: argparse.Namespace, dtype: torch.dtype, graphs: bool, rebuild: bool
+) -> tuple[float, int]:
+    """ms per (one model's learning rate changes, one minibatch slot of the group), and
+    the rebuilds the stack avoided."""
+    group = models(size, args.net, args.device, dtype)
+    train_together(group, 2, graphs=graphs)  # the stack exists and has proved to last
+    changes = 0
+
+    def one_slot() -> bool:
+        return True
+
+    def change(n: int) -> None:
+        nonlocal changes
+        for _ in range(n):
+            m = group[changes % size]
+            m.set_hyper(dataclasses.replace(m.hyper, learning_rate=0.01 + 0.001 * (changes % 7)))
+            changes += 1
+            if rebuild:
+                Stack(group, graphs=graphs).train(1, one_slot)
+            else:
+                train_together(group, 1, one_slot, graphs=graphs)
+
+    per_second = rate(change, max(5, int(rate(change, 3, args.device) * args.seconds)), args.device)
+    stack = group[0].stack
+    avoided = stack.rebuilds_avoided if isinstance(stack, Stack) and not rebuild else 0
+    return 1000 / per_second, avoided
 
 
 if __name__ == "__main__":

@@ -3,15 +3,17 @@ dimension S, so one set of torch operations advances all of them.
 
 The arithmetic per network is exactly training.py's (the same functions run on the
 stacks), so a network trained in a group ends where it would alone, to rounding.
-Rates and optimizer settings travel as (S, 1) tensors; the optimizer's state and the
-carried gradients are stacked and written back like the weights.
+Rates and optimizer settings travel as (S, 1) tensors, refreshed from the models at
+every call (the numbers of each model whose settings changed are copied in): a
+learning-rate change by one model keeps the stack.
+The optimizer's state and the carried gradients are stacked and written back like the
+weights. The engine reads no clock: a caller that wants accuracy measured passes its time.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-import time
 from collections.abc import Callable, Hashable, Sequence
 
 import torch
@@ -24,23 +26,16 @@ from server.engine.training import Accumulator, Hyper, losses, train_chunk, trai
 
 
 def group_key(model: Model) -> Hashable:
-    """Models with equal keys can train together."""
-    return (
-        tuple(model.net.sizes),  # the output size carries the class count
-        model.net.hidden_activations,
-        model.net.output_activation,  # with the sizes: the loss
-        model.loss,
-        model.hyper.optimizer,
-        tuple(model.opt.slots),
-        model.hyper.batch_size,
-        model.hyper.regularization,
-        model.train_y.shape[-1],
-        model.test_y.shape[-1],
-        model.acc.count,
-        model.cursor,  # where in the epoch: one slot sequence for the whole stack
-        model.dtype,
-        model.device,
-    )
+    """Models with equal keys can train together (Model.group_key)."""
+    return model.group_key()
+
+
+RATES = ("learning_rate", "regularization_rate", *SETTINGS)  # per model, in the stack's rates
+GRAPHS = True  # capture epochs as CUDA graphs on a GPU
+# seconds between accuracy measurements of the whole stack: a forward pass over every
+# point of every model, for the frames' header (at 1,000 sessions on the CPU, measuring
+# it after every call cost a quarter of the training time)
+ACCURACY_EVERY = 0.25
 
 
 class Stack:
@@ -50,14 +45,17 @@ class Stack:
     trains them with nothing copied back, and the next call finds the stack ready as
     long as no model was rebuilt or had tensors replaced (``holds``)."""
 
-    graphs = True  # capture epochs as CUDA graphs on a GPU (bench.batched can turn it off)
-    # seconds between accuracy measurements of the whole stack: a forward pass over every
-    # point of every model, for the frames' header (at 1,000 sessions on the CPU, measuring
-    # it after every call cost a quarter of the training time)
-    accuracy_every = 0.25
-
-    def __init__(self, models: Sequence[Model]) -> None:
+    def __init__(
+        self,
+        models: Sequence[Model],
+        *,
+        graphs: bool = GRAPHS,
+        accuracy_every: float = ACCURACY_EVERY,
+    ) -> None:
+        """``graphs``: capture epochs as CUDA graphs on a GPU; ``accuracy_every``: seconds
+        of the caller's clock between accuracy measurements (see ``train``)."""
         first = models[0]
+        self.accuracy_every = accuracy_every
         self.models = list(models)
         layers = range(len(first.net.weights))
 
@@ -86,17 +84,16 @@ class Stack:
             torch.stack([m.opt.steps.reshape(1) for m in models]),  # (S, 1)
         )
 
-        def rates(name: str) -> torch.Tensor:
-            values = [float(getattr(m.hyper, name)) for m in models]
-            return torch.tensor(values, dtype=first.dtype, device=first.device).unsqueeze(-1)
-
+        # (S, R): every model's rates and optimizer settings, refreshed in place each call
+        self.rates = torch.empty(len(models), len(RATES), dtype=first.dtype, device=first.device)
+        self._hypers: list[Hyper | None] = [None] * len(models)  # what self.rates holds
+        self._refresh_rates()
+        columns = {name: self.rates[:, i : i + 1] for i, name in enumerate(RATES)}  # (S, 1) views
         self.hyper = Hyper(
-            rates("learning_rate"),  # (S, 1)
-            first.hyper.batch_size,
-            first.hyper.regularization,
-            rates("regularization_rate"),
-            first.hyper.optimizer,
-            **{name: rates(name) for name in SETTINGS},
+            batch_size=first.hyper.batch_size,
+            regularization=first.hyper.regularization,
+            optimizer=first.hyper.optimizer,
+            **columns,
         )
         self.train_x = torch.stack([m.train_inputs for m in models])  # (S, N, F)
         self.train_y = torch.stack([m.train_y for m in models])  # (S, N)
@@ -117,22 +114,41 @@ class Stack:
         self._index = {id(m): i for i, m in enumerate(models)}
         self._losses = torch.empty(len(models), 2, dtype=first.dtype, device=first.device)
         # CUDA graphs: None until captured, False if capture failed or is not wanted
-        self.use_graph = first.device.type == "cuda" and Stack.graphs
+        self.use_graph = first.device.type == "cuda" and graphs
         self.graph: torch.cuda.CUDAGraph | bool | None = None
         self._graph_count = 0
         self._calls = 0  # train() calls so far
         self._epoch_starts_with = 0  # carried points at the start of the epoch under way
         self._epochs_alike = 0  # epochs that ended with the carried count they began with
-        self._measured = -math.inf  # time.monotonic() of the last accuracy measurement
+        self._measured = -math.inf  # the caller's time of the last accuracy measurement
+        self.rebuilds_avoided = 0  # calls that found a model's rates changed, kept the stack
 
-    _FIRST_WEIGHT = 6  # where m.net.weights[0] sits in a binding
+    _FIRST_WEIGHT = 5  # where m.net.weights[0] sits in a binding
 
     @staticmethod
     def _binding(m: Model) -> tuple[object, ...]:
         """What any replacement of a model's tensors changes: the network, accumulator and
-        optimizer objects, the step settings, the data, and the first weight tensor (every
-        code path that swaps weights — set_layers, a rebuild — swaps that one too)."""
-        return (m.net, m.acc, m.opt, m.hyper, m.train_inputs, m.test_inputs, m.net.weights[0])
+        optimizer objects, the data, and the first weight tensor (every code path that
+        swaps weights — set_layers, a rebuild — swaps that one too). Not the step settings:
+        their rates are copied in each call, and the rest is the group key's."""
+        return (m.net, m.acc, m.opt, m.train_inputs, m.test_inputs, m.net.weights[0])
+
+    def _refresh_rates(self) -> bool:
+        """Copy the rates of every model whose step settings changed (Model.set_hyper gives
+        it a new Hyper) into ``self.rates``, in place (CUDA graphs keep their addresses);
+        True if any changed. Checking is S identity tests, so every call can afford it."""
+        changed = [i for i, m in enumerate(self.models) if m.hyper is not self._hypers[i]]
+        if not changed:
+            return False
+        rows = []
+        for i in changed:
+            self._hypers[i] = hyper = self.models[i].hyper
+            rows.append([float(getattr(hyper, name)) for name in RATES])
+        index = torch.tensor(changed, device=self.rates.device)
+        self.rates.index_copy_(
+            0, index, torch.tensor(rows, dtype=self.rates.dtype).to(index.device)
+        )
+        return True
 
     def position(self, model: Model) -> int | None:
         """Where ``model`` sits in the stack, if its tensors still live here."""
@@ -151,8 +167,11 @@ class Stack:
         """Are exactly these models, in this order, still bound to this stack?"""
         if len(models) != len(self.models):
             return False
+        structure = (self.hyper.batch_size, self.hyper.regularization, self.hyper.optimizer)
         for m, mine, binding in zip(models, self.models, self._bindings, strict=True):
             if m is not mine or not all(map(operator.is_, self._binding(m), binding)):
+                return False
+            if (m.hyper.batch_size, m.hyper.regularization, m.hyper.optimizer) != structure:
                 return False
         return True
 
@@ -179,11 +198,18 @@ class Stack:
             self.acc.count = count  # capturing ran the bookkeeping, not the arithmetic
         self.graph, self._graph_count = graph, count
 
-    def train(self, epochs: int, stop: Callable[[], bool] | None = None) -> torch.Tensor:
+    def train(
+        self, epochs: int, stop: Callable[[], bool] | None = None, now: float | None = None
+    ) -> torch.Tensor:
         """Up to ``epochs`` epochs of every model, one minibatch slot at a time (whole
         epochs on a GPU, where an epoch is a CUDA graph); after each ``stop()`` may end the
-        call, mid-epoch. Losses after each epoch completed, (done, S, 2)."""
+        call, mid-epoch. Losses after each epoch completed, (done, S, 2). Each model's
+        current rates apply. ``now`` (the caller's clock, in seconds): measure the
+        accuracy of every classifier when ``accuracy_every`` has passed since the last
+        measurement, stamped with it in ``Model.accuracy``; None: no measurement."""
         first = self.models[0]
+        if self._refresh_rates() and self._calls:
+            self.rebuilds_avoided += 1
         self.acc.count = first.acc.count
         cursor, count = first.cursor, self.train_x.shape[-2]
         out: list[torch.Tensor] = []  # (S, 2) per epoch completed (``epochs`` may be huge)
@@ -216,9 +242,13 @@ class Stack:
             return torch.empty(0, len(self.models), 2, dtype=first.dtype, device=first.device)
         losses = torch.stack(out)  # (done, S, 2)
         last = [losses[-1, :, 0], losses[-1, :, 1]]
-        now = time.monotonic()
-        measure = first.problem == "classification" and now - self._measured >= self.accuracy_every
-        if measure:  # accuracy for the frames, of the whole stack
+        measure = (
+            now is not None
+            and first.problem == "classification"
+            and now - self._measured >= self.accuracy_every
+        )
+        if measure:
+            assert now is not None  # accuracy for the frames, of the whole stack
             self._measured = now
             last += [
                 accuracies(self.net, first.classes, self.train_x, self.train_y),
@@ -256,15 +286,22 @@ class Stack:
 
 
 def train_together(
-    models: Sequence[Model], epochs: int, stop: Callable[[], bool] | None = None
+    models: Sequence[Model],
+    epochs: int,
+    stop: Callable[[], bool] | None = None,
+    now: float | None = None,
+    *,
+    graphs: bool = GRAPHS,
+    accuracy_every: float = ACCURACY_EVERY,
 ) -> torch.Tensor:
     """Train every model up to ``epochs`` epochs at once (all must share a group_key);
-    ``stop`` as in Stack.train.
+    ``stop`` and ``now`` as in Stack.train, ``graphs`` and ``accuracy_every`` as Stack's
+    (for a stack made by this call).
 
     Returns the losses after each epoch completed, (done, S, 2): train, test. The models'
     weights, dead links, carried gradients, epoch counters and cursors are updated in place
     (their tensors become views into a Stack kept for the next call with the same models)."""
     stack = models[0].stack
     if not isinstance(stack, Stack) or not stack.holds(models):
-        stack = Stack(models)
-    return stack.train(epochs, stop)
+        stack = Stack(models, graphs=graphs, accuracy_every=accuracy_every)
+    return stack.train(epochs, stop, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -126,6 +127,29 @@ def test_cuda_graph_epochs_match_training_alone() -> None:
             assert torch.max(torch.abs(mine - theirs)) <= 1e-12
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (CUDA graph path)")
+def test_a_rate_change_reaches_a_captured_cuda_graph() -> None:
+    """The graph reads the stack's rate tensors where they were at capture: a rate copied
+    in place must change the next replay, exactly as training alone with the new rate."""
+    config = MIX[6]
+    alone, *group = (make(*config, device="cuda") for _ in range(3))
+    for _ in range(30):
+        alone.train_epoch()
+    train_together(group, 10)
+    train_together(group, 20)
+    stack = group[0].stack
+    assert isinstance(stack, Stack) and isinstance(stack.graph, torch.cuda.CUDAGraph)
+    for m in (alone, group[1]):
+        m.set_hyper(dataclasses.replace(m.hyper, learning_rate=0.05, regularization_rate=0.3))
+    history = [alone.train_epoch() for _ in range(10)]
+    out = train_together(group, 10).cpu()
+    assert group[0].stack is stack and stack.rebuilds_avoided == 1
+    for e, r in enumerate(history):
+        assert abs(r.train_loss - float(out[e, 1, 0])) <= 1e-12
+    for mine, theirs in zip(group[1].net.weights, alone.net.weights, strict=True):
+        assert torch.max(torch.abs(mine - theirs)) <= 1e-12
+
+
 def test_stack_hands_out_every_models_parameters_at_once() -> None:
     models = [make([3, 2], "tanh", 10, "none", 0.1, 0.0, "circle", seed) for seed in (1, 2, 3)]
     train_together(models, 2)
@@ -140,28 +164,90 @@ def test_stack_hands_out_every_models_parameters_at_once() -> None:
     assert stack.position(models[1]) is None  # type: ignore[attr-defined]
 
 
-def test_stack_measures_accuracy_for_frames_like_the_metrics(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_stack_measures_accuracy_for_frames_like_the_metrics() -> None:
     from server.engine.metrics import evaluate
 
     models = [make([4, 2], "tanh", 10, "none", 0.1, 0.0, "xor", seed) for seed in (1, 2)]
-    train_together(models, 5)  # the first call measures
+    train_together(models, 5, now=100.0)  # the first call with a time measures
     for m in models:
         assert m.accuracy is not None and m.accuracy[0] == m.epoch == 5
+        assert m.accuracy[3] == 100.0  # stamped with the caller's time: no clock read
         full = evaluate(
             m.net, m.problem, m.classes, (m.train_inputs, m.train_y), (m.test_inputs, m.test_y)
         )
         assert m.accuracy[1:3] == pytest.approx((full["train_accuracy"], full["test_accuracy"]))
+    stack = models[0].stack
+    assert isinstance(stack, Stack) and stack.accuracy_every == 0.25
     # within accuracy_every of the last measurement, a call keeps it (the frame shows it)
-    monkeypatch.setattr(Stack, "accuracy_every", math.inf)
-    train_together(models, 1)
+    train_together(models, 1, now=100.2)
     assert [m.accuracy[0] for m in models] == [5, 5]  # type: ignore[index]
-    monkeypatch.setattr(Stack, "accuracy_every", 0.0)
-    train_together(models, 1)
+    train_together(models, 1, now=100.25)
     assert [m.accuracy[0] for m in models] == [7, 7]  # type: ignore[index]
+    train_together(models, 1)  # no time given: no measurement, whatever the interval
+    assert [m.accuracy[0] for m in models] == [7, 7]  # type: ignore[index]
+    assert models[0].stack is stack
     models[0].weights_changed()  # an edit: the stack's measurement no longer holds
     assert models[0].accuracy is None
+
+
+def test_the_accuracy_interval_is_the_callers() -> None:
+    models = [make([4, 2], "tanh", 10, "none", 0.1, 0.0, "xor", seed) for seed in (1, 2)]
+    train_together(models, 1, now=0.0, accuracy_every=math.inf)
+    train_together(models, 1, now=1e9)  # the stack keeps the interval it was made with
+    assert [m.accuracy[0] for m in models] == [1, 1]  # type: ignore[index]
+    every = Stack(models, accuracy_every=0.0)
+    every.train(1, now=0.0)
+    assert [m.accuracy[0] for m in models] == [3, 3]  # type: ignore[index]
+    assert Stack(models, graphs=False).use_graph is False
+
+
+def test_a_rate_change_keeps_the_stack_and_each_models_own_rate() -> None:
+    """One student moves the learning-rate and regularization sliders: the group's stack
+    stays (its rates are tensors, copied in at each call), and every model still trains
+    with its own rates, to 1e-12 against training alone."""
+    configs = [MIX[5], MIX[6]]  # sigmoid, batch 30, L2: both rates matter
+    alone = [make(*c) for c in configs]
+    together = [make(*c) for c in configs]
+    assert group_key(together[0]) == group_key(together[1])
+    for m in alone:
+        for _ in range(3):
+            m.train_epoch()
+    train_together(together, 3)
+    stack = together[0].stack
+    assert isinstance(stack, Stack)
+    for m in (alone[1], together[1]):
+        m.set_hyper(dataclasses.replace(m.hyper, learning_rate=0.05, regularization_rate=0.3))
+    assert stack.holds(together)
+    history = [[m.train_epoch() for _ in range(4)] for m in alone]
+    out = train_together(together, 4)
+    assert together[0].stack is stack and together[1].stack is stack
+    assert stack.rebuilds_avoided == 1
+    for i, (a, b) in enumerate(zip(alone, together, strict=True)):
+        for e, r in enumerate(history[i]):
+            assert abs(r.train_loss - float(out[e, i, 0])) <= 1e-12
+            assert abs(r.test_loss - float(out[e, i, 1])) <= 1e-12
+        for x, y in zip(
+            [*a.net.weights, *a.net.biases], [*b.net.weights, *b.net.biases], strict=True
+        ):
+            assert torch.max(torch.abs(x - y)) <= 1e-12
+    # the new rate really took: the changed model moved away from an unchanged twin
+    twin = make(*configs[1])
+    train_together([together[0], twin], 7)  # (a new stack: another pair of models)
+    assert torch.max(torch.abs(twin.net.weights[0] - together[1].net.weights[0])) > 1e-3
+
+
+def test_a_change_of_structure_still_rebuilds() -> None:
+    """Batch size, regularization and optimizer shape the epoch: a stack whose models all
+    changed one of them is no longer theirs."""
+    models = [make(*MIX[5]), make(*MIX[6])]
+    train_together(models, 1)
+    stack = models[0].stack
+    assert isinstance(stack, Stack) and stack.holds(models)
+    for m in models:
+        m.set_hyper(dataclasses.replace(m.hyper, batch_size=7))
+    assert not stack.holds(models)
+    train_together(models, 1)
+    assert models[0].stack is not stack
 
 
 def test_a_stack_trained_in_slices_ends_where_whole_epochs_do() -> None:
