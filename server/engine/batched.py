@@ -84,16 +84,18 @@ class Stack:
             torch.stack([m.opt.steps.reshape(1) for m in models]),  # (S, 1)
         )
 
-        # (S, R): every model's rates and optimizer settings, refreshed in place each call
-        self.rates = torch.empty(len(models), len(RATES), dtype=first.dtype, device=first.device)
+        # (S, 1) per rate and optimizer setting, contiguous, refreshed in place each call
+        self.rates = {
+            name: torch.empty(len(models), 1, dtype=first.dtype, device=first.device)
+            for name in RATES
+        }
         self._hypers: list[Hyper | None] = [None] * len(models)  # what self.rates holds
         self._refresh_rates()
-        columns = {name: self.rates[:, i : i + 1] for i, name in enumerate(RATES)}  # (S, 1) views
         self.hyper = Hyper(
             batch_size=first.hyper.batch_size,
             regularization=first.hyper.regularization,
             optimizer=first.hyper.optimizer,
-            **columns,
+            **self.rates,
         )
         self.train_x = torch.stack([m.train_inputs for m in models])  # (S, N, F)
         self.train_y = torch.stack([m.train_y for m in models])  # (S, N)
@@ -144,10 +146,11 @@ class Stack:
         for i in changed:
             self._hypers[i] = hyper = self.models[i].hyper
             rows.append([float(getattr(hyper, name)) for name in RATES])
-        index = torch.tensor(changed, device=self.rates.device)
-        self.rates.index_copy_(
-            0, index, torch.tensor(rows, dtype=self.rates.dtype).to(index.device)
-        )
+        like = self.rates[RATES[0]]
+        index = torch.tensor(changed, device=like.device)
+        values = torch.tensor(rows, dtype=like.dtype).to(like.device)  # (changed, R)
+        for column, name in enumerate(RATES):
+            self.rates[name].index_copy_(0, index, values[:, column : column + 1])
         return True
 
     def position(self, model: Model) -> int | None:
