@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from server import __version__
 from server.config import Settings
 from server.errors import InvalidInput, PlaygroundError
+from server.protocol import options
 from server.protocol.ranges import explain
 from server.runtime.manager import SessionManager
 from server.web import api_data, api_export, api_meta, api_sessions, api_views, pages, share, ws
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.manager = SessionManager(settings)
-    app.state.previews = api_meta.previews()
+    app.state.previews = options.previews()
     app.include_router(api_meta.router)
     # before api_sessions: its POST /{id}/{action} would match …/import and …/points
     for resource in (api_data, api_views, api_export):

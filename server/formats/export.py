@@ -15,7 +15,13 @@ import torch
 
 from server.engine.features import FEATURES
 from server.engine.kinds.mlp import Model
-from server.engine.network import Network, check_layers, set_layers
+from server.engine.network import (
+    ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    Network,
+    check_layers,
+    set_layers,
+)
 from server.engine.optimizers import OPTIMIZERS, OptState
 from server.engine.training import Accumulator
 from server.errors import InvalidInput
@@ -132,7 +138,7 @@ def load_training_state(model: Model, state: TrainingState) -> None:
     """Set ``model``'s carried gradients and optimizer state from ``state`` (checked first:
     a state that does not fit the network or the optimizer is a 422)."""
     optimizer = model.hyper.optimizer
-    wanted = sorted(OPTIMIZERS[optimizer])
+    wanted = sorted(OPTIMIZERS[optimizer].slots)
     if sorted(state.slots) != wanted:
         names = ", ".join(wanted) or "none"
         raise InvalidInput(f"slots for {optimizer} must be: {names}", "state.slots")
@@ -188,23 +194,8 @@ def load_params(net: Network, params: Params) -> None:
 
 
 # -- the PyTorch script ---------------------------------------------------------------------
-TORCH_ACTIVATIONS = {
-    "tanh": "nn.Tanh()",
-    "relu": "nn.ReLU()",
-    "sigmoid": "nn.Sigmoid()",
-    "linear": "nn.Identity()",
-    "softmax": "nn.Softmax(dim=-1)",
-}
-FEATURE_CODE = {  # features.py's definitions, on (N,) tensors x and y
-    "x1": "x",
-    "x2": "y",
-    "x1_squared": "x * x",
-    "x2_squared": "y * y",
-    "x1_x2": "x * y",
-    "sin_x1": "torch.sin(x)",
-    "sin_x2": "torch.sin(y)",
-}
-assert set(FEATURE_CODE) == set(FEATURES)
+TORCH_ACTIVATIONS = {n: a.torch_code for n, a in (ACTIVATIONS | OUTPUT_ACTIVATIONS).items()}
+FEATURE_CODE = {n: f.code for n, f in FEATURES.items()}  # on (N,) tensors x and y
 
 SCRIPT = '''#!/usr/bin/env python3
 """{title}

@@ -161,4 +161,5 @@ class Framer:
             train_accuracy=right[0],
             test_accuracy=right[1],
             params=params,
+            kind=m.snapshot().kind,
         )

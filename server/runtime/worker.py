@@ -287,7 +287,7 @@ class Worker:
         if len(group) == 1 and not self.stack_alone:
             return self._train_alone(group[0], count, stop)
         try:
-            out = train_together([s.model for s in group], count, stop)  # (done, S, 2)
+            out = train_together([s.model for s in group], count, stop, now=time.monotonic())
         except Exception:  # find the culprit: each trains alone, failing only itself
             log.exception("batched training of %d sessions failed; trying each alone", len(group))
             return min(self._train_alone(session, count, stop) for session in group)

@@ -13,18 +13,8 @@ from server.protocol.rest import Config
 
 
 def hyper_of(config: Config) -> Hyper:
-    """The step settings of a config."""
-    return Hyper(
-        config.learning_rate,
-        config.batch_size,
-        config.regularization,
-        config.regularization_rate,
-        config.optimizer,
-        config.momentum,
-        config.beta1,
-        config.beta2,
-        config.epsilon,
-    )
+    """The step settings of a config (the engine reads them from its fields)."""
+    return Hyper.from_options(config.model_dump())
 
 
 # TFP's own two-class datasets train with TFP's loss (0.5·MSE) unless the caller picks another.

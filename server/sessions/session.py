@@ -17,6 +17,7 @@ import torch
 from server.config import Settings
 from server.engine.data import datasets
 from server.engine.kinds.mlp import Model
+from server.engine.kinds.registry import KINDS
 from server.errors import Conflict
 from server.protocol.rest import DEFAULT_SPEED, Config, ConfigPatch
 from server.sessions.configure import KEEPS_WEIGHTS, NEW_DATA, next_config
@@ -75,22 +76,15 @@ class Session:
     def build(self, config: Config, split: datasets.Split) -> Model:
         if config.same_init:  # every fresh network starts from the seed's first weights
             self.seeds.start_weights(config, self.init_generator)
-        model = Model(
-            problem=config.problem,
-            features=config.features,
-            hidden=config.hidden,
-            activation=config.activation,
-            hyper=hyper_of(config),
-            generator=self.seeds.weights_source(self.init_generator),
-            split=split,
-            dtype=self.dtype,
-            device=self.device,
-            classes=config.classes,
-            loss=config.loss,
-            layer_activations=config.layer_activations,
-            init_zero=config.init_zero,
+        built = KINDS[config.kind].build(
+            config.model_dump(),
+            split,
+            self.seeds.weights_source(self.init_generator),
+            self.dtype,
+            self.device,
         )
-        return model
+        assert isinstance(built, Model)  # sessions still use the MLP's insides (net, opt)
+        return built
 
     def fresh_weights(self) -> None:
         """New initial weights: the seed's stream goes on, or with same_init starts over."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
@@ -29,10 +30,19 @@ def test_plotly_comes_from_the_installed_package(client: TestClient) -> None:
     assert "javascript" in r.headers["content-type"]
 
 
-def test_every_module_imported_by_main_exists(client: TestClient) -> None:
-    main = client.get("/static/js/main.js").text
-    for module in re.findall(r'from "\./([\w.]+)"', main):
-        assert client.get(f"/static/js/{module}").status_code == 200, module
+def test_every_module_the_page_imports_is_served(client: TestClient) -> None:
+    """From main.js, every relative import, transitively, as the browser resolves it."""
+    seen, todo = set(), ["/static/js/main.js"]
+    while todo:
+        url = todo.pop()
+        reply = client.get(url)
+        assert reply.status_code == 200 and "javascript" in reply.headers["content-type"], url
+        seen.add(url)
+        for spec in re.findall(r'(?:from|import)\s*"(\.{1,2}/[\w./]+\.js)"', reply.text):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(url), spec))
+            if target not in seen:
+                todo.append(target)
+    assert len(seen) > 20 and "/static/js/kinds/mlp.js" in seen, sorted(seen)
 
 
 def test_api_docs_page_uses_local_assets(client: TestClient) -> None:
