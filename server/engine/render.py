@@ -16,7 +16,7 @@ import torch
 from server.engine.features import make_inputs
 from server.engine.network import Network
 
-DOMAIN = 6.0
+DOMAIN = 6  # the plane is [-DOMAIN, DOMAIN]² (an int: schemas say -6 to 6)
 GRID = 100  # output map, points per side
 MAP = 25  # neuron maps, points per side
 

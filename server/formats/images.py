@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from server.engine.render import DOMAIN
+
+# TFP's colours (the page's copy, static/js/draw/colors.js, is the same three)
 ORANGE, GREY, BLUE = (0xF5, 0x93, 0x22), (0xE8, 0xEA, 0xEB), (0x08, 0x77, 0xBD)
 SHADES = 31  # TFP quantizes [-1, 1] into 31 colours
 MAX_SIDE = 1600  # pixels a side of a boundary picture (size × scale): about 8 MB drawn
@@ -54,8 +57,8 @@ def draw_points(
     for (x, y), color in zip(points, colors, strict=True):
         if not (-7 <= x <= 7 and -7 <= y <= 7):  # off the picture (uploaded points may be)
             continue
-        col = int(round((x + 6) / 12 * (size - 1)))
-        row = int(round((6 - y) / 12 * (size - 1)))
+        col = int(round((x + DOMAIN) / (2 * DOMAIN) * (size - 1)))
+        row = int(round((DOMAIN - y) / (2 * DOMAIN) * (size - 1)))
         for mask, fill in ((dist <= radius + 1, outline), (dist <= radius, tuple(color))):
             rr, cc = yy[mask] + row, xx[mask] + col
             ok = (rr >= 0) & (rr < size) & (cc >= 0) & (cc < size)
@@ -95,8 +98,11 @@ def figure_json(grid: np.ndarray, split: Any, history: dict[str, list[Any]]) -> 
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots  # imported on use: it is slow to import
 
-    axis = np.linspace(-6, 6, grid.shape[0])
-    scale = [[0, "#f59322"], [0.5, "#e8eaeb"], [1, "#0877bd"]]
+    axis = np.linspace(-DOMAIN, DOMAIN, grid.shape[0])
+    scale = [
+        [at, "#{:02x}{:02x}{:02x}".format(*rgb)]
+        for at, rgb in ((0, ORANGE), (0.5, GREY), (1, BLUE))
+    ]
     fig = make_subplots(
         rows=1, cols=2, subplot_titles=("Output", "Loss"), column_widths=[0.55, 0.45]
     )
@@ -140,7 +146,7 @@ def figure_json(grid: np.ndarray, split: Any, history: dict[str, list[Any]]) -> 
             1,
             2,
         )
-    fig.update_xaxes(range=[-6, 6], row=1, col=1)
-    fig.update_yaxes(range=[-6, 6], scaleanchor="x", row=1, col=1)
+    fig.update_xaxes(range=[-DOMAIN, DOMAIN], row=1, col=1)
+    fig.update_yaxes(range=[-DOMAIN, DOMAIN], scaleanchor="x", row=1, col=1)
     fig.update_xaxes(title_text="epoch", row=1, col=2)
     return str(fig.to_json())

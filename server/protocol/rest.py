@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from server.engine.render import DOMAIN
 from server.protocol.config import (
     DEFAULT_SPEED,
     LEARNING_RATES,
@@ -156,7 +157,9 @@ class Data(Strict):
     test: list[PointRow] = Field(default_factory=list)
 
 
-Coordinate = Annotated[float, Field(ge=-6, le=6, allow_inf_nan=False, description="in [-6, 6]")]
+Coordinate = Annotated[
+    float, Field(ge=-DOMAIN, le=DOMAIN, allow_inf_nan=False, description="in [-6, 6]")
+]
 
 
 class Point(Strict):
@@ -283,7 +286,7 @@ class ModelImport(ModelFile):
 
 class Boundary(BaseModel):
     size: int
-    extent: tuple[float, float] = (-6.0, 6.0)
+    extent: tuple[float, float] = (-float(DOMAIN), float(DOMAIN))
     rows: str = "y from +6 (first row) down to -6; x from -6 (first column) to +6"
     values: list[list[float]] = Field(
         description="the output in [-1, 1]; with k > 2 classes the winning class index"

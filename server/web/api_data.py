@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
+from server.engine.render import DOMAIN
 from server.errors import InvalidInput
 from server.formats.points import MAX_CSV_BYTES
 from server.protocol.rest import Point, SessionState
@@ -19,7 +20,7 @@ from server.web.deps import Manager, attachment
 from server.web.openapi import DeclaredRoute
 
 router = APIRouter(prefix="/api/sessions", tags=["data and export"], route_class=DeclaredRoute)
-Coordinate = Annotated[float, Query(ge=-6, le=6, allow_inf_nan=False)]
+Coordinate = Annotated[float, Query(ge=-DOMAIN, le=DOMAIN, allow_inf_nan=False)]
 MULTIPART_SLACK = 16_384  # bytes of multipart headers and boundaries allowed beyond the file
 MAX_MULTIPART_HEADER = 2_000  # bytes of one part's headers (or of the Content-Type)
 MAX_PARTS = 16
