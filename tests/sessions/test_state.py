@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -42,3 +45,12 @@ def test_a_closed_session_stays_closed() -> None:
     with pytest.raises(Conflict):
         session.play()
     assert session.state == State.CLOSED and session.public()["state"] == "closed"
+
+
+def test_the_pages_state_names_are_the_servers_in_code_order() -> None:
+    """The page turns a frame's state byte into a name with its own list (net/frame.js):
+    it must be this Enum's, in code order."""
+    source = (Path(__file__).resolve().parents[2] / "static/js/net/frame.js").read_text()
+    found = re.search(r"export const STATES = Object\.freeze\(\[([^\]]*)\]\)", source)
+    assert found is not None, "net/frame.js no longer declares STATES"
+    assert re.findall(r'"(\w+)"', found.group(1)) == [s.value for s in State]
