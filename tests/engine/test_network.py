@@ -17,6 +17,7 @@ from server.engine.network import (
     check_layers,
     set_layers,
 )
+from tests.helpers.mlp_models import make
 
 
 def net_of(sizes: list[int], seed: int = 0, activation: str = "tanh") -> Network:
@@ -174,3 +175,11 @@ def test_set_layers_replaces_values_and_revives_links() -> None:
     assert net.biases[1].tolist() == [-1.0]
     assert net.weights[1].dtype == torch.float64
     assert net.dead_links() == []
+
+
+def test_layer_activations_override_the_global_one() -> None:
+    model = make([3, 2, 2], "tanh", 10, "none", 0.1, 0.0, "circle", 1, layers=["relu", None])
+    assert model.net.hidden_activations == ("relu", "tanh", "tanh")
+    assert [model.net.layer_activation(i) for i in range(4)] == ["relu", "tanh", "tanh", "tanh"]
+    (_, a0), *_ = model.net.forward(model.train_inputs)
+    assert a0.min() >= 0  # relu

@@ -190,3 +190,41 @@ def test_multi_gauss_noise_spreads_targets() -> None:
     assert np.array_equal(y, clean(x))
     x, y = everything("multi_gauss", noise=50)
     assert np.abs(y - clean(x)).mean() > 0.1
+
+
+# -- more classes: issue #5's datasets ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["moons", "checkerboard", "arms", "clouds", "rings"])
+def test_new_datasets_at_two_classes_use_plus_minus_one(name: str) -> None:
+    split = datasets.generate(name, 20, 100, 3)
+    assert split.train_x.shape == (500, 2) and set(np.unique(split.train_y)) == {-1.0, 1.0}
+    assert np.abs(split.train_x).max() < 8
+
+
+@pytest.mark.parametrize("name", ["arms", "clouds", "rings"])
+@pytest.mark.parametrize("classes", [3, 6])
+def test_k_class_datasets_label_class_indices(name: str, classes: int) -> None:
+    split = datasets.generate(name, 10, 100, 4, classes)
+    labels, counts = np.unique(split.train_y, return_counts=True)
+    assert split.train_x.shape == (500, 2)
+    assert labels.tolist() == list(range(classes)) and counts.min() > 500 / classes / 3
+    again = datasets.generate(name, 10, 100, 4, classes)
+    assert np.array_equal(split.train_x, again.train_x)  # seeded
+
+
+def test_arms_noise_free_points_lie_on_their_arm() -> None:
+    x, y = datasets.arms(300, 0.0, np.random.default_rng(0), 3)
+    i = np.arange(100)
+    for c in range(3):
+        r, angle = i / 100 * 5, 1.75 * i / 100 * 2 * math.pi + 2 * math.pi * c / 3
+        arm = np.stack([r * np.sin(angle), r * np.cos(angle)], 1)
+        assert np.allclose(x[y == c], arm, atol=1e-12)
+
+
+def test_class_ranges() -> None:
+    ranges = {name: spec.classes for name, spec in datasets.DATASETS.items()}
+    assert ranges["circle"] == ranges["moons"] == ranges["plane"] == (2, 2)
+    assert ranges["arms"] == ranges["clouds"] == ranges["rings"] == (2, 6)
+    with pytest.raises(AssertionError):
+        datasets.generate("circle", classes=3)
