@@ -1,8 +1,8 @@
 """TensorFlow Playground's training rules, on cases small enough to check by hand.
 
 Each rule test runs twice: on the engine and on tests/helpers/tfp_reference.py (the oracle the
-agreement tests trust), against numbers worked out in the comments. Then the engine and
-the reference train the same networks for 50 epochs and must agree to 1e-12.
+agreement tests trust), against numbers worked out in the comments. test_training_parity.py
+then trains the engine and the reference on the same networks for 50 epochs, to 1e-12.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from server.engine.data import datasets
 from server.engine.kinds.mlp import Model
 from server.engine.network import Network
 from server.engine.training import Accumulator, Hyper, loss, train_epoch
+from tests.helpers.tfp_models import max_diff as _max_diff
+from tests.helpers.tfp_models import reference_for as _reference_for
+from tests.helpers.tfp_models import tfp_model as _model
 from tests.helpers.tfp_reference import TFPNetwork, make_inputs
 
 Matrix = list[list[float]]
@@ -278,155 +281,3 @@ def test_learning_rate_change_keeps_weights_and_carry() -> None:
     model.train_epoch()
     ref.train_epoch(inputs, targets, 0.3, 7)
     assert _max_diff(model.net.weights, ref.weights()) <= 1e-12
-
-
-# -- the engine against the reference, 50 epochs in float64 -------------------------------
-
-
-@dataclass(frozen=True)
-class Case:
-    dataset: str
-    features: tuple[str, ...]
-    hidden: tuple[int, ...]
-    activation: str
-    learning_rate: float
-    batch_size: int
-    regularization: str
-    rate: float
-    ratio: int = 50
-    noise: int = 0
-
-
-ALL_FEATURES = ("x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2")
-CASES = {
-    "circle-default": Case("circle", ("x1", "x2"), (4, 2), "tanh", 0.03, 10, "none", 0.0),
-    "xor-relu-b1-l1": Case(
-        "xor", ("x1", "x2", "x1_x2"), (3,), "relu", 0.01, 1, "l1", 0.001, ratio=20, noise=10
-    ),
-    "gauss-sigmoid-b7-l2-nohidden": Case(
-        "gauss", ALL_FEATURES, (), "sigmoid", 0.1, 7, "l2", 0.01, noise=20
-    ),
-    "spiral-tanh-b30-l1-3layers": Case(
-        "spiral", ALL_FEATURES, (6, 4, 3), "tanh", 0.1, 30, "l1", 0.003, ratio=30, noise=10
-    ),
-    "plane-linear-b10-l2": Case(
-        "plane", ("x1", "x2"), (2,), "linear", 0.01, 10, "l2", 0.03, ratio=20, noise=5
-    ),
-    "multigauss-relu-b30-l1": Case(
-        "multi_gauss",
-        ("x1", "x2", "sin_x1", "sin_x2"),
-        (5, 3),
-        "relu",
-        0.03,
-        30,
-        "l1",
-        0.01,
-        ratio=10,
-    ),
-    "circle-sigmoid-b10-l1-dies": Case(
-        "circle",
-        ("x1", "x2", "x1_squared", "x2_squared"),
-        (3,),
-        "sigmoid",
-        0.1,
-        10,
-        "l1",
-        0.03,
-        ratio=20,
-    ),
-    "xor-linear-b7-none": Case(
-        "xor", ("x1", "x2", "x1_x2", "sin_x1"), (4, 2), "linear", 0.003, 7, "none", 0.0, ratio=30
-    ),
-}
-
-
-def _model(
-    split: datasets.Split,
-    features: Sequence[str],
-    hidden: Sequence[int],
-    activation: str,
-    hyper: Hyper,
-    problem: str = "classification",
-    seed: int = 0,
-) -> Model:
-    return Model(
-        problem=problem,
-        features=features,
-        hidden=hidden,
-        activation=activation,
-        hyper=hyper,
-        generator=torch.Generator().manual_seed(seed),
-        split=split,
-    )
-
-
-# TFP's output activations (nn.ts via playground.ts), for the reference: not the engine's
-OUTPUT_ACTIVATION = {"classification": "tanh", "regression": "linear"}
-
-
-def _reference_for(model: Model) -> TFPNetwork:
-    return TFPNetwork(
-        [w.tolist() for w in model.net.weights],
-        [b.tolist() for b in model.net.biases],
-        model.activation,
-        OUTPUT_ACTIVATION[model.problem],
-        model.hyper.regularization,
-    )
-
-
-def _max_diff(tensors: Sequence[torch.Tensor], lists: Sequence[object]) -> float:
-    return max(
-        float((t - torch.tensor(v, dtype=torch.float64)).abs().max())
-        for t, v in zip(tensors, lists, strict=True)
-    )
-
-
-@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_engine_matches_reference_for_50_epochs(case: Case) -> None:
-    split = datasets.generate(case.dataset, case.noise, case.ratio, seed=7)
-    problem = datasets.DATASETS[case.dataset].problem
-    hyper = Hyper(case.learning_rate, case.batch_size, case.regularization, case.rate)
-    model = _model(split, case.features, case.hidden, case.activation, hyper, problem, seed=11)
-    assert model.net.weights[0].dtype == torch.float64
-    ref = _reference_for(model)
-    train_in = make_inputs(split.train_x.tolist(), case.features)
-    test_in = make_inputs(split.test_x.tolist(), case.features)
-    train_y, test_y = split.train_y.tolist(), split.test_y.tolist()
-    worst = 0.0
-    for epoch in range(1, 51):
-        result = model.train_epoch()
-        ref.train_epoch(train_in, train_y, case.learning_rate, case.batch_size, case.rate)
-        worst = max(
-            worst,
-            _max_diff(model.net.weights, ref.weights()),
-            _max_diff(model.net.biases, ref.biases()),
-            abs(result.train_loss - ref.loss(train_in, train_y)),
-            abs(result.test_loss - ref.loss(test_in, test_y)),
-        )
-        assert worst <= 1e-12, f"epoch {epoch}: max abs difference {worst:.3g}"
-        assert set(model.net.dead_links()) == set(ref.dead_links()), f"epoch {epoch}"
-    assert model.acc.count == len(train_y) % case.batch_size
-
-
-def test_agreement_cases_exercise_dead_links() -> None:
-    # The L1 case named "dies" must actually kill links, or the agreement test above
-    # never compares a dead link.
-    case = CASES["circle-sigmoid-b10-l1-dies"]
-    split = datasets.generate(case.dataset, case.noise, case.ratio, seed=7)
-    hyper = Hyper(case.learning_rate, case.batch_size, case.regularization, case.rate)
-    model = _model(split, case.features, case.hidden, case.activation, hyper, seed=11)
-    for _ in range(50):
-        model.train_epoch()
-    assert model.net.dead_links()
-    for layer, j, i in model.net.dead_links():
-        assert model.net.weights[layer][j, i] == 0.0
-
-
-def test_default_circle_learns_by_epoch_100() -> None:
-    # TFP's opening screen: circle, x1 x2, 4-2 tanh, lr 0.03, batch 10, ratio 50, noise 0.
-    split = datasets.generate("circle", noise=0, train_ratio=50, seed=0)
-    model = _model(split, ["x1", "x2"], [4, 2], "tanh", Hyper(learning_rate=0.03, batch_size=10))
-    for _ in range(100):
-        result = model.train_epoch()
-    assert result.epoch == 100
-    assert result.train_loss < 0.01, f"train {result.train_loss:.4f} test {result.test_loss:.4f}"
