@@ -107,16 +107,23 @@ class Network:
         """Every hidden layer's activation, resolved."""
         return tuple(self.layer_activation(layer) for layer in range(len(self.weights) - 1))
 
+    @cached_property
+    def entries(self) -> tuple[Activation, ...]:
+        """Every layer's activation entry, resolved once: the training loop reads them for
+        every minibatch."""
+        return tuple(activation(self.layer_activation(layer)) for layer in range(len(self.weights)))
+
     def forward(self, inputs: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """([S,] N, in) inputs -> [(z, a)] per layer, each ([S,] N, out)."""
         out = []
         a = inputs
+        entries = self.entries
         for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             if w.dim() == 2:
                 z = torch.addmm(b, a, w.T)  # (N, out)
             else:
                 z = torch.baddbmm(b.unsqueeze(-2), a, w.mT)  # (S, N, out)
-            a = activate(self.layer_activation(layer), z)
+            a = entries[layer].f(z)
             out.append((z, a))
         return out
 

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from server.engine import optimizers
-from server.engine.network import Network, derivative
+from server.engine.network import Network
 from server.engine.objectives import loss as loss
 from server.engine.objectives import losses as losses
 from server.engine.objectives import output_delta
@@ -108,6 +108,7 @@ def accumulate(net: Network, acc: Accumulator, inputs: torch.Tensor, targets: to
     layers = net.forward(inputs)
     z, a = layers[-1]
     delta = output_delta(net, z, a, targets)  # ([S,] B, out)
+    entries = net.entries
     for layer in range(len(net.weights) - 1, -1, -1):
         below = layers[layer - 1][1] if layer > 0 else inputs  # ([S,] B, in)
         if delta.dim() == 2:
@@ -117,8 +118,9 @@ def accumulate(net: Network, acc: Accumulator, inputs: torch.Tensor, targets: to
         acc.biases[layer].add_(delta.sum(-2))
         if layer > 0:
             z, a = layers[layer - 1]
-            deriv = derivative(net.layer_activation(layer - 1), z, a)
-            delta = (delta @ net.weights[layer]) * deriv  # ([S,] B, in)
+            deriv = entries[layer - 1].derivative  # a hidden layer's: elementwise
+            assert deriv is not None
+            delta = (delta @ net.weights[layer]) * deriv(z, a)  # ([S,] B, in)
     acc.count += targets.shape[-1]
 
 
