@@ -11,10 +11,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from server.protocol.rest import Config
-from server.sessions.rules import follow_changes
-from tests.helpers.follow_cases import CASES
-
 from .conftest import Playground
 
 pytestmark = pytest.mark.e2e
@@ -241,34 +237,6 @@ def test_a_link_giving_a_loss_counts_as_chosen(playground: Playground) -> None:
     playground.wait_config({"classes": 3})
     page.get_by_role("radio", name="Spiral", exact=True).click()
     playground.wait_config({"dataset": "spiral", "classes": 2, "loss": "cross_entropy"})
-
-
-def server_follow(config: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    base = Config.model_validate(config)
-    changes = dict(patch)
-    follow_changes(base, changes)
-    return Config.model_validate({**base.model_dump(), **changes}).model_dump()
-
-
-def test_the_pages_follow_rule_agrees_with_the_servers(playground: Playground) -> None:
-    page = playground.open("seed=1")
-    cases = [
-        {"name": name, "config": Config.model_validate(config).model_dump(), "patch": patch}
-        for name, config, patch, _ in CASES
-    ]
-    results = page.evaluate(
-        """async ([url, options, cases]) => {
-          const { followChanges } = await import(url);
-          return cases.map(({ config, patch }) =>
-            ({ ...config, ...followChanges(config, patch, options) }));
-        }""",
-        [playground.module_url("followChanges"), playground.options(), cases],
-    )
-    fields = ["problem", "dataset", "classes", "loss", "hidden", "layer_activations", "noise"]
-    for case, page_result in zip(cases, results, strict=True):
-        want = server_follow(case["config"], case["patch"])
-        got = {k: page_result[k] for k in fields}
-        assert got == {k: want[k] for k in fields}, case["name"]
 
 
 def test_hash_parsing_rules(playground: Playground) -> None:
