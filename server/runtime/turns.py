@@ -13,16 +13,18 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from server.engine.kinds.mlp import Model
-from server.errors import Conflict, InvalidInput
+from server.errors import Conflict, InvalidInput, PlaygroundError
 from server.sessions.session import Session
 from server.sessions.state import State
 
+log = logging.getLogger(__name__)
 TICK = 0.015  # seconds of training per pass over all work (a frame can follow every pass)
 MIN_TURN = 0.0005  # seconds: the shortest turn (one slot at least is always trained)
 GUESS = 0.002  # seconds per epoch assumed for work not measured yet
@@ -148,6 +150,25 @@ def start_request(session: Session, epochs: int, action: str, allowed: float) ->
     job = TrainJob(session, epochs)
     session.pending = job
     return job
+
+
+def train_request(job: TrainJob, stop: Callable[[], bool]) -> int:
+    """A turn of a REST request for N epochs; the epochs it completed."""
+    session = job.session
+    try:
+        done = session.train(job.remaining, stop)
+    except PlaygroundError as exc:  # e.g. every point removed meanwhile: say so
+        job.finish(exc.message)
+        return 0
+    except Exception as exc:
+        log.exception("session %s failed", session.id)
+        job.finish(f"the session failed: {type(exc).__name__}")
+        return 0
+    job.history += done
+    job.remaining -= len(done)
+    if job.remaining <= 0 or (session.state.stopped or session.state == State.CLOSED):
+        job.finish()
+    return len(done)
 
 
 async def wait_request(

@@ -22,11 +22,10 @@ import torch
 
 from server.config import Settings
 from server.engine.batched import group_key, train_together
-from server.errors import PlaygroundError
 from server.runtime.outbox import Followers
 from server.runtime.schedule import due, measure, next_due
 from server.runtime.streaming import Framer
-from server.runtime.turns import TICK, TrainJob, Work, shares
+from server.runtime.turns import TICK, Work, shares, train_request
 from server.sessions.session import Session
 from server.sessions.state import State
 
@@ -238,7 +237,7 @@ class Worker:
         before = first.epoch + first.fraction
         started = time.perf_counter()
         if piece.request is not None:
-            trained = self._train_request(piece.request, stop)
+            trained = train_request(piece.request, stop)
         else:
             trained = self._train_group(piece.sessions, piece.wants, stop)
         progress = first.epoch + first.fraction - before
@@ -254,24 +253,6 @@ class Worker:
             wants_more = session.speed == "max" or trained < piece.wants
             busy |= session.state == State.RUNNING and wants_more
         return busy
-
-    def _train_request(self, job: TrainJob, stop: Callable[[], bool]) -> int:
-        """A turn of a REST request for N epochs; the epochs it completed."""
-        session = job.session
-        try:
-            done = session.train(job.remaining, stop)
-        except PlaygroundError as exc:  # e.g. every point removed meanwhile: say so
-            job.finish(exc.message)
-            return 0
-        except Exception as exc:
-            log.exception("session %s failed", session.id)
-            job.finish(f"the session failed: {type(exc).__name__}")
-            return 0
-        job.history += done
-        job.remaining -= len(done)
-        if job.remaining <= 0 or (session.state.stopped or session.state == State.CLOSED):
-            job.finish()
-        return len(done)
 
     def cut_requests(self, reason: str) -> None:
         """On the worker thread: end every REST request now, its reply saying ``reason``."""
