@@ -10,6 +10,7 @@ import csv
 import io
 import itertools
 import math
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from server.protocol.rest import Data
 
 CSV_COLUMNS = ("x", "y", "label", "split")
 SPLITS = ("train", "test")
+YIELD_EVERY = 200  # rows parsed between hand-overs of the interpreter to other threads
 MAX_CSV_BYTES = 1_000_000  # an uploaded CSV file, at most (10,000 points take about 400 KB)
 MAX_CSV_FIELD = 100  # characters in one CSV value: plenty for a number, a label or a split
 REMOVE_RADIUS = 0.5  # remove_point takes the nearest point at most this far away
@@ -82,8 +84,11 @@ def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Split:
                 f"row 1.{name}",
             )
     parts: dict[str, list[tuple[float, float, float]]] = {"train": [], "test": []}
+    row_of: dict[str, list[int]] = {"train": [], "test": []}  # each point's row, for errors
     count = 0
     for row, cells in rows:
+        if row % YIELD_EVERY == 0:
+            time.sleep(0)  # let the worker thread have the interpreter (parsing holds it)
         if not any(cell.strip() for cell in cells):
             continue  # blank lines are allowed
         values = dict(zip(names, cells, strict=False))
@@ -101,9 +106,6 @@ def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Split:
                 f"row {row}",
             )
         x, y, label = (_cell_number(values[name], row, name) for name in ("x", "y", "label"))
-        wrong = labels_error(np.array([label]), problem, classes)
-        if wrong:
-            raise InvalidInput(f"row {row}, column label: {wrong[1]}", f"row {row}.label")
         split = values["split"].strip().lower()
         if split not in SPLITS:
             raise InvalidInput(
@@ -111,9 +113,20 @@ def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Split:
                 f"row {row}.split",
             )
         parts[split].append((x, y, label))
+        row_of[split].append(row)
+    train, test = (np.array(parts[p], dtype=np.float64).reshape(-1, 3) for p in SPLITS)
+    # every label checked at once (one row at a time cost half the parse); the first bad
+    # one in file order is named
+    bad = []
+    for part, points in (("train", train), ("test", test)):
+        wrong = labels_error(points[:, 2], problem, classes)
+        if wrong:
+            bad.append((row_of[part][wrong[0]], wrong[1]))
+    if bad:
+        row, why = min(bad)
+        raise InvalidInput(f"row {row}, column label: {why}", f"row {row}.label")
     if not parts["train"]:
         raise InvalidInput("no training rows: at least one row needs split 'train'", "split")
-    train, test = (np.array(parts[p], dtype=np.float64).reshape(-1, 3) for p in SPLITS)
     return Split(train[:, :2], train[:, 2], test[:, :2], test[:, 2])
 
 

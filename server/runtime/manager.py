@@ -63,6 +63,7 @@ class SessionManager:
         self.creates = RateLimit(settings.create_rate)
         self.connects = RateLimit(settings.connect_rate)
         self.stopping = False
+        self._parsing = asyncio.Semaphore(1)  # uploads parsed at once (set_points)
         # ids of sessions that ended (deleted, expired), most recent last: written on the
         # worker thread, read by the websocket edge (a dict lookup is atomic)
         self.ended: OrderedDict[str, str] = OrderedDict()
@@ -205,7 +206,8 @@ class SessionManager:
         installs the finished data set."""
         config = await self.on(session_id, views.config)
         classes = classes_of(config)
-        split = await asyncio.to_thread(make, config.problem, classes)
+        async with self._parsing:  # one at a time: a parse holds the interpreter's lock
+            split = await asyncio.to_thread(make, config.problem, classes)
 
         def install(s: Session) -> None:
             if (s.config.problem, classes_of(s.config)) != (config.problem, classes):
