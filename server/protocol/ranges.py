@@ -3,6 +3,8 @@ should read the whole allowed range. The bounds come from the schemas' own Field
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,15 +31,37 @@ def _ranges() -> dict[str, str]:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             continue
         for name, info in model.model_fields.items():
-            bounds = [
-                f"{WORDS[type(m)][0]} {_number(getattr(m, WORDS[type(m)][1]))}"
-                for m in info.metadata
-                if type(m) in WORDS
-            ]
-            if len(bounds) == 2:
-                text = " and ".join(bounds)
+            text = _range_of(list(info.metadata), info.annotation)
+            if text:
                 found[name] = text if found.get(name, text) == text else None
     return {name: text for name, text in found.items() if text}
+
+
+def _range_of(metadata: list[Any], annotation: Any) -> str | None:
+    """ "greater than 0 and at most 10" for a number bounded on both sides; for a union of
+    one such number and literals (a speed), the literals too: '..., or "max"'."""
+    bounds = [
+        f"{WORDS[type(m)][0]} {_number(getattr(m, WORDS[type(m)][1]))}"
+        for m in metadata
+        if type(m) in WORDS
+    ]
+    if len(bounds) == 2:
+        return " and ".join(bounds)
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return None
+    number, words = None, []
+    for member in typing.get_args(annotation):
+        if typing.get_origin(member) is typing.Annotated:
+            inner = [m for extra in typing.get_args(member)[1:] for m in _metadata(extra)]
+            number = _range_of(inner, None)
+        elif typing.get_origin(member) is typing.Literal:
+            words += [f'"{value}"' for value in typing.get_args(member)]
+    return f"{number}, or {' or '.join(words)}" if number and words else None
+
+
+def _metadata(extra: Any) -> list[Any]:
+    """The bounds an Annotated member carries (a FieldInfo, or bounds themselves)."""
+    return list(getattr(extra, "metadata", [extra]))
 
 
 def _number(value: float) -> str:
@@ -50,7 +74,15 @@ RANGES = _ranges()
 def explain(error: Mapping[str, Any]) -> str:
     """``error["msg"]`` of a pydantic error, with the allowed range when a bound was broken."""
     msg = str(error["msg"]).removeprefix("Value error, ")  # our validators' own words
-    names = [part for part in error.get("loc", ()) if isinstance(part, str)]
-    if error.get("type") in BOUND_ERRORS and names and names[-1] in RANGES:
-        return f"{msg} (allowed: {RANGES[names[-1]]})"
+    names = [part for part in error.get("loc", ()) if is_field(part)]
+    allowed = RANGES.get(names[-1]) if names else None
+    # a bound broken, or any error of a field that takes a number or words (a speed)
+    if allowed and (error.get("type") in BOUND_ERRORS or ", or " in allowed):
+        return f"{msg} (allowed: {allowed})"
     return msg
+
+
+def is_field(part: object) -> bool:
+    """Whether a part of an error's location names a field: not a list index, nor the
+    union member pydantic tried ("constrained-float", "literal['max']")."""
+    return isinstance(part, str) and part.isidentifier()

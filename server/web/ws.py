@@ -26,7 +26,7 @@ from server.protocol.messages import (
     View,
     error_message,
 )
-from server.protocol.ranges import explain
+from server.protocol.ranges import explain, is_field
 from server.runtime.manager import SessionManager
 from server.web.security import refuse_foreign_origin
 from server.web.viewer import CLOSE_ENDED, Viewer
@@ -42,7 +42,7 @@ CLOSE_TOO_BIG = 1009  # as uvicorn closes one over its ws_max_size: one code how
 def _field(error: Any, message_type: str | None) -> str:
     if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
         return "type"
-    loc = [str(part) for part in error["loc"]]
+    loc = [str(part) for part in error["loc"] if isinstance(part, int) or is_field(part)]
     if loc and loc[0] == message_type:
         loc = loc[1:]
     return ".".join(loc)

@@ -310,3 +310,16 @@ def test_regression_and_two_class_frames(client: TestClient, session: str) -> No
     with client.websocket_connect(f"/ws/sessions/{sid}") as ws:
         frame = next_frame(ws)
         assert math.isnan(frame["train_accuracy"]) and math.isnan(frame["test_accuracy"])
+
+
+@pytest.mark.parametrize("speed", [0, -1, 1e9, "fast", None])
+def test_a_bad_speed_names_the_field_and_every_allowed_value(
+    client: TestClient, session: str, speed: object
+) -> None:
+    with client.websocket_connect(f"/ws/sessions/{session}") as ws:
+        ws.send_json({"type": "speed", "speed": speed})
+        message = next_error(ws)
+        assert message["field"] == "speed"  # not pydantic's union member ("constrained-float")
+        assert 'greater than 0 and at most 100000, or "max"' in message["message"]
+        ws.send_json({"type": "speed", "speed": "max"})  # the socket stays
+        assert state_where(ws, speed="max")["speed"] == "max"
