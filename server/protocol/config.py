@@ -3,6 +3,7 @@ every body and message shares."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,7 +27,26 @@ RegularizationName = Literal["none", "l1", "l2"]
 LossName = Literal["mse", "cross_entropy"]
 OptimizerName = Literal["sgd", "momentum", "adam"]
 Speed = Annotated[float, Field(gt=0, le=100_000)] | Literal["max"]
-State = Literal["idle", "running", "paused", "diverged", "failed", "closed"]
+
+
+class State(StrEnum):
+    """A session's state as the wire carries it: its name in JSON (a StrEnum equals its
+    name, ``State.RUNNING == "running"``) and ``code``, its byte in a frame's header. The
+    moves between states are the sessions layer's (sessions/state.py)."""
+
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+    CLOSED = "closed"
+
+    @property
+    def code(self) -> int:
+        return _STATE_CODES[self]
+
+
+_STATE_CODES = {state: code for code, state in enumerate(State)}
 KindName = Literal["mlp"]  # engine/kinds/registry.py: the union's discriminator
 
 SPEEDS: list[float | str] = [1, 3, 10, 30, 60, 120, 300, 1000, "max"]

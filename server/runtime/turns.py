@@ -22,7 +22,7 @@ from typing import Any
 from server.engine.kinds.mlp import Model
 from server.errors import Conflict, InvalidInput, PlaygroundError
 from server.sessions.session import Session
-from server.sessions.state import State
+from server.sessions.state import STOPPED, State
 
 log = logging.getLogger(__name__)
 TICK = 0.015  # seconds of training per pass over all work (a frame can follow every pass)
@@ -141,7 +141,7 @@ def start_request(session: Session, epochs: int, action: str, allowed: float) ->
     """On the worker thread: start training ``epochs`` epochs in turns."""
     if session.pending is not None:
         raise Conflict("this session is already training a request", "epochs")
-    if session.state.stopped:
+    if session.state in STOPPED:
         raise Conflict(f"cannot {action}: the session is {session.state} (reset it first)")
     session.require_training_points(action)
     check_cost(session, epochs, allowed)
@@ -166,7 +166,7 @@ def train_request(job: TrainJob, stop: Callable[[], bool]) -> int:
         return 0
     job.history += done
     job.remaining -= len(done)
-    if job.remaining <= 0 or (session.state.stopped or session.state == State.CLOSED):
+    if job.remaining <= 0 or (session.state in STOPPED or session.state == State.CLOSED):
         job.finish()
     return len(done)
 

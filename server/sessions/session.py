@@ -25,7 +25,7 @@ from server.sessions.diagnosis import divergence_message
 from server.sessions.history import LossHistory, finite
 from server.sessions.rules import hyper_of
 from server.sessions.seeds import SeedState
-from server.sessions.state import State
+from server.sessions.state import STOPPED, State, allows
 
 METRICS_EVERY = 1.0  # seconds: how stale accuracy may be while training runs
 
@@ -103,8 +103,8 @@ class Session:
         ``message`` says why (a divergence, a failure), and clears on a normal move."""
         if new == self._state and message is None:
             return
-        if not self._state.allows(new):
-            hint = " (reset it first)" if self._state.stopped else ""
+        if not allows(self._state, new):
+            hint = " (reset it first)" if self._state in STOPPED else ""
             raise Conflict(f"cannot {action}: the session is {self._state}{hint}", "type")
         self._state, self.message = new, message
         if new == State.RUNNING:
@@ -139,7 +139,7 @@ class Session:
         self.changed()
 
     def step(self) -> None:
-        if self.state.stopped:
+        if self.state in STOPPED:
             raise Conflict(f"cannot step: the session is {self.state} (reset it first)", "type")
         self.require_training_points("step")
         self.transition(State.PAUSED, "step")
@@ -217,7 +217,7 @@ class Session:
         """Train up to ``count`` epochs, one minibatch slot at a time; ``stop()``, asked
         after each slot, may end it mid-epoch (the next call goes on from there). Returns
         the epochs completed; stops on divergence."""
-        if self.state.stopped or self.state == State.CLOSED:
+        if self.state in STOPPED or self.state == State.CLOSED:
             raise Conflict(f"cannot train: the session is {self.state}", "epochs")
         self.require_training_points("train")
         before = (self.model.epoch, self.model.cursor)

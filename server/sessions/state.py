@@ -1,34 +1,10 @@
-"""A session's states and the one table of moves between them. Every state write goes
-through ``State.to`` (``Session.transition``), so no code path can skip the table."""
+"""The one table of moves between a session's states (the states themselves are on the
+wire: protocol/config.py). Every state write goes through ``Session.transition``, which
+asks ``allows``, so no code path can skip the table."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-
-class State(StrEnum):
-    """Equal to its name as a string (``State.RUNNING == "running"``), which is what REST
-    and websocket messages carry; ``code`` is its number in a frame's header."""
-
-    IDLE = "idle"
-    RUNNING = "running"
-    PAUSED = "paused"
-    DIVERGED = "diverged"
-    FAILED = "failed"
-    CLOSED = "closed"
-
-    @property
-    def code(self) -> int:
-        return list(State).index(self)
-
-    @property
-    def stopped(self) -> bool:
-        """Diverged or failed: only a reset (or a rebuild) trains it again."""
-        return self in (State.DIVERGED, State.FAILED)
-
-    def allows(self, new: State) -> bool:
-        return new == self or new in TRANSITIONS[self]
-
+from server.protocol.config import State
 
 # what may follow each state; any state may close (a deletion, expiry, shutdown)
 _I, _R, _P, _D, _F, _C = State
@@ -40,3 +16,10 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     _F: frozenset({_I, _C}),
     _C: frozenset(),
 }
+STOPPED = frozenset({State.DIVERGED, State.FAILED})  # only a reset or rebuild trains again
+
+__all__ = ["STOPPED", "TRANSITIONS", "State", "allows"]
+
+
+def allows(old: State, new: State) -> bool:
+    return new == old or new in TRANSITIONS[old]
