@@ -149,17 +149,18 @@ class Framer:
         else:  # at most once a second while training (Session.metrics)
             metrics = session.metrics()
             right = (metrics["train_accuracy"], metrics["test_accuracy"])
+        shown = m.snapshot()  # what the kind shows (the MLP: its network and losses)
         return encode(
-            net=m.net,
-            features=m.features,
+            net=shown.net,
+            features=shown.features,
             state_code=session.state.code,
-            epoch=m.epoch,
+            epoch=shown.epoch,
             rate=session.rate if session.state == State.RUNNING else 0.0,
-            train_loss=m.train_loss,
-            test_loss=m.test_loss,
+            train_loss=shown.train_loss,
+            test_loss=shown.test_loss,
             view=view,
             train_accuracy=right[0],
             test_accuracy=right[1],
             params=params,
-            kind=m.snapshot().kind,
+            kind=shown.kind,
         )
