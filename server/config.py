@@ -40,6 +40,15 @@ class Settings:
     ws_ping_timeout: float = 20.0  # seconds to wait for a pong before closing
     ws_max_size: int = 1_000_000  # bytes per incoming message (control messages are tiny)
     allowed_origins: str = ""  # extra origins (comma-separated, or *) for websockets and framing
+    # -- storage (server/storage): checkpoints of live sessions, saved experiments, shares --
+    storage: bool = True  # off: nothing is written, sessions live in memory only
+    data_dir: str = ""  # "": the per-user data directory (storage/database.py, data_dir)
+    database_url: str = ""  # "": SQLite in data_dir; or postgresql://user:pass@host/db
+    checkpoint_interval: float = 3.0  # seconds between checkpoints of a training session
+    ended_keep: float = 86_400.0  # seconds an ended session's last checkpoint is kept
+    max_experiments_per_owner: int = 100  # saved experiments one owner key may keep; more -> 429
+    max_checkpoint_bytes: int = 8_000_000  # one session's checkpoint or experiment; more -> 413
+    max_database_bytes: int = 2_000_000_000  # stored bytes in all; saving more -> 413
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -94,6 +103,11 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "ws_ping_interval": (1, 3600),
     "ws_ping_timeout": (1, 3600),
     "ws_max_size": (1024, 64_000_000),
+    "checkpoint_interval": (0.1, 3600),
+    "ended_keep": (0, 10**8),
+    "max_experiments_per_owner": (1, 1_000_000),
+    "max_checkpoint_bytes": (10_000, 1_000_000_000),
+    "max_database_bytes": (100_000, 10**13),
 }
 
 

@@ -35,3 +35,15 @@ class TooMany(PlaygroundError):
     """A client is over one of its limits (sessions held, actions per minute)."""
 
     status = 429
+
+
+class TooLarge(PlaygroundError):
+    """Something to store is over a size limit (one checkpoint, the whole database)."""
+
+    status = 413
+
+
+class StorageFailed(PlaygroundError):
+    """The database could not be read or written (a full disk, a lock, a corrupt file)."""
+
+    status = 503

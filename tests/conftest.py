@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,6 +15,18 @@ from server.config import Settings
 # as the worker does (server/runtime/worker.py): tests that train outside it would otherwise run
 # small steps on two threads, many times slower on a busy machine
 torch.set_num_threads(1)
+
+# Storage (server/storage) defaults to the per-user data directory: every test run gets one
+# of its own (servers started in subprocesses inherit it), and every test below one more.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="playground-tests-")
+
+
+@pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's own data directory: no session or experiment leaks between tests."""
+    home = tmp_path / "data-home"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    return home
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from server.errors import Conflict, InvalidInput, NotFound
 from server.formats.points import check_data, classes_of, parse_csv
 from server.protocol.frames import View as FrameView
 from server.protocol.rest import Config, ConfigPatch, Data, ModelFile, Point, SetParam
+from server.runtime.keeper import Keeper
 from server.runtime.outbox import Outbox
 from server.runtime.quotas import RateLimit, admit_create, admit_hold
 from server.runtime.turns import start_request, wait_request
@@ -28,6 +29,7 @@ from server.sessions.history import finite
 from server.sessions.rules import check_config
 from server.sessions.session import Session, new_id
 from server.sessions.state import State
+from server.storage.database import Database
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,9 +69,28 @@ class SessionManager:
         # ids of sessions that ended (deleted, expired), most recent last: written on the
         # worker thread, read by the websocket edge (a dict lookup is atomic)
         self.ended: OrderedDict[str, str] = OrderedDict()
+        # checkpoints (runtime/keeper.py); opening the database may fail: StorageFailed
+        self.keeper = Keeper(settings, Database.open(settings)) if settings.storage else None
+        if self.keeper is not None:
+            keeper = self.keeper
+            self.worker.keep = lambda now: keeper.tick(self.sessions.values(), now)
+            self.worker.on_stop = lambda: keeper.save_all(self.sessions.values())
 
     def start(self) -> None:
+        """Start the worker and bring back the stored sessions (paused) before serving."""
         self.worker.start()
+        if self.keeper is not None:
+            self.keeper.start()
+            keeper = self.keeper
+
+            def restore() -> int:
+                for session in keeper.restore(self.worker.device):
+                    self.sessions[session.id] = session
+                return len(self.sessions)
+
+            count = self.worker.submit(restore).result()
+            if count:
+                log.info("restored %d sessions", count)
 
     def begin_shutdown(self) -> None:
         """The server is stopping: REST train requests end now (their replies say so), so
@@ -79,8 +100,11 @@ class SessionManager:
             self.worker.submit(lambda: self.worker.cut_requests(CUT_SHUTDOWN))
 
     def stop(self) -> None:
+        """End requests, checkpoint every session, commit, stop."""
         self.begin_shutdown()
         self.worker.stop()
+        if self.keeper is not None:
+            self.keeper.stop()
 
     def counts(self) -> dict[str, int]:
         """Sessions, live ones, REST requests and viewers, read without the worker (a
@@ -99,20 +123,30 @@ class SessionManager:
         self.worker.post_state(session)  # its viewers hear "closed", then nothing more
         self.worker.followers.drop_session(session.id)
         del self.sessions[session.id]
+        if self.keeper is not None:
+            self.keeper.ended(session.id, why)
         self.ended[session.id] = why
         while len(self.ended) > ENDED_REMEMBERED:
             self.ended.popitem(last=False)
 
     # -- plumbing -----------------------------------------------------------------------
     async def on(self, session_id: str, fn: Callable[[Session], T]) -> T:
-        """Run ``fn(session)`` on the worker thread; 404 for an unknown id."""
+        """Run ``fn(session)`` on the worker thread; 404 for an unknown id. What it changed
+        of what a person entered is committed to storage before this returns."""
 
-        def job() -> T:
+        def job() -> tuple[T, Any]:
             session = self._get(session_id)
             session.last_active = time.monotonic()
-            return fn(session)
+            edits = session.edits
+            result = fn(session)
+            if self.keeper is None or session.edits == edits:  # a read: nothing to wait for
+                return result, None
+            return result, self.keeper.durable(session)
 
-        return await self.worker.call(job)
+        result, saved = await self.worker.call(job)
+        if saved is not None:
+            await asyncio.wrap_future(saved)
+        return result
 
     def _get(self, session_id: str) -> Session:
         session = self.sessions.get(session_id)
@@ -126,14 +160,18 @@ class SessionManager:
         check_config(config, self.settings)
         admit_create(self.creates, client, self.settings.create_rate)
 
-        def job() -> dict[str, Any]:
+        def job() -> tuple[dict[str, Any], Any]:
             admit_hold([s.owner for s in self.sessions.values()], client, self.settings)
             session = Session(new_id(), config, self.settings, self.worker.device)
             session.owner = client
             self.sessions[session.id] = session
-            return session.public()
+            saved = self.keeper.durable(session) if self.keeper is not None else None
+            return session.public(), saved
 
-        return await self.worker.call(job)
+        public, saved = await self.worker.call(job)
+        if saved is not None:
+            await asyncio.wrap_future(saved)
+        return public
 
     async def delete(self, session_id: str) -> None:
         await self.worker.call(lambda: self._ended(self._get(session_id), "deleted"))

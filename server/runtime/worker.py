@@ -62,6 +62,8 @@ class Worker:
         # epoch and one host transfer per pass, where alone every epoch's losses sync
         self.stack_alone = self.device.type == "cuda"
         self.expire: Callable[[float], None] = lambda now: None
+        self.keep: Callable[[float], None] = lambda now: None  # checkpoints (keeper.py)
+        self.on_stop: Callable[[], None] = lambda: None  # the last checkpoints
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -138,6 +140,7 @@ class Worker:
                     self._next_expiry = now + EXPIRY_EVERY
                     self.expire(now)
                     self.publish()
+                self.keep(now)
             except Exception:  # never let the loop die
                 log.exception("worker pass failed")
                 busy, wait_frames = False, EXPIRY_EVERY
@@ -145,6 +148,10 @@ class Worker:
                 0 if busy else min(next_due(self.sessions.values(), now), wait_frames, EXPIRY_EVERY)
             )
             timeout = max(timeout, 0.0)
+        try:
+            self.on_stop()
+        except Exception:
+            log.exception("the last checkpoints failed")
         for session in list(self.sessions.values()):
             session.close()
         self.publish()

@@ -48,6 +48,7 @@ class Session:
         self.last_active = time.monotonic()
         self.unwatched_since: float | None = time.monotonic()
         self.dirty = False  # its state (the JSON viewers get) changed since last posted
+        self.edits = 0  # bumps on every change but training progress (runtime/keeper.py)
         self._metrics: tuple[float, dict[str, Any]] | None = None  # (when, metrics)
         # live schedule (worker.py): epochs trained since `clock_start` at `speed`
         self.clock_start = 0.0
@@ -118,6 +119,7 @@ class Session:
         if not frame_only:
             self._metrics = None  # anything but training progress: recompute at once
             self.dirty = True
+            self.edits += 1
 
     def close(self) -> None:
         self.transition(State.CLOSED, "close")

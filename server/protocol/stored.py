@@ -1,0 +1,116 @@
+"""What is stored of a session (a checkpoint, a saved experiment) and the REST bodies and
+replies of saved experiments and share links. A stored row is read back through these
+models and the import's checks (sessions/checkpoint.py): a tampered row is refused with a
+message, never trusted."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from server.protocol.config import Config, Speed, Strict
+from server.protocol.rest import MAX_IMPORT_EPOCH, ModelImport, Params
+
+CHECKPOINT_FORMAT = "neural-playground-checkpoint"
+CHECKPOINT_VERSION = 1  # this server writes version 1 and reads versions READABLE
+READABLE = (1,)
+OWNER_HEADER = "X-Owner-Key"
+OWNER_KEY_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"  # session ids, experiment ids, share tokens
+MAX_NAME = 80
+
+Token = Annotated[str, Field(pattern=TOKEN_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=r"\S")]
+
+
+class StoredPoints(Strict):
+    """How many of the stored points (packed float64 rows x1, x2, label) train and test."""
+
+    train: int = Field(ge=0, le=10**7)
+    test: int = Field(ge=0, le=10**7)
+
+
+class Checkpoint(Strict):
+    """One live session as stored: its model file (without the chart, stored packed beside
+    it), what the model file lacks to go on exactly, and the points when they are its own."""
+
+    format: Literal["neural-playground-checkpoint"]
+    version: int = Field(description=f"this server reads {', '.join(map(str, READABLE))}")
+    id: Token
+    owner: str = Field("", max_length=200, description="the address that created it")
+    model: ModelImport
+    state: Literal["idle", "running", "paused", "diverged", "failed"]
+    speed: Speed
+    data_version: int = Field(ge=1, le=2**53)
+    generator: str | None = Field(
+        None, max_length=20_000, description="torch's weight stream (base64), integer seeds"
+    )
+    history_stride: int = Field(1, ge=1, le=2**53)
+    points: StoredPoints | None = None
+
+
+# -- REST: saved experiments and share links ---------------------------------------------------
+class SaveExperiment(Strict):
+    session: Token = Field(description="the live session to save a copy of")
+    name: Name
+
+
+class RenameExperiment(Strict):
+    name: Name
+
+
+class Experiment(BaseModel):
+    """A saved copy (its owner's view)."""
+
+    id: str
+    name: str
+    created: str = Field(description="ISO 8601, UTC")
+    updated: str
+    epoch: int
+    train_loss: float | None
+    test_loss: float | None
+    config: Config
+    thumbnail: str = Field(description="URL of a small PNG of the boundary")
+    share: str | None = Field(description="its share token, or null while not shared")
+
+
+class Experiments(BaseModel):
+    experiments: list[Experiment] = Field(description="newest first")
+    limit: int = Field(description="how many one owner may keep (max_experiments_per_owner)")
+
+
+class ShareLink(BaseModel):
+    token: str
+    url: str = Field(description="the read-only page, relative to this server: /s/<token>")
+
+
+class History(BaseModel):
+    epoch: list[int]
+    train_loss: list[float | None]
+    test_loss: list[float | None]
+
+
+class Shared(BaseModel):
+    """A shared experiment, read-only: anyone with the token sees it and may fork it."""
+
+    name: str
+    created: str
+    epoch: int = Field(le=MAX_IMPORT_EPOCH)
+    train_loss: float | None
+    test_loss: float | None
+    config: Config
+    history: History
+    params: Params
+    picture: str = Field(description="URL of the boundary with its points (PNG, 400×400)")
+    thumbnail: str
+
+
+class LastCopy(BaseModel):
+    """What is kept of a session that is gone: POST the same path to train on from it."""
+
+    id: str
+    ended: Literal["expired", "deleted"]
+    epoch: int
+    saved_at: str = Field(description="ISO 8601, UTC: when its last checkpoint was written")
+    config: Config

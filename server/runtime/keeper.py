@@ -1,0 +1,163 @@
+"""Keeping live sessions: when each is checkpointed, and bringing them back at start.
+
+Runs on the worker thread (it reads sessions); the writes themselves happen on the
+storage writer's thread. A training session is checkpointed at most every
+``checkpoint_interval`` seconds; a person's change (a point, an edit, an upload, a config)
+is written before its request is answered (``durable``); everything at shutdown.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import torch
+
+from server.config import Settings
+from server.errors import TooLarge
+from server.sessions.checkpoint import Refused, capture, restore
+from server.sessions.session import Session
+from server.storage import checkpoints
+from server.storage.checkpoints import Row
+from server.storage.database import Database
+from server.storage.writer import Writer
+
+log = logging.getLogger(__name__)
+TICK_S = 0.2  # how often the worker looks for sessions due a checkpoint
+
+
+@dataclass
+class Saved:
+    version: int  # session.version when last queued
+    edits: int  # session.edits then
+    at: float  # monotonic time then
+    points: tuple[int, bool]  # (data_version, custom_data) of the points stored
+
+
+class Keeper:
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self.database = database
+        self.writer = Writer(database)
+        self._saved: dict[str, Saved] = {}
+        self._next = 0.0
+        self._too_big: set[str] = set()  # sessions whose checkpoint is over the limit (logged)
+
+    def start(self) -> None:
+        self.writer.start()
+
+    # -- on the worker thread ----------------------------------------------------------------
+    def tick(self, sessions: Iterable[Session], now: float) -> None:
+        """Queue a checkpoint of every session changed and not saved for an interval."""
+        if now < self._next:
+            return
+        self._next = now + TICK_S
+        interval = self.settings.checkpoint_interval
+        for session in sessions:
+            saved = self._saved.get(session.id)
+            if saved is None or (saved.version != session.version and now - saved.at >= interval):
+                self.save(session, now)
+
+    def durable(self, session: Session) -> concurrent.futures.Future[None] | None:
+        """After a person's change: a future resolved once it is committed (None if
+        nothing a person entered changed since the last checkpoint)."""
+        saved = self._saved.get(session.id)
+        if saved is not None and saved.edits == session.edits:
+            return None
+        return self.save(session, time.monotonic(), durable=True)
+
+    def save(
+        self, session: Session, now: float, durable: bool = False
+    ) -> concurrent.futures.Future[None] | None:
+        saved = self._saved.get(session.id)
+        points = (session.data_version, session.custom_data)
+        kept = saved is not None and saved.points == points
+        stored = capture(session, with_points=not kept)
+        if stored is None:  # not finite: the last finite checkpoint stays
+            self._saved[session.id] = Saved(session.version, session.edits, now, points)
+            return None
+        limit = self.settings.max_checkpoint_bytes
+        if stored.size > limit:
+            if durable:
+                raise TooLarge(
+                    f"the session is too big to keep ({stored.size} bytes; the server's "
+                    f"max_checkpoint_bytes is {limit}): it lives until the server stops"
+                )
+            if session.id not in self._too_big:
+                log.warning("session %s: checkpoint of %d bytes over %d", session.id,
+                            stored.size, limit)  # fmt: skip
+                self._too_big.add(session.id)
+            return None
+        self._too_big.discard(session.id)
+        self._saved[session.id] = Saved(session.version, session.edits, now, points)
+        row = Row(session.id, stored, self._active_at(session, now), time.time(), kept)
+        return self.writer.save(row, durable)
+
+    def _active_at(self, session: Session, now: float) -> float:
+        """Unix time from which the session's time to live counts (now while watched)."""
+        quiet_since = session.last_active
+        if session.unwatched_since is not None:
+            quiet_since = max(quiet_since, session.unwatched_since)
+        else:
+            quiet_since = now
+        return time.time() - max(0.0, now - quiet_since)
+
+    def ended(self, session_id: str, why: str) -> None:
+        self._saved.pop(session_id, None)
+        self._too_big.discard(session_id)
+        self.writer.end(session_id, why)
+
+    def save_all(self, sessions: Iterable[Session]) -> None:
+        """At shutdown: every session changed since its last checkpoint."""
+        now = time.monotonic()
+        for session in sessions:
+            saved = self._saved.get(session.id)
+            if saved is None or saved.version != session.version or saved.edits != session.edits:
+                try:
+                    self.save(session, now)
+                except Exception:
+                    log.exception("could not checkpoint session %s at shutdown", session.id)
+
+    def restore(self, device: torch.device) -> list[Session]:
+        """Every unexpired session in the database, paused; rows that cannot be restored
+        are named in the log and set aside (never half a session)."""
+        now = time.time()
+        with self.database.begin() as c:
+            checkpoints.purge(c, now - self.settings.ended_keep)
+            checkpoints.expire(c, now - self.settings.session_ttl)
+            found = checkpoints.live(c)
+        sessions, refused = [], []
+        mono = time.monotonic()
+        for row in found[-self.settings.max_sessions :]:
+            try:
+                session = restore(row.stored, self.settings, device)
+            except Refused as exc:
+                log.warning("session %s was not restored: %s", row.id, exc)
+                refused.append(row.id)
+                continue
+            except Exception:  # a row no check foresaw must not stop the start
+                log.exception("session %s was not restored", row.id)
+                refused.append(row.id)
+                continue
+            if session.id != row.id:
+                log.warning("session %s was not restored: its checkpoint names %s", row.id,
+                            session.id)  # fmt: skip
+                refused.append(row.id)
+                continue
+            quiet = max(0.0, now - row.active_at)
+            session.last_active = session.unwatched_since = mono - quiet
+            points = (session.data_version, session.custom_data)
+            self._saved[session.id] = Saved(session.version, session.edits, mono, points)
+            sessions.append(session)
+        if refused:
+            with self.database.begin() as c:
+                for session_id in refused:
+                    checkpoints.refuse(c, session_id, now)
+        return sessions
+
+    def stop(self) -> None:
+        self.writer.stop()
+        self.database.close()

@@ -1,0 +1,182 @@
+"""A session to its stored form and back (storage/rows.Stored).
+
+``capture`` runs on the worker thread (it reads tensors training writes) and costs about
+what a model.json export does, less the chart, which is copied as packed bytes. ``restore``
+reads a stored row the way an import is read: the Checkpoint schema, then the model file's
+checks (edits.load_model) and the points' checks (formats/points.check_data), so a row that
+was tampered with is refused with a message and builds nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import ValidationError
+
+from server.config import Settings
+from server.engine.data.split import Split
+from server.errors import InvalidInput
+from server.formats.export import model_file, training_state
+from server.formats.points import check_data, classes_of
+from server.protocol.rest import Data, HistoryFile
+from server.protocol.stored import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, READABLE, Checkpoint
+from server.sessions import edits, views
+from server.sessions.session import Session
+from server.sessions.state import State
+from server.storage.rows import Stored
+
+ROW = 3  # float64 values a stored point takes: x1, x2, label
+
+
+class Refused(Exception):
+    """A stored row that cannot become a session; the message says why."""
+
+
+def capture(session: Session, with_points: bool = True) -> Stored | None:
+    """The session as stored, or None while its weights are not finite (a diverged session
+    keeps its last finite checkpoint). ``with_points``: pack its own points (they change
+    rarely; the caller may reuse the last packing)."""
+    p = views.params(session)
+    if not all(math.isfinite(v) for layer in p["layers"] for v in _values(layer)):
+        return None
+    s, m = session, session.model
+    split = m.split
+    points = None
+    if s.custom_data:
+        points = {"train": len(split.train_y), "test": len(split.test_y)}
+    body = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "id": s.id,
+        "owner": s.owner,
+        "model": model_file(
+            s.config.model_dump(), p, m.epoch, s.custom_data, training_state(m), s.seeds.state()
+        ),
+        "state": s.state.value if s.state != State.CLOSED else "paused",
+        "speed": s.speed,
+        "data_version": s.data_version,
+        "generator": base64.b64encode(s.init_generator.get_state().numpy().tobytes()).decode(),
+        "history_stride": s.history.stride,
+        "points": points,
+    }
+    h = s.history
+    history = h.epoch.tobytes() + h.train.tobytes() + h.test.tobytes()
+    packed = None
+    if s.custom_data and with_points:
+        packed = b"".join(_rows(x, y) for x, y in ((split.train_x, split.train_y),
+                                                   (split.test_x, split.test_y)))  # fmt: skip
+    encoded = json.dumps(body, separators=(",", ":")).encode()
+    return Stored(CHECKPOINT_VERSION, encoded, history, packed, m.epoch)
+
+
+def _values(layer: dict[str, Any]) -> list[float]:
+    return [v for row in layer["weight"] for v in row] + list(layer["bias"])
+
+
+def _rows(x: Any, y: Any) -> bytes:
+    x = np.asarray(x, dtype=np.float64).reshape(-1, 2)
+    y = np.asarray(y, dtype=np.float64).reshape(-1, 1)
+    return np.ascontiguousarray(np.hstack([x, y])).tobytes()
+
+
+def restore(stored: Stored, settings: Settings, device: torch.device) -> Session:
+    """A session from its stored form, paused (Refused, naming what is wrong, if it
+    cannot be)."""
+    if stored.format not in READABLE:
+        raise Refused(f"checkpoint format {stored.format} is not one this server reads "
+                      f"({', '.join(map(str, READABLE))})")  # fmt: skip
+    try:
+        checkpoint = Checkpoint.model_validate_json(stored.body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Refused(f"{where}: {first['msg']}") from None
+    if checkpoint.version not in READABLE:
+        raise Refused(f"checkpoint version {checkpoint.version} is not one this server reads")
+    try:
+        return _build(checkpoint, stored, settings, device)
+    except InvalidInput as exc:
+        raise Refused(f"{exc.field or 'checkpoint'}: {exc.message}") from None
+    except (ValueError, RuntimeError, binascii.Error) as exc:
+        raise Refused(f"{type(exc).__name__}: {exc}") from None
+
+
+def _build(cp: Checkpoint, stored: Stored, settings: Settings, device: torch.device) -> Session:
+    file = cp.model.model_copy(update={"history": _history(stored.history, cp.history_stride)})
+    session = Session(cp.id, file.config, settings, device)
+    if cp.points is not None:
+        if stored.points is None:
+            raise Refused("points: the checkpoint names its own points but holds none")
+        edits.set_data(session, _points(stored.points, cp, settings))
+    elif file.custom_data:
+        raise Refused("model.custom_data: set, but the checkpoint holds no points")
+    edits.load_model(session, file)
+    session.owner = cp.owner
+    session.data_version = cp.data_version
+    session.speed = cp.speed
+    if cp.generator is not None:
+        state = np.frombuffer(base64.b64decode(cp.generator, validate=True), dtype=np.uint8)
+        if state.size != session.init_generator.get_state().numel():
+            raise Refused("generator: not a state of torch's CPU generator")
+        session.init_generator.set_state(torch.from_numpy(state.copy()))
+    if cp.state != "idle":  # training was under way: it goes on when someone presses play
+        session.transition(State.PAUSED, "restore")
+    return session
+
+
+def _history(packed: bytes, stride: int) -> HistoryFile | None:
+    if len(packed) % 24:
+        raise Refused("history: not whole (epoch, train, test) entries")
+    n = len(packed) // 24
+    if not n:
+        return None
+    epochs = np.frombuffer(packed, dtype=np.int64, count=n)
+    losses = np.frombuffer(packed, dtype=np.float64, offset=8 * n).reshape(2, n)
+    nulls = [[v if math.isfinite(v) else None for v in row.tolist()] for row in losses]
+    try:
+        return HistoryFile.model_validate(
+            {
+                "epoch": epochs.tolist(),
+                "train_loss": nulls[0],
+                "test_loss": nulls[1],
+                "stride": stride,
+            }
+        )
+    except ValidationError as exc:
+        raise Refused(f"history: {exc.errors()[0]['msg']}") from None
+
+
+def _points(packed: bytes, cp: Checkpoint, settings: Settings) -> Split:
+    """The stored points, checked as an upload is (check_data) except that a session may
+    have no training points (all of them cleared)."""
+    assert cp.points is not None
+    want = (cp.points.train + cp.points.test) * ROW * 8
+    if len(packed) != want:
+        raise Refused(f"points: {len(packed)} bytes where {want} were named")
+    rows = np.frombuffer(packed, dtype=np.float64).reshape(-1, ROW).tolist()
+    train, test = rows[: cp.points.train], rows[cp.points.train :]
+    config = cp.model.config
+    if len(rows) > settings.max_points:
+        raise Refused(f"points: at most {settings.max_points} in all, got {len(rows)}")
+
+    def check(part: list[list[float]]) -> Split:
+        data = Data.model_validate({"train": part})
+        return check_data(data, config.problem, settings.max_points, classes_of(config))
+
+    if train:
+        return check(train) if not test else _join(check(train), check(test))
+    empty = np.zeros((0, 2)), np.zeros(0)
+    if not test:
+        return Split(*empty, *empty)
+    tested = check(test)
+    return Split(*empty, tested.train_x, tested.train_y)
+
+
+def _join(train: Split, test: Split) -> Split:
+    return Split(train.train_x, train.train_y, test.train_x, test.train_y)

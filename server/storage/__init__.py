@@ -1,0 +1,1 @@
+"""What outlives the process: checkpoints of live sessions, saved experiments, share links."""

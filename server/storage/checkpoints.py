@@ -1,0 +1,110 @@
+"""The checkpoints table: the latest stored form of every live session, kept for a while
+after it ends (its "last copy"). Plain functions of a connection; storage/writer.py calls
+them off the worker thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+
+from server.storage.rows import Stored
+from server.storage.schema import checkpoints as table
+
+
+@dataclass(frozen=True)
+class Row:
+    """One checkpoint to write. ``stored.points`` None with ``points_kept``: leave the
+    stored points as they are."""
+
+    id: str
+    stored: Stored
+    active_at: float  # Unix time of its last request or viewer
+    saved_at: float
+    points_kept: bool = False
+
+
+@dataclass(frozen=True)
+class Found:
+    id: str
+    stored: Stored
+    active_at: float
+    saved_at: float
+    ended: str | None
+
+
+def write(c: Connection, rows: list[Row]) -> None:
+    """Insert or replace each row (one statement per row; the caller's transaction)."""
+    if not rows:
+        return
+    ids = [r.id for r in rows]
+    present = set(c.execute(select(table.c.id).where(table.c.id.in_(ids))).scalars())
+    for r in rows:
+        s = r.stored
+        values = {
+            "format": s.format,
+            "body": s.body,
+            "history": s.history,
+            "size": s.size,
+            "epoch": s.epoch,
+            "saved_at": r.saved_at,
+            "active_at": r.active_at,
+            "ended": None,
+            "ended_at": None,
+        }
+        if not r.points_kept:
+            values["points"] = s.points
+        if r.id in present:
+            if r.points_kept:  # the size counts the points already stored
+                values.pop("size")
+            c.execute(update(table).where(table.c.id == r.id).values(**values))
+        else:
+            c.execute(insert(table).values(id=r.id, **{"points": s.points, **values}))
+
+
+def end(c: Connection, session_id: str, why: str, at: float) -> None:
+    """The session is gone (expired, deleted): keep its row a while as its last copy."""
+    c.execute(
+        update(table)
+        .where(table.c.id == session_id, table.c.ended.is_(None))
+        .values(ended=why, ended_at=at)
+    )
+
+
+def purge(c: Connection, before: float) -> int:
+    """Forget last copies of sessions that ended before ``before``; how many went."""
+    result = c.execute(delete(table).where(table.c.ended_at < before))
+    return int(result.rowcount or 0)
+
+
+def expire(c: Connection, before: float) -> int:
+    """Live rows last used before ``before`` are expired (at start: the server was down
+    longer than the session's time to live)."""
+    result = c.execute(
+        update(table)
+        .where(table.c.ended.is_(None), table.c.active_at < before)
+        .values(ended="expired", ended_at=table.c.active_at)
+    )
+    return int(result.rowcount or 0)
+
+
+def live(c: Connection) -> list[Found]:
+    """Every row of a session that has not ended, oldest use first."""
+    query = select(table).where(table.c.ended.is_(None)).order_by(table.c.active_at)
+    return [_found(row) for row in c.execute(query).mappings()]
+
+
+def find(c: Connection, session_id: str) -> Found | None:
+    row = c.execute(select(table).where(table.c.id == session_id)).mappings().first()
+    return _found(row) if row is not None else None
+
+
+def refuse(c: Connection, session_id: str, at: float) -> None:
+    """A row that cannot be restored: set aside as ended, so the next start skips it."""
+    c.execute(update(table).where(table.c.id == session_id).values(ended="refused", ended_at=at))
+
+
+def _found(r: RowMapping) -> Found:
+    points = None if r["points"] is None else bytes(r["points"])
+    stored = Stored(r["format"], bytes(r["body"]), bytes(r["history"]), points, int(r["epoch"]))
+    return Found(r["id"], stored, r["active_at"], r["saved_at"], r["ended"])

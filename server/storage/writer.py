@@ -1,0 +1,133 @@
+"""The writer: one thread that commits checkpoints, so the worker never waits on a disk.
+
+The worker hands it rows; a newer row for the same session replaces one still waiting
+(only the latest checkpoint matters), and everything waiting goes in one transaction. A
+durable save (a person's change) returns a future that resolves once its row is
+committed: the change is acknowledged only then. A failed commit fails those futures with
+the database's reason and keeps the rows for the next try.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from server.errors import StorageFailed
+from server.storage import checkpoints
+from server.storage.checkpoints import Row
+from server.storage.database import Database
+
+log = logging.getLogger(__name__)
+RETRY_S = 1.0  # after a failed commit
+Done = concurrent.futures.Future[None]
+Op = Callable[..., object]
+
+
+class Writer:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._rows: dict[str, Row] = {}
+        self._ops: list[Op] = []  # other writes (a session ended), in order, after the rows
+        self._waiting: list[Done] = []  # resolve at the next commit
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.failure: str | None = None  # the last commit's error, until one succeeds
+        self.commits = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="playground-writer", daemon=True)
+        self._thread.start()
+
+    # -- from any thread --------------------------------------------------------------------
+    def save(self, row: Row, durable: bool = False) -> Done | None:
+        """Queue ``row``; with ``durable``, a future resolved when it is committed."""
+        done: Done | None = concurrent.futures.Future() if durable else None
+        with self._lock:
+            older = self._rows.get(row.id)
+            if row.points_kept and older is not None and not older.points_kept:
+                stored = dataclasses.replace(row.stored, points=older.stored.points)
+                row = dataclasses.replace(row, stored=stored, points_kept=False)
+            self._rows[row.id] = row
+            if done is not None:
+                self._waiting.append(done)
+        self._wake.set()
+        return done
+
+    def do(self, op: Op) -> Done:
+        """Run ``op(connection)`` in the next transaction, after the rows waiting now."""
+        done: Done = concurrent.futures.Future()
+        with self._lock:
+            self._ops.append(op)
+            self._waiting.append(done)
+        self._wake.set()
+        return done
+
+    def end(self, session_id: str, why: str) -> None:
+        at = time.time()
+        self.do(lambda c: checkpoints.end(c, session_id, why, at))
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until everything queued so far is committed (StorageFailed if it fails)."""
+        self.do(lambda c: None).result(timeout)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Commit what is queued, then end the thread."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- the thread -----------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                rows, ops, waiting = list(self._rows.values()), self._ops, self._waiting
+                self._rows, self._ops, self._waiting = {}, [], []
+            if rows or ops:
+                self._commit(rows, ops, waiting)
+            else:
+                for done in waiting:
+                    done.set_result(None)
+            if self._stopping:
+                with self._lock:
+                    if not (self._rows or self._ops):
+                        return
+
+    def _commit(self, rows: list[Row], ops: list[Op], waiting: list[Done]) -> None:
+        try:
+            with self.database.begin() as c:
+                checkpoints.write(c, rows)
+                for op in ops:
+                    op(c)
+        except StorageFailed as exc:
+            if exc.message != self.failure:
+                log.warning("could not save %d checkpoints: %s", len(rows), exc.message)
+            self.failure = exc.message
+            for done in waiting:
+                done.set_exception(exc)
+            if self._stopping:  # the last try: nothing is left to try again
+                log.error("%d checkpoints were not saved at shutdown: %s", len(rows), exc.message)
+                return
+            with self._lock:  # keep them for the next try unless newer ones came
+                for row in rows:
+                    self._rows.setdefault(row.id, row)
+            time.sleep(RETRY_S)  # a full disk or a lock: try again later, not at once
+            self._wake.set()
+            return
+        except Exception as exc:  # an op's own bug must not end the thread
+            log.exception("a storage write failed")
+            for done in waiting:
+                done.set_exception(StorageFailed(f"could not save: {exc}"))
+            return
+        self.failure = None
+        self.commits += 1
+        for done in waiting:
+            done.set_result(None)
