@@ -19,8 +19,19 @@ from server.config import Settings
 from server.errors import InvalidInput, PlaygroundError
 from server.protocol import options
 from server.protocol.ranges import explain
+from server.runtime.library import Library
 from server.runtime.manager import SessionManager
-from server.web import api_data, api_export, api_meta, api_sessions, api_views, pages, share, ws
+from server.web import (
+    api_data,
+    api_experiments,
+    api_export,
+    api_meta,
+    api_sessions,
+    api_views,
+    pages,
+    share,
+    ws,
+)
 from server.web.assets import AssetCache, CompressedStatic
 from server.web.compression import Compress
 from server.web.limits import BodyLimit
@@ -53,13 +64,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.manager = SessionManager(settings)
+    app.state.manager = SessionManager(settings)  # opens storage: StorageFailed says why not
+    app.state.library = Library(app.state.manager)
     app.state.previews = options.previews()
     app.include_router(api_meta.router)
     # before api_sessions: its POST /{id}/{action} would match …/import and …/points
     for resource in (api_data, api_views, api_export):
         app.include_router(resource.router)
+    app.include_router(api_experiments.copies)  # …/last-copy, before POST /{id}/{action}
     app.include_router(api_sessions.sessions)
+    app.include_router(api_experiments.experiments)
+    app.include_router(api_experiments.shares)
     app.include_router(share.router)
     app.include_router(ws.router)
     app.include_router(pages.router)

@@ -12,6 +12,10 @@ from server.engine.render import DOMAIN
 
 # TFP's colours (the page's copy, static/js/draw/colors.js, is the same three)
 ORANGE, GREY, BLUE = (0xF5, 0x93, 0x22), (0xE8, 0xEA, 0xEB), (0x08, 0x77, 0xBD)
+# the page's colours of k > 2 classes (draw/colors.js) and of an unsure cell
+CLASS_COLORS = ((0xE6, 0x9F, 0x00), (0x00, 0x72, 0xB2), (0x00, 0x9E, 0x73), (0xCC, 0x79, 0xA7),
+                (0xD5, 0x5E, 0x00), (0x56, 0xB4, 0xE9))  # fmt: skip
+CLASS_ZERO = (0xF4, 0xF4, 0xF4)
 SHADES = 31  # TFP quantizes [-1, 1] into 31 colours
 MAX_SIDE = 1600  # pixels a side of a boundary picture (size × scale): about 8 MB drawn
 
@@ -46,11 +50,19 @@ def colorize(values: np.ndarray, discretize: bool = False) -> np.ndarray:
 
 
 def draw_points(
-    image: np.ndarray, points: np.ndarray, labels: np.ndarray, outline: tuple[int, int, int]
+    image: np.ndarray,
+    points: np.ndarray,
+    labels: np.ndarray,
+    outline: tuple[int, int, int],
+    classes: int = 0,
 ) -> None:
-    """Discs coloured by label on an image that spans [-6, 6]² (row 0 is y = +6)."""
+    """Discs coloured by label (by class number when ``classes``) on an image that spans
+    [-6, 6]² (row 0 is y = +6)."""
     size = image.shape[0]
-    colors = colorize(labels[None, :])[0]
+    if classes:
+        colors = np.array(CLASS_COLORS, dtype=np.uint8)[labels.astype(int) % len(CLASS_COLORS)]
+    else:
+        colors = colorize(labels[None, :])[0]
     radius = max(2, size // 130)
     yy, xx = np.mgrid[-radius - 1 : radius + 2, -radius - 1 : radius + 2]
     dist = np.hypot(yy, xx)
@@ -91,6 +103,33 @@ def boundary_png(grid: np.ndarray, split: Any, scale: int, test: bool, discretiz
     if test:
         draw_points(image, split.test_x, split.test_y, (0, 0, 0))
     return png(image)
+
+
+def class_colorize(winner: np.ndarray, confidence: np.ndarray, classes: int) -> np.ndarray:
+    """(H, W) winning classes and their probabilities -> (H, W, 3) uint8: the class's colour,
+    faded toward grey where the network is unsure (as the page draws k classes)."""
+    full = np.array(CLASS_COLORS, dtype=np.float64)[winner.astype(int) % len(CLASS_COLORS)]
+    sure = np.clip((np.nan_to_num(confidence) - 1 / classes) / (1 - 1 / classes), 0, 1)
+    t = (0.15 + 0.85 * sure)[..., None]
+    mixed: np.ndarray = np.round(np.array(CLASS_ZERO) * (1 - t) + full * t).astype(np.uint8)
+    return mixed
+
+
+def stored_pictures(
+    output: np.ndarray, confidence: np.ndarray | None, split: Any, classes: int
+) -> tuple[bytes, bytes]:
+    """(thumbnail, picture) of a saved experiment from a 100×100 output grid (with
+    ``confidence`` for k > 2 ``classes``): the boundary at 100 px, and at 400 px with its
+    training and test points."""
+    if confidence is not None:
+        image = class_colorize(output, confidence, classes)
+    else:
+        image = colorize(output)
+    big = np.repeat(np.repeat(image, 4, 0), 4, 1)
+    k = classes if confidence is not None else 0
+    draw_points(big, split.train_x, split.train_y, (255, 255, 255), k)
+    draw_points(big, split.test_x, split.test_y, (0, 0, 0), k)
+    return png(np.ascontiguousarray(image)), png(big)
 
 
 def figure_json(grid: np.ndarray, split: Any, history: dict[str, list[Any]]) -> str:

@@ -119,12 +119,12 @@ class SessionManager:
 
     def _ended(self, session: Session, why: str) -> None:
         """On the worker thread: ``session`` is gone for good."""
+        if self.keeper is not None:
+            self.keeper.ended(session, why)
         session.close()
         self.worker.post_state(session)  # its viewers hear "closed", then nothing more
         self.worker.followers.drop_session(session.id)
         del self.sessions[session.id]
-        if self.keeper is not None:
-            self.keeper.ended(session.id, why)
         self.ended[session.id] = why
         while len(self.ended) > ENDED_REMEMBERED:
             self.ended.popitem(last=False)

@@ -85,9 +85,11 @@ def _rows(x: Any, y: Any) -> bytes:
     return np.ascontiguousarray(np.hstack([x, y])).tobytes()
 
 
-def restore(stored: Stored, settings: Settings, device: torch.device) -> Session:
+def restore(
+    stored: Stored, settings: Settings, device: torch.device, session_id: str | None = None
+) -> Session:
     """A session from its stored form, paused (Refused, naming what is wrong, if it
-    cannot be)."""
+    cannot be); ``session_id``: a new session of its own (a copy) rather than the stored one."""
     if stored.format not in READABLE:
         raise Refused(f"checkpoint format {stored.format} is not one this server reads "
                       f"({', '.join(map(str, READABLE))})")  # fmt: skip
@@ -100,16 +102,18 @@ def restore(stored: Stored, settings: Settings, device: torch.device) -> Session
     if checkpoint.version not in READABLE:
         raise Refused(f"checkpoint version {checkpoint.version} is not one this server reads")
     try:
-        return _build(checkpoint, stored, settings, device)
+        return _build(checkpoint, stored, settings, device, session_id or checkpoint.id)
     except InvalidInput as exc:
         raise Refused(f"{exc.field or 'checkpoint'}: {exc.message}") from None
     except (ValueError, RuntimeError, binascii.Error) as exc:
         raise Refused(f"{type(exc).__name__}: {exc}") from None
 
 
-def _build(cp: Checkpoint, stored: Stored, settings: Settings, device: torch.device) -> Session:
+def _build(
+    cp: Checkpoint, stored: Stored, settings: Settings, device: torch.device, session_id: str
+) -> Session:
     file = cp.model.model_copy(update={"history": _history(stored.history, cp.history_stride)})
-    session = Session(cp.id, file.config, settings, device)
+    session = Session(session_id, file.config, settings, device)
     if cp.points is not None:
         if stored.points is None:
             raise Refused("points: the checkpoint names its own points but holds none")

@@ -77,6 +77,14 @@ def figure(session: Session) -> tuple[np.ndarray, Split, dict[str, Any]]:
     return grid(session, 100), session.model.split, session.history.as_dict()
 
 
+def maps(session: Session, size: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(output, confidence) on a size×size grid: the output in [-1, 1], or with k > 2
+    classes the winning class and its probability."""
+    m = render(session.model.net, session.model.features, size, 5)
+    confidence = None if m.confidence is None else m.confidence.cpu().numpy()
+    return m.output.cpu().numpy(), confidence
+
+
 def boundary(session: Session, size: int) -> dict[str, Any]:
     maps = render(session.model.net, session.model.features, size, 5)
     values = np.nan_to_num(maps.output.cpu().numpy()).tolist()

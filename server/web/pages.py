@@ -1,6 +1,9 @@
-"""The HTML page: the playground UI, rendered from the options catalogue (no build step)."""
+"""The HTML pages: the playground UI and a shared experiment's read-only page, rendered
+from the options catalogue (no build step)."""
 
 from __future__ import annotations
+
+import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -11,6 +14,9 @@ from server.protocol.options import page_options
 from server.web.paths import TEMPLATES
 
 router = APIRouter()
+# What a share token can look like (URL-safe base64, as the server makes them); anything
+# else is answered with the page's "this link doesn't work" at once, with a 404.
+SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,128}")
 templates = Jinja2Templates(directory=TEMPLATES)
 
 
@@ -33,6 +39,19 @@ async def index(request: Request) -> HTMLResponse:
     """The playground."""
     settings: Settings = request.app.state.settings
     return templates.TemplateResponse(request, "index.html", {"options": page_options(settings)})
+
+
+@router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+async def shared(request: Request, token: str) -> HTMLResponse:
+    """A shared experiment, read-only; the page's script fetches /api/shares/{token}."""
+    settings: Settings = request.app.state.settings
+    well_formed = SHARE_TOKEN.fullmatch(token) is not None
+    return templates.TemplateResponse(
+        request,
+        "shared.html",
+        {"options": page_options(settings), "token": token if well_formed else None},
+        status_code=200 if well_formed else 404,
+    )
 
 
 @router.get("/favicon.ico", include_in_schema=False)
