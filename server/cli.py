@@ -27,6 +27,15 @@ LIMIT_FLAGS: list[tuple[str, type, str]] = [
 ]
 
 
+STORAGE_FLAGS: list[tuple[str, type, str]] = [
+    ("--checkpoint-interval", float, "seconds between checkpoints of a training session"),
+    ("--ended-keep", float, "seconds the last copy of an ended session is kept"),
+    ("--max-experiments-per-owner", int, "saved experiments one owner key may keep"),
+    ("--max-checkpoint-bytes", int, "bytes one stored session may take"),
+    ("--max-database-bytes", int, "bytes all stored sessions and experiments may take"),
+]
+
+
 def parse(argv: Sequence[str] | None = None) -> Settings:
     defaults = Settings()
     p = argparse.ArgumentParser(
@@ -88,6 +97,25 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
     p.add_argument(
         "--log-level", choices=["debug", "info", "warning", "error"], help="default info"
     )
+    storage = p.add_argument_group("storage (sessions survive restarts; saved experiments)")
+    storage.add_argument(
+        "--data-dir",
+        help="where the SQLite database lives (default: $XDG_DATA_HOME/neural-playground, "
+        "else ~/.local/share/neural-playground; created on first start)",
+    )
+    storage.add_argument(
+        "--database-url",
+        help="a database instead of SQLite in --data-dir, e.g. postgresql://user:pass@host/db",
+    )
+    storage.add_argument(
+        "--storage",
+        action=argparse.BooleanOptionalAction,
+        help="keep sessions and experiments in the database (default on; --no-storage keeps "
+        "everything in memory and saves nothing)",
+    )
+    for flag, kind, what in STORAGE_FLAGS:
+        name = flag.removeprefix("--").replace("-", "_")
+        storage.add_argument(flag, type=kind, help=f"{what} (default {getattr(defaults, name)})")
     limits = p.add_argument_group("limits per client and of the websocket edge")
     for flag, kind, what in LIMIT_FLAGS:
         name = flag.removeprefix("--").replace("-", "_")
@@ -121,7 +149,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    app = create_app(settings)
+    from server.errors import StorageFailed
+
+    try:
+        app = create_app(settings)
+    except StorageFailed as exc:  # a damaged, locked or newer database: one line, no traceback
+        raise SystemExit(f"playground: error: {exc.message}") from None
 
     class Server(uvicorn.Server):
         """uvicorn's server, which ends REST train requests as soon as it starts to shut
