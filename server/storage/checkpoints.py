@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from server.storage.rows import Stored
 from server.storage.schema import checkpoints as table
@@ -56,7 +56,8 @@ def write(c: Connection, rows: list[Row]) -> None:
             values["points"] = s.points
         if r.id in present:
             if r.points_kept:  # the size counts the points already stored
-                values.pop("size")
+                kept = func.coalesce(func.length(table.c.points), 0)
+                values["size"] = s.size + kept
             c.execute(update(table).where(table.c.id == r.id).values(**values))
         else:
             c.execute(insert(table).values(id=r.id, **{"points": s.points, **values}))
