@@ -1,10 +1,14 @@
 // Wires the page: the store, the connection and the views. No logic of its own.
 
-import { api } from "./net/api.js";
+import { api, experimentsApi } from "./net/api.js";
+import { pageActions } from "./net/actions.js";
 import { Connection } from "./net/session.js";
+import { Owner, TabSession } from "./net/remember.js";
 import { bindControls } from "./controls/controls.js";
+import { bindExperiments } from "./controls/experiments.js";
 import { bindExporter } from "./controls/exporter.js";
 import { bindExtras } from "./controls/extras.js";
+import { bindGone } from "./views/gone.js";
 import { Heatmap } from "./views/heatmap.js";
 import { HoverCard } from "./views/hovercard.js";
 import { bindKeyboard } from "./controls/keyboard.js";
@@ -14,6 +18,7 @@ import { bindMetrics } from "./views/metrics.js";
 import { NetworkView } from "./views/network.js";
 import { bindNotes } from "./views/notes.js";
 import { bindPoints } from "./controls/points.js";
+import { bindSave } from "./controls/save.js";
 import { bindShare } from "./controls/share.js";
 import { bindStatus } from "./views/status.js";
 import { Store } from "./state/store.js";
@@ -27,8 +32,9 @@ const featureMaps = Object.fromEntries(
 );
 
 const store = new Store(options);
-const connection = new Connection(store, api);
-const actions = connection.actions();
+const connection = new Connection(store, api, new TabSession());
+const actions = pageActions(connection, store);
+const experiments = experimentsApi(new Owner());
 
 bindVisibility(store);
 bindControls(document, store, actions);
@@ -39,6 +45,17 @@ bindPoints(document, store, actions, api);
 bindExporter(document, store, api, () => connection.reloadHistory());
 bindThumbnails(document, store, api);
 bindShare(document, store);
+const showExperiments = bindExperiments(document, store, experiments, (session, experiment) => {
+  connection.switchTo(session);
+  store.showBanner(`Opened “${experiment.name}” at epoch ${session.epoch}: press play to train on.`, "info");
+});
+bindSave(document, store, experiments, showExperiments);
+bindGone(document, store, {
+  openCopy: () => connection.openLastCopy(),
+  startFresh: () => connection.startFresh(),
+  showExperiments: () => showExperiments(document.querySelector("[data-experiments-open]")),
+});
+document.querySelector("[data-experiments-open]").addEventListener("click", (e) => showExperiments(e.currentTarget));
 bindNotes(document, store);
 const card = new HoverCard(document.querySelector("[data-hovercard]"), store, actions);
 new NetworkView(document.querySelector("[data-network]"), store, card, featureMaps);

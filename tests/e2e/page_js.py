@@ -49,3 +49,14 @@ MODULE_URL = """async (name) => {
 }"""
 # What the page's controls offer (the options the server rendered into the page).
 PAGE_OPTIONS = "JSON.parse(document.getElementById('options').textContent)"
+# The loss chart's training line as Plotly holds it (the graph div's public `data`):
+# the epochs it shows, first and last, and how many.
+CHART_EPOCHS = """() => {
+  const x = document.querySelector('[data-loss-chart]')?.data?.[0]?.x ?? [];
+  const [first, last] = x.length ? [x[0], x[x.length - 1]] : [null, null];
+  return { count: x.length, first, last };
+}"""
+# This tab's session id as the page keeps it (net/remember.js).
+STORED_SESSION = "() => sessionStorage.getItem('playground.session')"
+# The browser's owner key of saved experiments (net/remember.js).
+OWNER_KEY = "() => localStorage.getItem('playground.owner')"

@@ -60,6 +60,24 @@ export function shareBase(location, lanUrls) {
 /** Where the QR code of `text` is drawn (server/web/share.py). */
 export const qrUrl = (text) => `/api/qr?text=${encodeURIComponent(text)}`;
 
+/** Copy the text of `input` to the clipboard; true when it worked. Where the page has no
+ * clipboard API (a plain-http LAN address is not a secure context) the text is selected
+ * and copied the old way. */
+export async function copyText(input) {
+  try {
+    await navigator.clipboard.writeText(input.value);
+    return true;
+  } catch {
+    input.focus();
+    input.select();
+    try {
+      return document.execCommand("copy");
+    } catch {
+      return false;
+    }
+  }
+}
+
 async function lanAddresses() {
   const response = await fetch("/api/share", { headers: { accept: "application/json" } });
   if (!response.ok) return [];
@@ -160,21 +178,8 @@ export function bindShare(root, store) {
   }
 
   copy.addEventListener("click", async () => {
-    const text = link.value || currentLink();
-    let done = false;
-    try {
-      await navigator.clipboard.writeText(text);
-      done = true;
-    } catch {
-      // no clipboard API here (a plain-http LAN address is not a secure context)
-      link.focus();
-      link.select();
-      try {
-        done = document.execCommand("copy");
-      } catch {
-        done = false;
-      }
-    }
+    if (!link.value) link.value = currentLink();
+    const done = await copyText(link);
     copied.textContent = done ? "Copied" : "Selected: press Ctrl+C to copy";
     clearTimeout(copied.timer);
     copied.timer = setTimeout(() => (copied.textContent = ""), COPIED_MS);

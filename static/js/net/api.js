@@ -32,8 +32,8 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, { keepalive = false, contentType = "application/json" } = {}) {
-  const init = { method, keepalive, headers: { accept: "application/json" } };
+async function request(method, path, body, { keepalive = false, contentType = "application/json", headers = {} } = {}) {
+  const init = { method, keepalive, headers: { accept: "application/json", ...headers } };
   if (body !== undefined) {
     init.headers["content-type"] = contentType;
     init.body = contentType === "application/json" ? JSON.stringify(body) : body;
@@ -55,6 +55,12 @@ const session = (id) => `/api/sessions/${encodeURIComponent(id)}`;
 export const api = {
   datasets: () => request("GET", "/api/datasets"),
   createSession: (config) => request("POST", "/api/sessions", { config }),
+  /** The session as the server has it now; a 404 when it is gone. */
+  session: (id) => request("GET", session(id)),
+  /** A gone session's last checkpoint, {ended, epoch, saved_at, config}; a 404 when none is kept. */
+  lastCopy: (id) => request("GET", `${session(id)}/last-copy`),
+  /** A new live session (paused) from a gone session's last checkpoint. */
+  openLastCopy: (id) => request("POST", `${session(id)}/last-copy`),
   deleteSession: (id) => request("DELETE", session(id), undefined, { keepalive: true }),
   data: (id) => request("GET", `${session(id)}/data`),
   history: (id) => request("GET", `${session(id)}/history`),
@@ -64,6 +70,30 @@ export const api = {
   importModel: (id, model) => request("POST", `${session(id)}/import`, model),
   /** Where to download an export: model.py, state_dict.pt, model.json or data.csv. */
   exportUrl: (id, name) => `${session(id)}/export/${name}`,
+};
+
+const experiment = (id) => `/api/experiments/${encodeURIComponent(id)}`;
+const shared = (token) => `/api/shares/${encodeURIComponent(token)}`;
+
+/** Saved experiments (docs/api.md): every call carries the browser's owner key. */
+export function experimentsApi(owner) {
+  const call = (method, path, body) => request(method, path, body, { headers: { "X-Owner-Key": owner.key } });
+  return {
+    list: () => call("GET", "/api/experiments"),
+    save: (sessionId, name) => call("POST", "/api/experiments", { session: sessionId, name }),
+    rename: (id, name) => call("PATCH", experiment(id), { name }),
+    remove: (id) => call("DELETE", experiment(id)),
+    /** A new live session (paused) from the saved copy. */
+    open: (id) => call("POST", `${experiment(id)}/open`),
+    share: (id) => call("POST", `${experiment(id)}/share`),
+    unshare: (id) => call("DELETE", `${experiment(id)}/share`),
+  };
+}
+
+/** Share links (no key): the read-only view of a saved experiment, and a fork of it. */
+export const shares = {
+  get: (token) => request("GET", shared(token)),
+  fork: (token) => request("POST", `${shared(token)}/fork`),
 };
 
 /** A new session with `config`; a field the server refuses (a 422 naming it) falls back to

@@ -27,6 +27,11 @@ export class FramePump {
     requestAnimationFrame(() => this.flush());
   }
 
+  /** Forget an undrawn frame (the page switched to another session). */
+  drop() {
+    this.buffer = null;
+  }
+
   /** The tab was hidden: no animation frames will come, so the waiting frame is acked now. */
   hidden() {
     if (this.buffer) this.socket.ack(this.from, frameSeq(this.buffer));

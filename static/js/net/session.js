@@ -1,10 +1,12 @@
-// The page's session on the server (docs/protocol.md), on top of the socket: create it
-// (falling back field by field where the server refuses a value), stream its frames, keep
-// the user's changes optimistic until the server echoes them, refresh the points and the
-// loss history, and start a new session with the same setup when the old one is gone.
+// The page's session on the server (docs/protocol.md), on top of the socket: go back to
+// this tab's session (a reload, a server restart) or create one (falling back field by
+// field where the server refuses a value), stream its frames, keep the user's changes
+// optimistic until the server echoes them, refresh the points and the loss history, and
+// when the session is truly gone say so (store.gone) until the person picks what next.
 
 import { ApiError, createFitting } from "./api.js";
 import { decodeFrame, UnknownKind } from "./frame.js";
+import { SessionLoader } from "./loader.js";
 import { Pending } from "./pending.js";
 import { FramePump } from "./pump.js";
 import { frameSeq, Socket } from "./socket.js";
@@ -13,7 +15,6 @@ import { KINDS } from "../kinds/index.js";
 // A hidden tab draws nothing (no animation frames) but still acks, slowly: a viewer that
 // stops acking is closed by the server after its viewer_timeout (30 s by default).
 const HIDDEN_FPS = 1;
-const DATA_FIELDS = ["problem", "dataset", "noise", "train_ratio", "seed"];
 // render "client": frames carry only weights and this page draws the maps (kinds/mlp.js),
 // so the server spends nothing on grids; "server" where the page cannot draw the network.
 // The kind module of a config (configs name their kind; one without is an MLP).
@@ -21,9 +22,12 @@ const kindFor = (config) => KINDS[config?.kind ?? "mlp"];
 export const VIEW = Object.freeze({ grid: 100, maps: true, map_size: 25, fps: 30, render: "client" });
 
 export class Connection {
-  constructor(store, api) {
+  /** tab: where this tab's session id is kept (net/remember.js TabSession). */
+  constructor(store, api, tab) {
     this.store = store;
     this.api = api;
+    this.tab = tab;
+    this.returning = tab.returning(); // this load goes back to the tab's session
     this.sessionId = null;
     this.socket = new Socket({
       open: () => this.opened(),
@@ -32,11 +36,10 @@ export class Connection {
     });
     this.pump = new FramePump(this.socket, (buffer) => this.drawFrame(buffer));
     this.pending = new Pending(); // sent, not yet echoed by the server
-    this.dataKey = null;
+    this.loader = new SessionLoader(store, api, () => this.sessionId);
     this.serverSession = null; // the last SessionState as the server sent it
     this.historyWanted = false;
     this.stopped = false;
-    this.lostSessions = 0; // sessions that vanished in a row (reset by a working stream)
     this.visibleFps = undefined; // the fps to go back to while the tab is hidden
     this.view = { ...VIEW };
   }
@@ -59,10 +62,10 @@ export class Connection {
   // -- session lifecycle --------------------------------------------------------------
   async connect() {
     this.socket.cancelRetry();
-    if (this.stopped) return;
+    if (this.stopped || this.store.gone) return;
     try {
-      if (!this.sessionId) await this.createSession();
-      this.socket.open(this.sessionId);
+      if (!this.sessionId) await this.findSession();
+      if (this.sessionId) this.socket.open(this.sessionId);
     } catch (error) {
       if (error instanceof ApiError && error.status === 429) {
         this.store.showBanner("The server is full right now; the page keeps trying.", "warning");
@@ -73,18 +76,90 @@ export class Connection {
     }
   }
 
+  /** The tab's session if it is still there (its config wins over the address), else a
+   * new one with the page's setup; a 404 for the tab's session means it is gone. */
+  async findSession() {
+    const stored = this.returning ? this.tab.id : null;
+    this.returning = true; // from now on the stored id is this page's own
+    if (!stored) {
+      await this.createSession();
+      return;
+    }
+    this.store.setConnection("connecting", "Finding your session…");
+    try {
+      this.adopt(await this.api.session(stored));
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      await this.lost(stored);
+    }
+  }
+
   async createSession() {
     this.store.setConnection("connecting", "Starting a session…");
     const session = await createFitting(this.api, this.store.config, this.store.options.defaults);
+    this.adopt(session, { pageSpeed: true });
+  }
+
+  /** Show `session` from now on (the socket is opened by the caller); pageSpeed: the
+   * page's speed is sent to it (a new session), else the session's wins. */
+  adopt(session, { pageSpeed = false } = {}) {
     this.sessionId = session.id;
-    this.dataKey = null;
+    this.tab.keep(session.id);
+    this.loader.forget();
     this.pending.clear();
-    if (session.speed !== this.store.view.speed) this.pending.mark("speed", this.store.view.speed);
+    if (pageSpeed && session.speed !== this.store.view.speed) this.pending.mark("speed", this.store.view.speed);
+    this.pump.drop();
+    this.store.setGone(null);
+    this.store.clearFrame();
     this.acceptSession(session);
+  }
+
+  /** Switch to another live session (an experiment opened, a last copy): the old one is
+   * left to the server (it pauses without viewers, then expires). */
+  switchTo(session) {
+    this.socket.close(1000, "switched session");
+    this.adopt(session);
+    if (!this.stopped) this.socket.open(session.id);
+  }
+
+  /** The session `id` is gone for good: what the server kept of it goes to store.gone,
+   * and the page waits for the person (the banner's buttons) instead of starting over. */
+  async lost(id) {
+    this.socket.close(1000, "session gone");
+    this.sessionId = null;
+    this.serverSession = null;
+    this.tab.forget();
+    this.store.setConnection("ended", "No session");
+    let copy = null;
+    try {
+      copy = await this.api.lastCopy(id);
+    } catch {
+      // none kept (404), or the server cannot say now: the banner offers a fresh start
+    }
+    this.store.setGone({ id, copy });
+  }
+
+  /** The gone banner's "Open the last saved copy". */
+  async openLastCopy() {
+    const gone = this.store.gone;
+    if (!gone) return;
+    try {
+      this.switchTo(await this.api.openLastCopy(gone.id));
+    } catch (error) {
+      this.store.setGone({ ...gone, copy: null, error: `The last saved copy could not be opened: ${error.message}` });
+    }
+  }
+
+  /** The gone banner's "Start fresh": a new session with the page's setup. */
+  startFresh() {
+    this.store.setGone(null);
+    this.socket.resetBackoff();
+    this.connect();
   }
 
   opened() {
     this.historyWanted = true;
+    this.loader.forget(); // a restarted server restored the points: show its copy
     this.socket.send({ type: "view", ...this.view });
     this.flushPending();
     this.store.setConnection("connected", "Connected");
@@ -92,20 +167,10 @@ export class Connection {
 
   closed(gone) {
     if (this.stopped) return;
-    if (!gone) {
-      this.retry();
-      return;
-    }
-    // The server no longer knows this session (restarted, expired): same setup, new
-    // session; at once the first time, with backoff if new sessions keep vanishing.
-    this.sessionId = null;
-    this.lostSessions += 1;
-    if (this.lostSessions > 1) {
-      this.retry();
-    } else {
-      this.store.setConnection("connecting", "Session expired; starting a new one…");
-      this.connect();
-    }
+    // a dropped connection or a restarting server comes back to the same session (the
+    // server restores it); one the server no longer knows (expired, deleted) is lost
+    if (gone && this.sessionId) this.lost(this.sessionId);
+    else this.retry();
   }
 
   retry() {
@@ -114,13 +179,12 @@ export class Connection {
     this.store.setConnection("offline", `Connection lost; retrying in ${seconds} s…`);
   }
 
-  /** Leave: free the server's session (the page may come back from the bfcache). */
+  /** Leave (a reload, another address, the bfcache): close the socket and keep the
+   * session, which the tab finds again when it comes back. */
   stop() {
     this.stopped = true;
-    const id = this.sessionId;
+    this.tab.leaving(window.location.hash);
     this.socket.close(1000, "page closed");
-    if (id) this.api.deleteSession(id).catch(() => {});
-    this.sessionId = null;
   }
 
   resume() {
@@ -144,7 +208,6 @@ export class Connection {
 
   // -- incoming -------------------------------------------------------------------------
   receive(data, from) {
-    this.lostSessions = 0;
     if (typeof data !== "string") {
       this.pump.receive(data, from);
       return;
@@ -190,32 +253,10 @@ export class Connection {
     } else if (this.store.banner?.tone === "warning") {
       this.store.showBanner(null);
     }
-    this.refreshData(session);
+    this.loader.points(session);
     if (this.historyWanted) {
       this.historyWanted = false;
-      if (session.epoch > 0) this.loadHistory(session.id);
-    }
-  }
-
-  async refreshData(session) {
-    const key = `${session.id}:${session.data_version ?? JSON.stringify(DATA_FIELDS.map((f) => session.config[f]))}`;
-    if (key === this.dataKey) return;
-    this.dataKey = key;
-    try {
-      const data = await this.api.data(session.id);
-      const { classes, problem } = session.config; // what the labels mean
-      if (key === this.dataKey) this.store.setData({ ...data, classes, problem });
-    } catch {
-      if (key === this.dataKey) this.dataKey = null; // try again on the next state
-    }
-  }
-
-  async loadHistory(id) {
-    try {
-      const history = await this.api.history(id);
-      if (id === this.sessionId) this.store.emit("history", history);
-    } catch {
-      // the chart simply starts from now
+      if (session.epoch > 0) this.loader.history(session.id);
     }
   }
 
@@ -261,30 +302,8 @@ export class Connection {
     this.send({ type: "view", ...view });
   }
 
-  /** The page's actions (buttons, keys, the plot, the hover card): messages to the server. */
-  actions() {
-    const send = (type, body = {}) => this.send({ type, ...body });
-    return {
-      play: () => send(this.store.session?.state === "running" ? "pause" : "play"),
-      step: () => send("step"),
-      reset: () => send("reset"),
-      regenerate: () => send("regenerate"),
-      setWeight: (target) => this.setWeight(target),
-      // your own points (docs/protocol.md): the weights and the epoch stay
-      addPoint: (x, y, label, split = "train") => send("add_point", { x, y, label, split }),
-      removePoint: (x, y) => send("remove_point", { x, y }),
-      clearPoints: () => send("clear_points"),
-    };
-  }
-
   /** After an upload or an import replaced the session's setup: the chart's history. */
   reloadHistory() {
-    if (this.sessionId) this.loadHistory(this.sessionId);
-  }
-
-  setWeight({ layer, neuron, input, value }) {
-    const message = { type: "set_weight", layer, neuron, value };
-    if (input !== undefined && input !== null) message.input = input;
-    this.send(message);
+    if (this.sessionId) this.loader.history(this.sessionId);
   }
 }

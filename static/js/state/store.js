@@ -3,7 +3,7 @@
 //
 // Events (CustomEvent, detail in brackets):
 //   config [{changed, fromServer}]   view [{changed}]   hide   session   frame   data
-//   connection   hover   banner   notice   patch [config fields the user changed]
+//   connection   hover   banner   notice   gone   patch [config fields the user changed]
 //   speed [speed]
 
 import { formatHash, parseHash } from "./hash.js";
@@ -46,6 +46,9 @@ export class Store extends EventTarget {
     this.hover = null; // {kind: "neuron", index, layer, neuron} | {kind: "feature", name}
     this.banner = null; // {text, tone}
     this.notices = {}; // lasting notes about what the page cannot show, by topic
+    // the page's session is gone: {id, copy: its last checkpoint or null, error?}; the
+    // page shows no session until the person picks what next (views/gone.js)
+    this.gone = null;
     this.lastHash = null;
   }
 
@@ -93,6 +96,17 @@ export class Store extends EventTarget {
   setFrame(frame) {
     this.frame = frame;
     this.emit("frame");
+  }
+
+  /** Another session is coming: no frame of the old one is shown for it. */
+  clearFrame() {
+    this.frame = null;
+  }
+
+  setGone(gone) {
+    if (gone === null && this.gone === null) return;
+    this.gone = gone;
+    this.emit("gone");
   }
 
   setData(data) {
