@@ -4,7 +4,7 @@ The worker hands it rows; a newer row for the same session replaces one still wa
 (only the latest checkpoint matters), and everything waiting goes in one transaction. A
 durable save (a person's change) returns a future that resolves once its row is
 committed: the change is acknowledged only then. A failed commit fails those futures with
-the database's reason and keeps the rows for the next try.
+the database's reason and keeps the rows and the other writes for the next try.
 """
 
 from __future__ import annotations
@@ -119,6 +119,7 @@ class Writer:
             with self._lock:  # keep them for the next try unless newer ones came
                 for row in rows:
                     self._rows.setdefault(row.id, row)
+                self._ops[:0] = ops  # a session's end too: else it comes back at the next start
             time.sleep(RETRY_S)  # a full disk or a lock: try again later, not at once
             self._wake.set()
             return
