@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from server.protocol.config import Config, Speed, Strict
-from server.protocol.rest import MAX_IMPORT_EPOCH, ModelImport, Params
+from server.protocol.rest import MAX_IMPORT_EPOCH, Loss, ModelImport, Params
 
 CHECKPOINT_FORMAT = "neural-playground-checkpoint"
 CHECKPOINT_VERSION = 1  # this server writes version 1 and reads versions READABLE
@@ -47,6 +47,9 @@ class Checkpoint(Strict):
         None, max_length=20_000, description="torch's weight stream (base64), integer seeds"
     )
     history_stride: int = Field(1, ge=1, le=2**53)
+    losses: tuple[Loss | None, Loss | None] | None = Field(
+        None, strict=False, description="train and test loss shown (after the last whole epoch)"
+    )
     points: StoredPoints | None = None
 
 

@@ -7,6 +7,7 @@ call the same code and never race training.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import time
 from collections import OrderedDict
@@ -15,7 +16,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from server.config import Settings
 from server.engine.data.datasets import Split
-from server.errors import Conflict, InvalidInput, NotFound
+from server.errors import Conflict, InvalidInput, NotFound, StorageFailed
 from server.formats.points import check_data, classes_of, parse_csv
 from server.protocol.frames import View as FrameView
 from server.protocol.rest import Config, ConfigPatch, Data, ModelFile, Point, SetParam
@@ -46,6 +47,16 @@ def then(action: Callable[[Session], Any], view: Callable[[Session], T]) -> Call
         return view(session)
 
     return run
+
+
+async def durable(saved: concurrent.futures.Future[None] | None) -> None:
+    """Wait for a change to be committed (keeper.durable); if it cannot be, say so."""
+    if saved is None:
+        return
+    try:
+        await asyncio.wrap_future(saved)
+    except StorageFailed as exc:
+        raise StorageFailed(f"the change was made but not saved: {exc.message}") from None
 
 
 ACTIONS: dict[str, Callable[[Session], None]] = {
@@ -144,8 +155,7 @@ class SessionManager:
             return result, self.keeper.durable(session)
 
         result, saved = await self.worker.call(job)
-        if saved is not None:
-            await asyncio.wrap_future(saved)
+        await durable(saved)
         return result
 
     def _get(self, session_id: str) -> Session:
@@ -169,8 +179,7 @@ class SessionManager:
             return session.public(), saved
 
         public, saved = await self.worker.call(job)
-        if saved is not None:
-            await asyncio.wrap_future(saved)
+        await durable(saved)
         return public
 
     async def delete(self, session_id: str) -> None:

@@ -27,6 +27,7 @@ from server.formats.points import check_data, classes_of
 from server.protocol.rest import Data, HistoryFile
 from server.protocol.stored import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, READABLE, Checkpoint
 from server.sessions import edits, views
+from server.sessions.history import finite
 from server.sessions.session import Session
 from server.sessions.state import State
 from server.storage.rows import Stored
@@ -63,6 +64,7 @@ def capture(session: Session, with_points: bool = True) -> Stored | None:
         "data_version": s.data_version,
         "generator": base64.b64encode(s.init_generator.get_state().numpy().tobytes()).decode(),
         "history_stride": s.history.stride,
+        "losses": [finite(m.train_loss), finite(m.test_loss)],
         "points": points,
     }
     h = s.history
@@ -121,6 +123,10 @@ def _build(
     elif file.custom_data:
         raise Refused("model.custom_data: set, but the checkpoint holds no points")
     edits.load_model(session, file)
+    if cp.losses is not None:  # mid-epoch the weights moved on since these were computed
+        nan = float("nan")
+        model = session.model
+        model.train_loss, model.test_loss = (nan if v is None else v for v in cp.losses)
     session.owner = cp.owner
     session.data_version = cp.data_version
     session.speed = cp.speed

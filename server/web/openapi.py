@@ -11,6 +11,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 SESSION_PARAM = "{session_id}"
+# path parameters that name something that may not exist: routes with one answer 404
+ID_PARAMS = (SESSION_PARAM, "{experiment_id}", "{token}")
 
 
 class ErrorMessage(BaseModel):
@@ -41,6 +43,9 @@ UNREADABLE: Responses = {
 UNKNOWN_SESSION: Responses = {
     404: {"model": ErrorMessage, "description": "No such session (deleted or expired)"}
 }
+UNKNOWN_ID: Responses = {
+    404: {"model": ErrorMessage, "description": "No such thing (or no longer shared)"}
+}
 CONFLICT: Responses = {
     409: {"model": ErrorMessage, "description": "Not possible in the session's current state"}
 }
@@ -59,8 +64,8 @@ def declared_errors(
     path: str, endpoint: Callable[..., Any], openapi_extra: dict[str, Any] | None
 ) -> Responses:
     """The errors any route of this shape answers: 400 when FastAPI parses its JSON body,
-    404 under /api/sessions/{session_id}, 413 with a request body, 422 with any input
-    (our body, not FastAPI's default)."""
+    404 under a path naming a session, an experiment or a share token, 413 with a request
+    body, 422 with any input (our body, not FastAPI's default)."""
     dependant = get_dependant(path=path, call=endpoint)
     json_body = bool(dependant.body_params)
     body = json_body or "requestBody" in (openapi_extra or {})  # or the route reads it
@@ -69,6 +74,8 @@ def declared_errors(
         errors |= UNREADABLE
     if SESSION_PARAM in path:
         errors |= UNKNOWN_SESSION
+    elif any(param in path for param in ID_PARAMS):
+        errors |= UNKNOWN_ID
     if body:
         errors |= TOO_LARGE
     if body or get_flat_params(dependant):

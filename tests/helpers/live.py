@@ -60,8 +60,12 @@ class LiveServer:
             except httpx.HTTPError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
+                if self.process.poll() is None:
+                    self.process.kill()
+                    self.process.wait(timeout=30)
+                printed = self.output()  # before stop() closes the pipe
                 self.stop()
-                raise RuntimeError(f"the server did not start: {self.output()}")
+                raise RuntimeError(f"the server did not start: {printed}")
             time.sleep(0.1)  # polling for the port to open, not synchronizing a result
 
     def terminate(self) -> None:
