@@ -1,0 +1,288 @@
+"""Storage (issue #13): what checkpoints cost, how fast sessions come back, what a SIGKILL loses.
+
+Run: ``python -m bench.storage`` (about 6 minutes), ``--quick`` for a smoke check (under a
+minute: few sessions, short windows, one round of each).
+
+Every server is a real one (``python -m server`` in a subprocess, tests/helpers/live.py's
+LiveServer) on the default SQLite storage in a fresh ``--data-dir``, or ``--no-storage``; its
+per-client limits are lifted and ``--idle-pause`` set high, since no viewer watches. Sessions
+are created over REST in a few shapes (so the worker batches several groups), set to speed
+"max" over a websocket each (REST has no speed), and driven with ``POST …/play`` / ``pause``.
+Epochs are read with ``GET /api/sessions/{id}``; a session's rate is its epochs between two
+reads over the time between the replies.
+
+1. Checkpoint cost. Two servers, storage on and off, each with S sessions (300). In turn
+   (ABBA order, so a drift of the machine's load falls on both), one server plays all its
+   sessions while the other's stay paused: warm-up, then the epochs/s summed over all
+   sessions over a window. Figure: median on / median off (target >= 0.90).
+2. Restore. A server is given R sessions (500), each trained some epochs, every fifth with
+   points of its own, and stopped with SIGTERM (it checkpoints everything). Then, in turn, a
+   server starts on a copy of that data dir and on an empty one: process start -> the first
+   200 from /api/health. Figure: median stored - median empty (target <= 5 s); the first
+   restored server is checked: all R sessions back, paused, at their epoch, points kept.
+3. SIGKILL loss. A server with N sessions (100) at max speed: all are played and their
+   epochs read over and over (each read's reply time kept) until, a seeded random delay
+   after the play, the server is SIGKILLed and started again on the same data dir. Per
+   session, seconds of training lost = time of the kill - when it was at the epoch it was
+   restored at (read off its reads: linear between two reads, so at the rate measured
+   there). Repeated K times (5) on the same data dir; median and max over all.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.storage_kill import kills
+from bench.storage_live import SHAPES, act, client, create, each, get, med, say, server
+from tests.helpers.live import LiveServer
+
+TARGET_RATIO = 0.90  # storage on / off, epochs/s
+TARGET_RESTORE_S = 5.0  # extra start time for R stored sessions
+TARGET_LOSS_S = 5.0  # seconds of training a SIGKILL may lose
+HEALTH_POLL_S = 0.01
+
+
+# -- 1. checkpoint cost ------------------------------------------------------------------------
+async def window(s: LiveServer, ids: list[str], warmup: float, seconds: float) -> float:
+    """Play every session, wait, then the epochs/s summed over them for ``seconds``."""
+    await act(s, ids, "play")
+    await asyncio.sleep(warmup)
+    async with client(s) as http:
+        before = await each(ids, lambda sid: get(http, sid))
+        await asyncio.sleep(seconds)
+        after = await each(ids, lambda sid: get(http, sid))
+    await act(s, ids, "pause")
+    return sum(
+        (b["epoch"] - a["epoch"]) / (b["at"] - a["at"]) for a, b in zip(before, after, strict=True)
+    )
+
+
+async def cost(args: argparse.Namespace, root: Path) -> dict[bool, list[float]]:
+    on, off = server("--data-dir", str(root / "cost")), server("--no-storage")
+    rates: dict[bool, list[float]] = {True: [], False: []}
+    try:
+        ids = {True: await create(on, args.sessions), False: await create(off, args.sessions)}
+        servers = {True: on, False: off}
+        for r in range(args.rounds):
+            for storage in (True, False) if r % 2 == 0 else (False, True):
+                rate = await window(servers[storage], ids[storage], args.warmup, args.seconds)
+                rates[storage].append(rate)
+                say(f"  cost round {r + 1}: storage {'on ' if storage else 'off'} {rate:8.0f} ep/s")
+    finally:
+        on.stop()
+        off.stop()
+    size = sum(f.stat().st_size for f in (root / "cost").iterdir()) / 1e6
+    say(f"  (the storage-on server's data dir: {size:.1f} MB)")
+    return rates
+
+
+# -- 2. restore --------------------------------------------------------------------------------
+async def fill(s: LiveServer, n: int) -> dict[str, tuple[int, bool]]:
+    """n sessions, each trained 5-20 epochs, every fifth with 3 points added first."""
+    rng = random.Random(13)
+    expected: dict[str, tuple[int, bool]] = {}
+    async with client(s) as http:
+
+        async def make(i: str) -> None:
+            r = await http.post("/api/sessions", json={"config": SHAPES[int(i) % len(SHAPES)]})
+            r.raise_for_status()
+            sid, own = r.json()["id"], int(i) % 5 == 0
+            for _ in range(3 if own else 0):
+                point = {"x": rng.uniform(-5, 5), "y": rng.uniform(-5, 5), "label": 1}
+                (await http.post(f"/api/sessions/{sid}/points", json=point)).raise_for_status()
+            r = await http.post(f"/api/sessions/{sid}/train", json={"epochs": 5 + int(i) % 16})
+            r.raise_for_status()
+            expected[sid] = (r.json()["epoch"], own)
+
+        await each([str(i) for i in range(n)], make)
+    return expected
+
+
+def timed_start(data_dir: Path) -> tuple[float, LiveServer]:
+    """Seconds from the process start to the first 200 from /api/health."""
+    t0 = time.monotonic()
+    s = server("--data-dir", str(data_dir), wait=False)
+    with httpx.Client(trust_env=False, timeout=1) as http:
+        while True:
+            try:
+                if http.get(f"{s.url}/api/health").status_code == 200:
+                    return time.monotonic() - t0, s
+            except httpx.HTTPError:
+                pass
+            if s.process.poll() is not None or time.monotonic() - t0 > 120:
+                s.wait_ready()  # raises with what it printed
+            time.sleep(HEALTH_POLL_S)  # polling for the port to open
+
+
+async def check_restored(s: LiveServer, expected: dict[str, tuple[int, bool]]) -> list[str]:
+    problems = []
+    async with client(s) as http:
+        health = (await http.get("/api/health")).json()
+        if health["sessions"] != len(expected):
+            problems.append(f"{health['sessions']} sessions back, not {len(expected)}")
+
+        async def one(sid: str) -> None:
+            r = await http.get(f"/api/sessions/{sid}")
+            if r.status_code != 200:
+                problems.append(f"{sid}: {r.status_code}")
+                return
+            state, (epoch, own) = r.json(), expected[sid]
+            if (state["state"], state["epoch"], state["custom_data"]) != ("paused", epoch, own):
+                problems.append(
+                    f"{sid}: {state['state']} at epoch {state['epoch']}, custom "
+                    f"{state['custom_data']} (wanted paused at {epoch}, custom {own})"
+                )
+
+        await each(list(expected), one)
+    return problems
+
+
+async def restore(
+    args: argparse.Namespace, root: Path
+) -> tuple[list[float], list[float], list[str]]:
+    stored = root / "stored"
+    s = server("--data-dir", str(stored))
+    try:
+        expected = await fill(s, args.restore)
+    finally:
+        s.terminate()  # SIGTERM: everything is checkpointed
+        s.process.wait(timeout=120)
+        s.stop()
+    times: dict[bool, list[float]] = {True: [], False: []}
+    problems: list[str] = []
+    for r in range(args.restore_rounds):
+        for full in (True, False) if r % 2 == 0 else (False, True):
+            fresh = root / f"restore-{r}-{'stored' if full else 'empty'}"
+            if full:
+                shutil.copytree(stored, fresh)
+            took, s = timed_start(fresh)
+            try:
+                if full and r == 0:
+                    problems = await check_restored(s, expected)
+            finally:
+                s.stop()
+            times[full].append(took)
+            say(f"  restore round {r + 1}: {'stored' if full else 'empty '} {took:.2f} s")
+    return times[True], times[False], problems
+
+
+# -- the report --------------------------------------------------------------------------------
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+async def run(args: argparse.Namespace) -> None:
+    t_all = time.monotonic()
+    say(
+        f"bench.storage: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+        f"cost: {args.sessions} sessions, {args.rounds} rounds of {args.seconds:g} s after "
+        f"{args.warmup:g} s; restore: {args.restore} sessions, {args.restore_rounds} rounds; "
+        f"SIGKILL: {args.kill_sessions} sessions, {args.kills} kills, seed {args.seed}"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-storage-") as tmp:
+        root = Path(tmp)
+        say("\n1. Checkpoint cost (epochs/s summed over all sessions at speed max)")
+        rates = await cost(args, root)
+        on, off = med(rates[True]), med(rates[False])
+        say(f"  median: on {on:.0f}, off {off:.0f} ep/s -> on/off {on / off:.3f}")
+        say(f"\n2. Restore (process start -> /api/health answers), {args.restore} sessions")
+        full, empty, problems = await restore(args, root)
+        extra = med(full) - med(empty)
+        say(f"  median: stored {med(full):.2f} s, empty {med(empty):.2f} s -> +{extra:.2f} s")
+        for p in problems[:10]:
+            say(f"  ! {p}")
+        say(f"  check of the first restore: {len(problems) or 'no'} problems")
+        say(f"\n3. SIGKILL at a random moment, {args.kill_sessions} sessions at speed max")
+        runs = await kills(args, root)
+    lost = [x for k in runs for x in k.lost]
+    lag = [x for k in runs for x in k.lag]
+    missing = sum(k.missing for k in runs)
+    worst = max(lost, default=float("inf"))
+    say(
+        f"  over {len(runs)} kills x {args.kill_sessions} sessions: lost median "
+        f"{med(lost):.2f} s, max {worst:.2f} s (the last reads came median {med(lag):.2f} s, "
+        f"max {max(lag, default=0):.2f} s before the kill); not back paused: {missing}"
+    )
+    rows = [
+        (
+            "checkpoint cost, on/off ep/s",
+            f"{on / off:.3f} ({on:.0f}/{off:.0f})",
+            f">= {TARGET_RATIO:.2f}",
+            on / off >= TARGET_RATIO,
+        ),
+        (
+            f"restore {args.restore} sessions, extra",
+            f"{extra:.2f} s ({med(full):.2f}-{med(empty):.2f})",
+            f"<= {TARGET_RESTORE_S:g} s, all back",
+            extra <= TARGET_RESTORE_S and not problems,
+        ),
+        (
+            "SIGKILL loss, max (median)",
+            f"{worst:.2f} s ({med(lost):.2f})",
+            f"<= {TARGET_LOSS_S:g} s, all back",
+            worst <= TARGET_LOSS_S and not missing,
+        ),
+    ]
+    say(f"\n{'figure':<32} {'measured':<24} {'target':<22} verdict")
+    say("-" * 88)
+    for name, value, target, ok in rows:
+        say(f"{name:<32} {value:<24} {target:<22} {verdict(ok)}")
+    say(f"\n(total {time.monotonic() - t_all:.0f} s)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.storage", description=__doc__.split("\n")[0])
+    p.add_argument("--sessions", type=int, help="live sessions for the cost (default 300)")
+    p.add_argument("--rounds", type=int, help="cost rounds per mode (default 3)")
+    p.add_argument("--seconds", type=float, help="cost window (default 10 s)")
+    p.add_argument("--warmup", type=float, help="after play, before reading (default 5 s)")
+    p.add_argument("--restore", type=int, help="stored sessions to restore (default 500)")
+    p.add_argument("--restore-rounds", type=int, help="starts per kind (default 3)")
+    p.add_argument("--kill-sessions", type=int, help="sessions training at a kill (default 100)")
+    p.add_argument("--kills", type=int, help="SIGKILLs (default 5)")
+    p.add_argument("--kill-after", type=float, help="mean delay to a kill (default 8 s)")
+    p.add_argument("--seed", type=int, default=13, help="of the kill delays (default 13)")
+    p.add_argument("--quick", action="store_true", help="smoke check, under a minute")
+    args = p.parse_args(argv)
+    defaults = (
+        dict(
+            sessions=20,
+            rounds=1,
+            seconds=2,
+            warmup=1,
+            restore=40,
+            restore_rounds=1,
+            kill_sessions=10,
+            kills=1,
+            kill_after=3,
+        )
+        if args.quick
+        else dict(
+            sessions=300,
+            rounds=3,
+            seconds=10,
+            warmup=5,
+            restore=500,
+            restore_rounds=3,
+            kill_sessions=100,
+            kills=5,
+            kill_after=8,
+        )
+    )
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+        if getattr(args, name) <= 0:
+            p.error(f"--{name.replace('_', '-')} must be more than 0, got {getattr(args, name)}")
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
