@@ -59,9 +59,9 @@ async def window(s: LiveServer, ids: list[str], warmup: float, seconds: float) -
         await asyncio.sleep(seconds)
         after = await each(ids, lambda sid: get(http, sid))
     await act(s, ids, "pause")
-    return sum(
-        (b["epoch"] - a["epoch"]) / (b["at"] - a["at"]) for a, b in zip(before, after, strict=True)
-    )
+    pairs = zip(before, after, strict=True)
+    total: float = sum((b["epoch"] - a["epoch"]) / (b["at"] - a["at"]) for a, b in pairs)
+    return total
 
 
 async def cost(args: argparse.Namespace, root: Path) -> dict[bool, list[float]]:
