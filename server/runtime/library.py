@@ -149,7 +149,16 @@ class Library:
         return await self.adopt(stored, client)
 
     # -- last copies of ended sessions ------------------------------------------------------
+    async def _ended_here(self, session_id: str) -> None:
+        """A session that ended in this process: its end committed first (a DELETE is
+        answered once the writer has it queued, not written)."""
+        keeper = self.manager.keeper
+        if keeper is not None and session_id in self.manager.ended:
+            await asyncio.to_thread(keeper.writer.flush)
+
     async def last_copy(self, session_id: str) -> dict[str, Any]:
+        self.database  # noqa: B018  (storage off: say so first)
+        await self._ended_here(session_id)
         found = await self._in_db(lambda c: checkpoints.find(c, session_id))
         if found is None or found.ended not in ("expired", "deleted"):
             raise NotFound(f"no last copy of session {session_id}", "id")
@@ -158,6 +167,8 @@ class Library:
                 "saved_at": iso(found.saved_at), "config": config}  # fmt: skip
 
     async def revive(self, session_id: str, client: str) -> dict[str, Any]:
+        self.database  # noqa: B018
+        await self._ended_here(session_id)
         found = await self._in_db(lambda c: checkpoints.find(c, session_id))
         if found is None or found.ended not in ("expired", "deleted"):
             raise NotFound(f"no last copy of session {session_id}", "id")
