@@ -11,12 +11,12 @@ from fastapi.templating import Jinja2Templates
 
 from server.config import Settings
 from server.protocol.options import page_options
+from server.protocol.stored import TOKEN_PATTERN
 from server.web.paths import TEMPLATES
 
 router = APIRouter()
-# What a share token can look like (URL-safe base64, as the server makes them); anything
-# else is answered with the page's "this link doesn't work" at once, with a 404.
-SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,128}")
+# A path that cannot be a share token gets the page's "this link doesn't work" at once.
+SHARE_TOKEN = re.compile(TOKEN_PATTERN)
 templates = Jinja2Templates(directory=TEMPLATES)
 
 

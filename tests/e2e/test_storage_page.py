@@ -93,10 +93,10 @@ def test_a_deleted_session_shows_a_lasting_banner_and_its_last_copy(
     expect(banner).to_contain_text("This session was deleted.")
     expect(page.get_by_role("status")).to_have_text("No session")
     expect(page.get_by_role("button", name="Step one epoch")).to_be_disabled()
-    offer = re.compile(r"^Open the last saved copy \(epoch \d+\)$")
+    offer = re.compile(r"^Open the last saved copy \(epoch [\d,]+\)$")
     copy = banner.get_by_role("button", name=offer)
     label = copy.inner_text()
-    epoch = int(re.findall(r"\d+", label)[0])
+    epoch = int(re.findall(r"[\d,]+", label)[0].replace(",", ""))
     assert 0 < epoch <= old["epoch"]
     # nothing else takes it away: the page does not start over by itself
     expect(banner.get_by_role("button", name="Start fresh")).to_be_visible()

@@ -73,3 +73,37 @@ def test_favicon_ico_leads_to_the_apps_icon(client: TestClient) -> None:
     assert r.status_code == 301 and r.headers["location"] == "/static/favicon.svg"
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_a_share_link_serves_its_read_only_page(client: TestClient) -> None:
+    """/s/<token> is a page of its own (its script fetches the experiment over REST), with
+    the app's assets only; a path that cannot be a token says so at once, with a 404."""
+    r = client.get("/s/AbCdEfGh_12-xyz")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert 'data-token="AbCdEfGh_12-xyz"' in r.text
+    assert "/static/js/shared.js" in r.text and "Open in my playground" in r.text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+    assert all(not s.startswith(("http:", "https:", "//")) for s in sources), sources
+    for source in sources:
+        if source.startswith("/static/") or source.startswith("/vendor/"):
+            assert client.get(source).status_code == 200, source
+
+    for bad in ("short", "no%20spaces%20here", "x" * 65, "<img src=x onerror=alert(1)>"):
+        r = client.get(f"/s/{bad}")
+        assert r.status_code == 404 and "text/html" in r.headers["content-type"], bad
+        assert "This link doesn’t work" in r.text and 'data-token=""' in r.text
+        assert "<img src=x" not in r.text
+
+
+def test_every_module_the_share_page_imports_is_served(client: TestClient) -> None:
+    seen, todo = set(), ["/static/js/shared.js"]
+    while todo:
+        url = todo.pop()
+        reply = client.get(url)
+        assert reply.status_code == 200 and "javascript" in reply.headers["content-type"], url
+        seen.add(url)
+        for spec in re.findall(r'(?:from|import)\s*"(\.{1,2}/[\w./]+\.js)"', reply.text):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(url), spec))
+            if target not in seen:
+                todo.append(target)
+    assert "/static/js/views/staticNetwork.js" in seen, sorted(seen)

@@ -2,8 +2,6 @@
 // person can do next: open the last copy the server kept, start fresh with this page's
 // setup, or go to their saved experiments. It stays until they pick one.
 
-import { formatEpoch } from "./status.js";
-
 const ENDED = {
   expired: "This session expired: nobody used it for a while, so the server let it go.",
   deleted: "This session was deleted.",
@@ -24,7 +22,7 @@ export function goneText({ copy, error }) {
   if (error) return error;
   if (!copy) return "This session is gone (it expired or was deleted), and the server kept no copy of it.";
   const when = savedWhen(copy.saved_at);
-  const saved = `Its last saved copy is at epoch ${formatEpoch(copy.epoch)}${when ? `, saved ${when}` : ""}.`;
+  const saved = `Its last saved copy is at epoch ${copy.epoch.toLocaleString("en-US")}${when ? `, saved ${when}` : ""}.`;
   return `${ENDED[copy.ended] ?? "This session has ended."} ${saved}`;
 }
 
@@ -42,7 +40,7 @@ export function bindGone(root, store, actions) {
     if (!gone) return;
     text.textContent = goneText(gone);
     openCopy.hidden = !gone.copy;
-    if (gone.copy) openCopy.textContent = `Open the last saved copy (epoch ${gone.copy.epoch})`;
+    if (gone.copy) openCopy.textContent = `Open the last saved copy (epoch ${gone.copy.epoch.toLocaleString("en-US")})`;
     for (const button of banner.querySelectorAll("button")) button.disabled = false;
   });
 
