@@ -305,3 +305,6 @@ class Health(BaseModel):
     viewers: int = Field(description="websocket viewers connected")
     device: str
     dtype: str
+    storage: str = Field(
+        "ok", description='"ok", "off" (--no-storage) or "failing: <why>" (writes do not commit)'
+    )

@@ -105,14 +105,15 @@ class Keeper:
             quiet_since = now
         return time.time() - max(0.0, now - quiet_since)
 
-    def ended(self, session: Session, why: str) -> None:
-        """The session is gone: its latest state becomes its last copy."""
+    def ended(self, session: Session, why: str) -> concurrent.futures.Future[None]:
+        """The session is gone: its latest state becomes its last copy (a future resolved
+        once that is committed)."""
         saved = self._saved.get(session.id)
         if saved is None or saved.version != session.version or saved.edits != session.edits:
             self.save(session, time.monotonic())
         self._saved.pop(session.id, None)
         self._too_big.discard(session.id)
-        self.writer.end(session.id, why)
+        return self.writer.end(session.id, why)
 
     def save_all(self, sessions: Iterable[Session]) -> None:
         """At shutdown: every session changed since its last checkpoint."""

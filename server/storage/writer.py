@@ -10,6 +10,7 @@ the database's reason and keeps the rows and the other writes for the next try.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -68,9 +69,9 @@ class Writer:
         self._wake.set()
         return done
 
-    def end(self, session_id: str, why: str) -> None:
+    def end(self, session_id: str, why: str) -> Done:
         at = time.time()
-        self.do(lambda c: checkpoints.end(c, session_id, why, at))
+        return self.do(lambda c: checkpoints.end(c, session_id, why, at))
 
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until everything queued so far is committed (StorageFailed if it fails)."""
@@ -95,7 +96,7 @@ class Writer:
                 self._commit(rows, ops, waiting)
             else:
                 for done in waiting:
-                    done.set_result(None)
+                    _settle(done)
             if self._stopping:
                 with self._lock:
                     if not (self._rows or self._ops):
@@ -112,7 +113,7 @@ class Writer:
                 log.warning("could not save %d checkpoints: %s", len(rows), exc.message)
             self.failure = exc.message
             for done in waiting:
-                done.set_exception(exc)
+                _settle(done, exc)
             if self._stopping:  # the last try: nothing is left to try again
                 log.error("%d checkpoints were not saved at shutdown: %s", len(rows), exc.message)
                 return
@@ -126,9 +127,18 @@ class Writer:
         except Exception as exc:  # an op's own bug must not end the thread
             log.exception("a storage write failed")
             for done in waiting:
-                done.set_exception(StorageFailed(f"could not save: {exc}"))
+                _settle(done, StorageFailed(f"could not save: {exc}"))
             return
         self.failure = None
         self.commits += 1
         for done in waiting:
+            _settle(done)
+
+
+def _settle(done: Done, error: BaseException | None = None) -> None:
+    """Resolve ``done`` unless its waiter is gone (a request cancelled: a closed socket)."""
+    with contextlib.suppress(concurrent.futures.InvalidStateError):
+        if error is None:
             done.set_result(None)
+        else:
+            done.set_exception(error)

@@ -16,13 +16,19 @@ router = APIRouter(prefix="/api", route_class=DeclaredRoute)
 
 @router.get("/health", response_model=Health, tags=["server"])
 async def health(manager: Manager) -> dict[str, Any]:
-    """Liveness and load: sessions, live ones, REST requests in progress and viewers.
-    Answered without waiting for the worker, so it stays fast under any load."""
+    """Liveness and load: sessions, live ones, REST requests in progress and viewers, and
+    whether storage is writing. Answered without waiting for the worker, so it stays fast
+    under any load."""
+    keeper = manager.keeper
+    storage = "off" if keeper is None else "ok"
+    if keeper is not None and keeper.writer.failure:
+        storage = f"failing: {keeper.writer.failure}"
     return {
         "status": "stopping" if manager.stopping else "ok",
         **manager.counts(),
         "device": str(manager.worker.device),
         "dtype": manager.settings.dtype,
+        "storage": storage,
     }
 
 
