@@ -69,11 +69,19 @@ def _number(value: float) -> str:
 
 
 RANGES = _ranges()
+# patterns a person cannot be asked to read, in words (ids, tokens, owner keys)
+PATTERN_WORDS = {
+    r"^[A-Za-z0-9_-]{8,64}$": "8 to 64 characters of A-Z, a-z, 0-9, _ and -",
+    r"\S": "more than spaces",
+}
 
 
 def explain(error: Mapping[str, Any]) -> str:
     """``error["msg"]`` of a pydantic error, with the allowed range when a bound was broken."""
     msg = str(error["msg"]).removeprefix("Value error, ")  # our validators' own words
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if error.get("type") == "string_pattern_mismatch" and pattern in PATTERN_WORDS:
+        return f"must be {PATTERN_WORDS[pattern]}"
     names = [part for part in error.get("loc", ()) if is_field(part)]
     allowed = RANGES.get(names[-1]) if names else None
     # a bound broken, or any error of a field that takes a number or words (a speed)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from server.errors import Conflict, NotFound, StorageFailed
 from server.formats.images import stored_pictures
+from server.runtime.actions import durable
 from server.runtime.manager import SessionManager
 from server.runtime.quotas import admit_create, admit_hold
 from server.sessions import views
@@ -41,6 +42,7 @@ class Library:
             settings.max_checkpoint_bytes,
             settings.max_database_bytes,
         )
+        self._saving = asyncio.Lock()  # saves one at a time: limits are counted, then kept
 
     @property
     def database(self) -> Database:
@@ -87,7 +89,8 @@ class Library:
             used = database.stored_bytes(c)
             return experiments.create(c, owner, name, stored, summary, pictures, limits, used)
 
-        return self.listing(await self._in_db(create))
+        async with self._saving:
+            return self.listing(await self._in_db(create))
 
     async def listed(self, owner: str) -> dict[str, Any]:
         rows = await self._in_db(lambda c: experiments.listed(c, owner))
@@ -196,8 +199,7 @@ class Library:
             return session.public(), saved
 
         public, saved = await m.worker.call(job)
-        if saved is not None:
-            await asyncio.wrap_future(saved)
+        await durable(saved)
         return public
 
     @staticmethod

@@ -128,6 +128,9 @@ class Writer:
             log.exception("a storage write failed")
             for done in waiting:
                 _settle(done, StorageFailed(f"could not save: {exc}"))
+            with self._lock:  # the rows are sound: they go with the next commit
+                for row in rows:
+                    self._rows.setdefault(row.id, row)
             return
         self.failure = None
         self.commits += 1
