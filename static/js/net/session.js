@@ -81,10 +81,7 @@ export class Connection {
   async findSession() {
     const stored = this.returning ? this.tab.id : null;
     this.returning = true; // from now on the stored id is this page's own
-    if (!stored) {
-      await this.createSession();
-      return;
-    }
+    if (!stored) return this.createSession();
     this.store.setConnection("connecting", "Finding your session…");
     try {
       this.adopt(await this.api.session(stored));
@@ -130,12 +127,8 @@ export class Connection {
     this.serverSession = null;
     this.tab.forget();
     this.store.setConnection("ended", "No session");
-    let copy = null;
-    try {
-      copy = await this.api.lastCopy(id);
-    } catch {
-      // none kept (404), or the server cannot say now: the banner offers a fresh start
-    }
+    // none kept (404), or the server cannot say now: the banner offers a fresh start
+    const copy = await this.api.lastCopy(id).catch(() => null);
     this.store.setGone({ id, copy });
   }
 
