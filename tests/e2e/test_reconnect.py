@@ -1,4 +1,5 @@
-"""The page survives the server going away: it reconnects by itself and carries on."""
+"""The page survives the server going away: it reconnects by itself to the same session
+(restored by the restarted server) and carries on."""
 
 from __future__ import annotations
 
@@ -7,39 +8,70 @@ import time
 
 import httpx
 import pytest
-from playwright.sync_api import WebSocketRoute, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from .conftest import Playground, Server
+from .page_js import CHART_EPOCHS
 
 pytestmark = pytest.mark.e2e
 
 
-def test_reconnects_after_a_server_restart(playground: Playground, spare_server: Server) -> None:
+def test_a_server_restart_brings_the_page_back_where_it_was(
+    playground: Playground, spare_server: Server
+) -> None:
+    """Train in the browser with a point of one's own, restart the server process: the
+    page reconnects to the same session, at the same epoch, with the same weights, points
+    and chart, paused; it trains on from there."""
     page = playground.open("dataset=xor&hidden=3&seed=5", base=spare_server.url)
-    page.get_by_role("button", name="Step one epoch").click()
-    expect(page.locator("[data-epoch]")).to_have_text("000,001")
-    old_id = playground.session()["id"]
+    version = playground.session()["data_version"]
+    click_plot(page, 4.5, -4.5)  # a point of one's own
+    playground.wait_session(lambda s: s["data_version"] != version and s["custom_data"])
+    page.get_by_role("button", name="Play").click()
+    playground.wait_session(lambda s: s["epoch"] > 100)
+    page.get_by_role("button", name="Pause").click()
+    before = playground.wait_session(lambda s: s["state"] == "paused")
+    session_id = before["id"]
+    api = f"{spare_server.url}/api/sessions/{session_id}"
+    params, data = httpx.get(f"{api}/params").json(), httpx.get(f"{api}/data").json()
+    expect(page.locator("[data-epoch]")).to_have_text(counter(before["epoch"]))
+    playground.wait_points_drawn()
+    dots = playground.points_drawn()
 
-    spare_server.stop()
+    spare_server.stop()  # SIGTERM: the server checkpoints every session as it stops
     status = page.get_by_role("status")
     expect(status).to_contain_text("retrying")
     expect(page.get_by_role("button", name="Step one epoch")).to_be_disabled()
-
     spare_server.start()
     expect(status).to_have_text("Connected", timeout=30_000)
-    # the old session died with the server: a new one with the same setup
-    # (the Export menu's links name the new session)
-    new_session = re.compile(rf"^/api/sessions/(?!{re.escape(old_id)}/)[^/]+/export/model\.json$")
-    expect(page.locator('[data-export="model.json"]')).to_have_attribute("href", new_session)
-    session = playground.session()
-    remote = httpx.get(f"{spare_server.url}/api/sessions/{session['id']}").json()
-    assert remote["config"]["dataset"] == "xor"
-    assert remote["config"]["hidden"] == [3]
-    assert remote["config"]["seed"] == 5
-    expect(page.get_by_role("radio", name="Exclusive or")).to_have_attribute("aria-checked", "true")
-    expect(page.locator("[data-epoch]")).to_have_text("000,000")
+
+    assert playground.session_id() == session_id  # the same session, not a new one
+    after = playground.session()
+    assert after["state"] == "paused" and after["epoch"] == before["epoch"]
+    assert httpx.get(f"{api}/params").json() == params
+    assert httpx.get(f"{api}/data").json() == data
+    assert any(abs(x - 4.5) < 0.3 and abs(y + 4.5) < 0.3 for x, y, _ in data["train"])
+    expect(page.locator("[data-epoch]")).to_have_text(counter(before["epoch"]))
+    page.wait_for_function(f"() => (({CHART_EPOCHS})()).first === 0")  # the whole chart
+    drawn = page.evaluate(CHART_EPOCHS)
+    assert drawn["count"] > 1 and drawn["last"] == before["epoch"], drawn
+    playground.wait_points_drawn(f"(n) => n === {dots}")
     page.get_by_role("button", name="Step one epoch").click()
-    expect(page.locator("[data-epoch]")).to_have_text("000,001")
+    expect(page.locator("[data-epoch]")).to_have_text(counter(before["epoch"] + 1))
+    # the browser's own words for the tries while the server was down, and nothing else
+    assert all("ERR_CONNECTION_REFUSED" in e for e in playground.errors), playground.errors
+
+
+def counter(epoch: int) -> str:
+    """The page's epoch counter: six digits at least, grouped by thousands."""
+    return f"{epoch:07,}"
+
+
+def click_plot(page: Page, x: float, y: float) -> None:
+    """Click the output plot at data coordinates (x, y) in [-6, 6]²: a point of one's own."""
+    box = page.locator("[data-heatmap-plot]").bounding_box()
+    assert box is not None
+    position = {"x": (x + 6) / 12 * box["width"], "y": (6 - y) / 12 * box["height"]}
+    page.locator("[data-heatmap-plot]").click(position=position)
 
 
 def test_resumes_the_same_session_after_the_socket_drops(playground: Playground) -> None:
