@@ -75,14 +75,14 @@ class Kill:
 async def kills(args: argparse.Namespace, root: Path) -> list[Kill]:
     data = root / "kill"
     rng = random.Random(args.seed)
-    s = server("--data-dir", str(data))
+    s = server("--data-dir", str(data), *args.interval)
     out = []
     try:
         ids = await create(s, args.kill_sessions)
         for k in range(args.kills):
             delay = rng.uniform(args.kill_after / 2, args.kill_after * 1.5)
             reads, killed = await play_then_kill(s, ids, delay)
-            s = server("--data-dir", str(data))
+            s = server("--data-dir", str(data), *args.interval)
             async with client(s) as http:
                 back = await each(ids, lambda sid: http.get(f"/api/sessions/{sid}"))
             kill = Kill(delay, [], [], [], 0)

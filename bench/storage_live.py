@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import time
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ SHAPES: list[dict[str, Any]] = [
     {"hidden": [6, 3], "activation": "relu"},
     {"hidden": [5, 5, 2], "batch_size": 5},
 ]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 PARALLEL = 32  # requests in flight at once
 
 
@@ -91,6 +93,13 @@ async def act(s: LiveServer, ids: list[str], action: str) -> None:
                 r.raise_for_status()
 
         await each(ids, one)
+
+
+def cpu_seconds(s: LiveServer) -> float:
+    """The server process's user + system CPU so far (/proc: fields 14 and 15)."""
+    with open(f"/proc/{s.process.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def med(xs: Sequence[float]) -> float:
