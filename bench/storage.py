@@ -1,7 +1,8 @@
 """Storage (issue #13): what checkpoints cost, how fast sessions come back, what a SIGKILL loses.
 
-Run: ``python -m bench.storage`` (about 6 minutes), ``--quick`` for a smoke check (under a
-minute: few sessions, short windows, one round of each).
+Run: ``python -m bench.storage`` (about 7 minutes), ``--quick`` for a smoke check (under a
+minute: few sessions, short windows, one round of each); ``--parts cost,restore,kill``
+picks parts, ``--checkpoint-interval`` sets the storage-on servers' interval.
 
 Every server is a real one (``python -m server`` in a subprocess, tests/helpers/live.py's
 LiveServer) on the default SQLite storage in a fresh ``--data-dir``, or ``--no-storage``; its
@@ -14,7 +15,10 @@ reads over the time between the replies.
 1. Checkpoint cost. Two servers, storage on and off, each with S sessions (300). In turn
    (ABBA order, so a drift of the machine's load falls on both), one server plays all its
    sessions while the other's stay paused: warm-up, then the epochs/s summed over all
-   sessions over a window. Figure: median on / median off (target >= 0.90).
+   sessions over a window. Figure: median on / median off (target >= 0.90). Beside it,
+   the same ratio of epochs per second of the server's own CPU time (ep/s / its CPU
+   share over the window), which other processes on the machine disturb less; the target
+   holds when both ratios meet it.
 2. Restore. A server is given R sessions (500), each trained some epochs, every fifth with
    points of its own, and stopped with SIGTERM (it checkpoints everything). Then, in turn, a
    server starts on a copy of that data dir and on an empty one: process start -> the first
@@ -27,6 +31,8 @@ reads over the time between the replies.
    restored at (read off its reads: linear between two reads, so at the rate measured
    there). Repeated K times (5) on the same data dir; median and max over all.
 """
+
+from __future__ import annotations
 
 import argparse
 import asyncio
@@ -215,7 +221,8 @@ async def part_cost(args: argparse.Namespace, root: Path) -> Row:
     )
     ratio = on / off
     measured = f"{ratio:.3f} (per CPU-s {work[True] / work[False]:.3f})"
-    return "checkpoint cost, on/off ep/s", measured, f">= {TARGET_RATIO:.2f}", ratio >= TARGET_RATIO
+    met = min(ratio, work[True] / work[False]) >= TARGET_RATIO  # the noise can flatter either
+    return "checkpoint cost, on/off ep/s", measured, f">= {TARGET_RATIO:.2f}, both", met
 
 
 async def part_restore(args: argparse.Namespace, root: Path) -> Row:

@@ -68,8 +68,17 @@ async def create(s: LiveServer, n: int) -> list[str]:
         ids = await each([str(i) for i in range(n)], make)
 
         async def fast(sid: str) -> None:
+            """Send speed max; close once a state message says it took (closing at once
+            may drop the message unread)."""
             async with connect(f"{s.ws_url}/ws/sessions/{sid}", proxy=None) as ws:
                 await ws.send(json.dumps({"type": "speed", "speed": "max"}))
+                async with asyncio.timeout(30):
+                    while True:
+                        message = await ws.recv()
+                        if isinstance(message, str):
+                            state = json.loads(message).get("session") or {}
+                            if state.get("speed") == "max":
+                                return
 
         await each(ids, fast)
         speeds = await each(ids, lambda sid: get(http, sid))
