@@ -58,6 +58,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
 
+SOCKET_SESSION = re.compile(r"/ws/sessions/([^/?#]+)")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -147,6 +150,7 @@ class Playground:
     base: str
     errors: list[str] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
+    sessions: set[tuple[str, str]] = field(default_factory=set)  # (server, id) it watched
 
     def open(self, hash_: str = "", base: str | None = None, seed: str | None = TEST_SEED) -> Page:
         """Open the page with ``hash_``. A page without a seed makes a random one (as TFP's
@@ -266,6 +270,10 @@ def new_playground(
                 pg.errors.append(message.text)
 
         def on_socket(ws: WebSocket) -> None:
+            found = SOCKET_SESSION.search(ws.url)
+            if found:
+                pg.sessions.add((ws.url.split("/ws/")[0].replace("ws", "http", 1), found[1]))
+
             def on_sent(payload: str | bytes) -> None:
                 if isinstance(payload, str):
                     pg.sent.append(json.loads(payload))
@@ -288,6 +296,12 @@ def new_playground(
             pg.page.screenshot(path=path, full_page=True)
     for context in contexts:
         context.close()
+    # sessions now outlive their pages (a reload finds them again): a test ends its own,
+    # as closing the tab no longer does, so the shared server never fills up with them
+    for pg in pages:
+        for base, session_id in pg.sessions:
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.delete(f"{base}/api/sessions/{session_id}", timeout=10)
 
 
 @pytest.fixture
