@@ -27,6 +27,7 @@ from server.storage.writer import Writer
 
 log = logging.getLogger(__name__)
 TICK_S = 0.2  # how often the worker looks for sessions due a checkpoint
+PURGE_EVERY_S = 600.0  # how often old last copies are deleted while the server runs
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Saved:
     edits: int  # session.edits then
     at: float  # monotonic time then
     points: tuple[int, bool]  # (data_version, custom_data) of the points stored
+    points_bytes: int = 0  # their size (a checkpoint that keeps them still counts them)
 
 
 class Keeper:
@@ -44,7 +46,9 @@ class Keeper:
         self.writer = Writer(database)
         self._saved: dict[str, Saved] = {}
         self._next = 0.0
-        self._too_big: set[str] = set()  # sessions whose checkpoint is over the limit (logged)
+        self._next_purge = time.monotonic() + PURGE_EVERY_S  # the start purges too
+        # sessions over max_checkpoint_bytes, with the points that made them so
+        self._too_big: dict[str, tuple[int, bool]] = {}
 
     def start(self) -> None:
         self.writer.start()
@@ -55,6 +59,13 @@ class Keeper:
         if now < self._next:
             return
         self._next = now + TICK_S
+        if self.writer.lost:  # the database lost its rows: everything is written again
+            self.writer.lost = False
+            self._saved.clear()
+        if now >= self._next_purge:  # last copies older than ended_keep go
+            self._next_purge = now + PURGE_EVERY_S
+            before = time.time() - self.settings.ended_keep
+            self.writer.do(lambda c: checkpoints.purge(c, before))
         interval = self.settings.checkpoint_interval
         every = list(sessions)
         # at most twice the even share of a tick: sessions that came due together (created
@@ -81,27 +92,46 @@ class Keeper:
     ) -> concurrent.futures.Future[None] | None:
         saved = self._saved.get(session.id)
         points = (session.data_version, session.custom_data)
+        if self._too_big.get(session.id) == points:  # still too big: not captured again
+            self._saved[session.id] = Saved(session.version, session.edits, now, points)
+            return None
         kept = saved is not None and saved.points == points
         stored = capture(session, with_points=not kept)
         if stored is None:  # not finite: the last finite checkpoint stays
-            self._saved[session.id] = Saved(session.version, session.edits, now, points)
+            self._saved[session.id] = Saved(session.version, session.edits, now, points,
+                                            saved.points_bytes if saved else 0)  # fmt: skip
             return None
-        limit = self.settings.max_checkpoint_bytes
-        if stored.size > limit:
-            if durable:
-                raise TooLarge(
-                    f"the session is too big to keep ({stored.size} bytes; the server's "
-                    f"max_checkpoint_bytes is {limit}): it lives until the server stops"
-                )
-            if session.id not in self._too_big:
-                log.warning("session %s: checkpoint of %d bytes over %d", session.id,
-                            stored.size, limit)  # fmt: skip
-                self._too_big.add(session.id)
-            return None
-        self._too_big.discard(session.id)
-        self._saved[session.id] = Saved(session.version, session.edits, now, points)
+        points_bytes = saved.points_bytes if kept and saved else len(stored.points or b"")
+        size, limit = (
+            stored.size + (points_bytes if kept else 0),
+            self.settings.max_checkpoint_bytes,
+        )
+        if size > limit:
+            return self._over(session, points, size, durable)
+        self._too_big.pop(session.id, None)
+        self._saved[session.id] = Saved(session.version, session.edits, now, points, points_bytes)
         row = Row(session.id, stored, self._active_at(session, now), time.time(), kept)
         return self.writer.save(row, durable)
+
+    def _over(
+        self, session: Session, points: tuple[int, bool], size: int, durable: bool
+    ) -> concurrent.futures.Future[None] | None:
+        """The session outgrew max_checkpoint_bytes (its own points, mostly): its stored
+        copy, now older than it, is ended so a restart does not bring back that older
+        state; the change that made it so is answered with a 413, once."""
+        limit = self.settings.max_checkpoint_bytes
+        log.warning("session %s: checkpoint of %d bytes over %d: not kept", session.id, size,
+                    limit)  # fmt: skip
+        self._too_big[session.id] = points
+        self._saved.pop(session.id, None)
+        self.writer.end(session.id, "too big")
+        if durable:
+            raise TooLarge(
+                f"the session is now too big to keep ({size} bytes; the server's "
+                f"max_checkpoint_bytes is {limit}): it works, but will not survive a restart",
+                "train",
+            )
+        return None
 
     def _active_at(self, session: Session, now: float) -> float:
         """Unix time from which the session's time to live counts (now while watched)."""
@@ -119,7 +149,7 @@ class Keeper:
         if saved is None or saved.version != session.version or saved.edits != session.edits:
             self.save(session, time.monotonic())
         self._saved.pop(session.id, None)
-        self._too_big.discard(session.id)
+        self._too_big.pop(session.id, None)
         return self.writer.end(session.id, why)
 
     def save_all(self, sessions: Iterable[Session]) -> None:
@@ -140,10 +170,20 @@ class Keeper:
         with self.database.begin() as c:
             checkpoints.purge(c, now - self.settings.ended_keep)
             checkpoints.expire(c, now - self.settings.session_ttl)
-            found = checkpoints.live(c)
+            ids = checkpoints.live_ids(c)[-self.settings.max_sessions :]
         sessions, refused = [], []
         mono = time.monotonic()
-        for row in found[-self.settings.max_sessions :]:
+        for session_id in ids:
+            try:
+                with self.database.begin() as c:
+                    row = checkpoints.find(c, session_id)
+                if row is None:  # ended meanwhile (another process)
+                    continue
+            except Exception as exc:  # a row the database cannot even hand over
+                log.warning("session %s was not restored: its row cannot be read (%s)",
+                            session_id, exc)  # fmt: skip
+                refused.append(session_id)
+                continue
             try:
                 session = restore(row.stored, self.settings, device)
             except Refused as exc:

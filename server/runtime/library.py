@@ -5,14 +5,16 @@ thread, and a copy becomes a live session of its own on the worker."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
 from server.errors import Conflict, NotFound, StorageFailed
 from server.formats.images import stored_pictures
+from server.protocol.stored import Checkpoint
 from server.runtime.actions import durable
 from server.runtime.manager import SessionManager
 from server.runtime.quotas import admit_create, admit_hold
@@ -86,7 +88,7 @@ class Library:
         limits, database = self.limits, self.database
 
         def create(c: Any) -> dict[str, Any]:
-            used = database.stored_bytes(c)
+            used = lambda: database.stored_bytes(c)  # noqa: E731
             return experiments.create(c, owner, name, stored, summary, pictures, limits, used)
 
         async with self._saving:
@@ -115,7 +117,8 @@ class Library:
 
     async def open(self, owner: str, experiment_id: str, client: str) -> dict[str, Any]:
         where = experiments.by_owner(owner, experiment_id)
-        _, stored = await self._in_db(lambda c: experiments.stored(c, where))
+        missing = f"unknown experiment {experiment_id}"
+        _, stored = await self._in_db(lambda c: experiments.stored(c, where, missing))
         return await self.adopt(stored, client)
 
     async def picture(self, where: Any, which: str) -> bytes:
@@ -165,7 +168,10 @@ class Library:
         found = await self._in_db(lambda c: checkpoints.find(c, session_id))
         if found is None or found.ended not in ("expired", "deleted"):
             raise NotFound(f"no last copy of session {session_id}", "id")
-        config = json.loads(found.stored.body).get("model", {}).get("config", {})
+        try:  # read as a checkpoint is: a tampered row is a 409, not a 500
+            config = Checkpoint.model_validate_json(found.stored.body).model.config.model_dump()
+        except ValidationError:
+            raise Conflict(f"the last copy of session {session_id} is damaged") from None
         return {"id": session_id, "ended": found.ended, "epoch": found.stored.epoch,
                 "saved_at": iso(found.saved_at), "config": config}  # fmt: skip
 

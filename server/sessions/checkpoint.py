@@ -99,7 +99,7 @@ def restore(
         checkpoint = Checkpoint.model_validate_json(stored.body)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = ".".join(str(p) for p in first["loc"]) or "body"
         raise Refused(f"{where}: {first['msg']}") from None
     if checkpoint.version not in READABLE:
         raise Refused(f"checkpoint version {checkpoint.version} is not one this server reads")

@@ -89,10 +89,17 @@ def expire(c: Connection, before: float) -> int:
     return int(result.rowcount or 0)
 
 
+def live_ids(c: Connection) -> list[str]:
+    """The ids of every session that has not ended, oldest use first (rows are read one
+    at a time: find(), so one unreadable row cannot stop the others)."""
+    query = select(table.c.id).where(table.c.ended.is_(None)).order_by(table.c.active_at)
+    return [str(i) for i in c.execute(query).scalars()]
+
+
 def live(c: Connection) -> list[Found]:
     """Every row of a session that has not ended, oldest use first."""
-    query = select(table).where(table.c.ended.is_(None)).order_by(table.c.active_at)
-    return [_found(row) for row in c.execute(query).mappings()]
+    found = (find(c, i) for i in live_ids(c))
+    return [f for f in found if f is not None]
 
 
 def find(c: Connection, session_id: str) -> Found | None:

@@ -6,17 +6,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import math
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
-from server.errors import NotFound, TooLarge, TooMany
+from server.errors import Conflict, NotFound, TooLarge, TooMany
+from server.protocol.config import Config
+from server.protocol.rest import MAX_IMPORT_EPOCH
 from server.storage.rows import Stored
+from server.storage.schema import checkpoints
 from server.storage.schema import experiments as table
 
+log = logging.getLogger(__name__)
 LISTED = [c for c in table.c if c.name not in ("body", "history", "points", "thumbnail", "picture")]
 
 
@@ -38,9 +46,18 @@ def owner_of(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create(c: Connection, owner: str, name: str, stored: Stored, summary: dict[str, Any],
-           pictures: Pictures, limits: Limits, stored_bytes: int) -> dict[str, Any]:  # fmt: skip
-    """A new experiment; TooMany past the owner's limit, TooLarge past a size limit."""
+def create(
+    c: Connection,
+    owner: str,
+    name: str,
+    stored: Stored,
+    summary: dict[str, Any],
+    pictures: Pictures,
+    limits: Limits,
+    used: Callable[[], int],
+) -> dict[str, Any]:
+    """A new experiment; TooMany past the owner's limit, TooLarge past a size limit
+    (``used()``: the bytes stored now; last copies of ended sessions give way first)."""
     held = c.execute(select(func.count()).where(table.c.owner == owner)).scalar() or 0
     if held >= limits.per_owner:
         raise TooMany(
@@ -55,12 +72,16 @@ def create(c: Connection, owner: str, name: str, stored: Stored, summary: dict[s
             f"({limits.row_bytes})",
             "session",
         )
-    if stored_bytes + size > limits.total_bytes:
-        raise TooLarge(
-            f"the server's storage is full (max_database_bytes = {limits.total_bytes}); "
-            "delete saved experiments to make room",
-            "session",
-        )
+    if used() + size > limits.total_bytes:
+        c.execute(delete(checkpoints).where(checkpoints.c.ended.isnot(None)))
+        total = used()
+        if total + size > limits.total_bytes:
+            raise TooLarge(
+                f"the server's storage is full: live sessions and saved experiments take "
+                f"{total} bytes of its max_database_bytes ({limits.total_bytes}); an owner "
+                "can make room by deleting saved experiments",
+                "session",
+            )
     now = time.time()
     row = {
         "id": secrets.token_urlsafe(12),
@@ -86,8 +107,16 @@ def create(c: Connection, owner: str, name: str, stored: Stored, summary: dict[s
 
 
 def listed(c: Connection, owner: str) -> list[dict[str, Any]]:
+    """The owner's experiments, newest first; a damaged row is left out (and logged), so
+    one cannot hide the others."""
     query = select(*LISTED).where(table.c.owner == owner).order_by(table.c.updated.desc())
-    return [_listed(r) for r in c.execute(query).mappings()]
+    rows = []
+    for r in c.execute(query).mappings():
+        try:
+            rows.append(_listed(r))
+        except Conflict as exc:
+            log.warning("%s", exc.message)
+    return rows
 
 
 def one(c: Connection, owner: str, experiment_id: str) -> dict[str, Any]:
@@ -124,14 +153,22 @@ def unshare(c: Connection, owner: str, experiment_id: str) -> None:
     c.execute(update(table).where(table.c.id == experiment_id).values(share=None))
 
 
-def stored(c: Connection, where: Any) -> tuple[dict[str, Any], Stored]:
-    """(its listing, its stored session) for ``where`` (a condition on the table)."""
+def stored(
+    c: Connection, where: Any, missing: str = "unknown or no longer shared"
+) -> tuple[dict[str, Any], Stored]:
+    """(its listing, its stored session) for ``where`` (a condition on the table);
+    NotFound saying ``missing`` if there is none, Conflict if its row is damaged."""
     row = c.execute(select(table).where(where)).mappings().first()
     if row is None:
-        raise NotFound("unknown or no longer shared", "id")
-    points = None if row["points"] is None else bytes(row["points"])
-    body = Stored(row["format"], bytes(row["body"]), bytes(row["history"]), points, row["epoch"])
-    return _listed(row), body
+        raise NotFound(missing, "id")
+    listing = _listed(row)
+    try:
+        points = None if row["points"] is None else bytes(row["points"])
+        body = Stored(int(row["format"]), bytes(row["body"]), bytes(row["history"]), points,
+                      int(row["epoch"]))  # fmt: skip
+    except (TypeError, ValueError) as exc:
+        raise Conflict(f"the stored experiment {row['id']} is damaged: {exc}") from None
+    return listing, body
 
 
 def by_owner(owner: str, experiment_id: str) -> Any:
@@ -155,14 +192,27 @@ def picture(c: Connection, where: Any, which: str) -> bytes:
 
 
 def _listed(r: RowMapping | dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": r["id"],
-        "name": r["name"],
-        "created": r["created"],
-        "updated": r["updated"],
-        "epoch": r["epoch"],
-        "train_loss": r["train_loss"],
-        "test_loss": r["test_loss"],
-        "config": json.loads(r["config"]),
-        "share": r["share"],
-    }
+    """A row as listed, checked (a tampered row is a Conflict naming it, not a 500)."""
+    try:
+        config = Config.model_validate_json(r["config"]).model_dump()
+        losses = [None if v is None else float(v) for v in (r["train_loss"], r["test_loss"])]
+        if not all(v is None or math.isfinite(v) for v in losses):
+            raise ValueError("a loss is not finite")
+        epoch = int(r["epoch"])
+        if not 0 <= epoch <= MAX_IMPORT_EPOCH:
+            raise ValueError(f"epoch {epoch} is out of range")
+        listing = {
+            "id": str(r["id"]),
+            "name": str(r["name"]),
+            "created": float(r["created"]),
+            "updated": float(r["updated"]),
+            "epoch": epoch,
+            "train_loss": losses[0],
+            "test_loss": losses[1],
+            "config": config,
+            "share": r["share"],
+        }
+    except (ValidationError, TypeError, ValueError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise Conflict(f"the stored experiment {r['id']} is damaged: {reason}") from None
+    return listing

@@ -39,6 +39,7 @@ class Writer:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.failure: str | None = None  # the last commit's error, until one succeeds
+        self.lost = False  # the tables were made again: every session must be written anew
         self.commits = 0
 
     def start(self) -> None:
@@ -102,6 +103,17 @@ class Writer:
                     if not (self._rows or self._ops):
                         return
 
+    def _remake(self) -> None:
+        """The tables are gone (the file was deleted while the server ran): make them
+        again, and ask the keeper to write every live session anew (``lost``)."""
+        try:
+            self.database.migrate()
+        except StorageFailed as exc:
+            log.warning("could not make the storage tables again: %s", exc.message)
+            return
+        log.warning("the storage tables were gone: made again; every session is saved anew")
+        self.lost = True
+
     def _commit(self, rows: list[Row], ops: list[Op], waiting: list[Done]) -> None:
         try:
             with self.database.begin() as c:
@@ -114,6 +126,8 @@ class Writer:
             self.failure = exc.message
             for done in waiting:
                 _settle(done, exc)
+            if "no such table" in exc.message or "does not exist" in exc.message:
+                self._remake()
             if self._stopping:  # the last try: nothing is left to try again
                 log.error("%d checkpoints were not saved at shutdown: %s", len(rows), exc.message)
                 return

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from server.errors import NotFound, TooLarge, TooMany
+from server.protocol.config import Config
 from server.storage import experiments
 from server.storage.database import Database
 from server.storage.experiments import Limits, Pictures
@@ -22,7 +23,8 @@ OWNER = experiments.owner_of(KEY)
 OTHER = experiments.owner_of("someone-elses-key-9876543210")
 STORED = Stored(1, b'{"model":"..."}', b"\x00" * 48, None, 42)
 PICTURES = Pictures(b"\x89PNG thumbnail", b"\x89PNG picture")
-SUMMARY: dict[str, Any] = {"config": {"dataset": "xor"}, "train_loss": 0.25, "test_loss": 0.5}
+XOR = Config(dataset="xor").model_dump()
+SUMMARY: dict[str, Any] = {"config": XOR, "train_loss": 0.25, "test_loss": 0.5}
 ROOMY = Limits(per_owner=10, row_bytes=10_000, total_bytes=100_000)
 
 
@@ -36,7 +38,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> None:
 def create(database: Database, name: str, owner: str = OWNER, limits: Limits = ROOMY,
            stored_bytes: int = 0) -> dict[str, Any]:  # fmt: skip
     with database.begin() as c:
-        return experiments.create(c, owner, name, STORED, SUMMARY, PICTURES, limits, stored_bytes)
+        return experiments.create(
+            c, owner, name, STORED, SUMMARY, PICTURES, limits, lambda: stored_bytes
+        )
 
 
 def names(database: Database, owner: str = OWNER) -> list[str]:
@@ -47,7 +51,7 @@ def names(database: Database, owner: str = OWNER) -> list[str]:
 def test_create_then_list_one_rename_remove(database: Database) -> None:
     made = create(database, "spiral at 42")
     assert made["name"] == "spiral at 42" and made["epoch"] == 42 and made["share"] is None
-    assert made["config"] == {"dataset": "xor"} and made["train_loss"] == 0.25
+    assert made["config"] == XOR and made["train_loss"] == 0.25
     with database.begin() as c:
         assert experiments.one(c, OWNER, made["id"]) == made
         renamed = experiments.rename(c, OWNER, made["id"], "spiral, done")
@@ -140,7 +144,7 @@ def test_size_limits_are_a_413_naming_the_setting(database: Database) -> None:
     full = Limits(10, row_bytes=10_000, total_bytes=1_000)
     with pytest.raises(TooLarge) as refused:
         create(database, "full", limits=full, stored_bytes=1_000 - size + 1)
-    assert refused.value.status == 413 and "max_database_bytes = 1000" in refused.value.message
+    assert refused.value.status == 413 and "max_database_bytes (1000)" in refused.value.message
     create(database, "just fits", limits=full, stored_bytes=1_000 - size)
     assert names(database) == ["just fits", "fits"]
 

@@ -207,7 +207,7 @@ def test_a_full_database_is_a_413(settings: Settings) -> None:
         assert 413 in codes, codes
         full = codes.index(413)
         assert codes[:full] == [201] * full and full >= 1
-        assert "max_database_bytes = 100000" in answers[full].json()["detail"]
+        assert "max_database_bytes (100000)" in answers[full].json()["detail"]
         listing = client.get("/api/experiments", headers=MINE).json()["experiments"]
         assert len(listing) == full
 
