@@ -153,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     try:
         app = create_app(settings)
+        app.state.manager.claim()  # a second server on the same database stops here
     except StorageFailed as exc:  # a damaged, locked or newer database: one line, no traceback
         raise SystemExit(f"playground: error: {exc.message}") from None
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from server.protocol import messages
 from server.protocol import rest as schemas
+from server.protocol.stored import NAME_PATTERN
 
 BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 WORDS = {
@@ -72,8 +73,10 @@ RANGES = _ranges()
 # patterns a person cannot be asked to read, in words (ids, tokens, owner keys)
 PATTERN_WORDS = {
     r"^[A-Za-z0-9_-]{8,64}$": "8 to 64 characters of A-Z, a-z, 0-9, _ and -",
-    r"\S": "more than spaces",
 }
+PATTERN_WORDS[NAME_PATTERN] = (
+    "1 to 80 characters with something to read, without control or invisible characters"
+)
 
 
 def explain(error: Mapping[str, Any]) -> str:

@@ -21,7 +21,10 @@ TOKEN_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"  # session ids, experiment ids, share t
 MAX_NAME = 80
 
 Token = Annotated[str, Field(pattern=TOKEN_PATTERN)]
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=r"\S")]
+# a visible character somewhere, and no control or invisible formatting character anywhere
+_HIDDEN = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+NAME_PATTERN = rf"^[^{_HIDDEN}]*[^\s{_HIDDEN}][^{_HIDDEN}]*$"
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=NAME_PATTERN)]
 
 
 class StoredPoints(Strict):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -20,6 +21,7 @@ from server.sessions import edits, views
 from server.sessions.history import finite
 from server.sessions.session import Session
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
 CUT_SHUTDOWN = "the server is shutting down"
@@ -43,6 +45,15 @@ async def durable(saved: concurrent.futures.Future[None] | None) -> None:
         await asyncio.wrap_future(saved)
     except StorageFailed as exc:
         raise StorageFailed(f"the change was made but not saved: {exc.message}") from None
+
+
+async def durable_or_log(saved: concurrent.futures.Future[None] | None, session_id: str) -> None:
+    """``durable`` for a new session: if storage fails it is made all the same (its id is
+    in the reply, so nothing is orphaned), and the next checkpoint tries again."""
+    try:
+        await durable(saved)
+    except StorageFailed as exc:
+        log.warning("new session %s is not stored yet: %s", session_id, exc.message)
 
 
 ACTIONS: dict[str, Callable[[Session], None]] = {

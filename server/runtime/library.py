@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from server.errors import Conflict, NotFound, StorageFailed
 from server.formats.images import stored_pictures
 from server.protocol.stored import Checkpoint
-from server.runtime.actions import durable
+from server.runtime.actions import durable_or_log
 from server.runtime.manager import SessionManager
 from server.runtime.quotas import admit_create, admit_hold
 from server.sessions import views
@@ -205,7 +205,7 @@ class Library:
             return session.public(), saved
 
         public, saved = await m.worker.call(job)
-        await durable(saved)
+        await durable_or_log(saved, public["id"])
         return public
 
     @staticmethod

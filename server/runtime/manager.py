@@ -18,7 +18,7 @@ from server.config import Settings
 from server.errors import NotFound
 from server.protocol.frames import View as FrameView
 from server.protocol.rest import Config
-from server.runtime.actions import CUT_SHUTDOWN, SessionActions, durable
+from server.runtime.actions import CUT_SHUTDOWN, SessionActions, durable, durable_or_log
 from server.runtime.keeper import Keeper
 from server.runtime.outbox import Outbox
 from server.runtime.quotas import RateLimit, admit_create, admit_hold
@@ -56,8 +56,14 @@ class SessionManager(SessionActions):
             self.worker.keep = lambda now: keeper.tick(self.sessions.values(), now)
             self.worker.on_stop = lambda: keeper.save_all(self.sessions.values())
 
+    def claim(self) -> None:
+        """Be the one server of the database (StorageFailed if another is): before start."""
+        if self.keeper is not None:
+            self.keeper.database.claim()
+
     def start(self) -> None:
         """Start the worker and bring back the stored sessions (paused) before serving."""
+        self.claim()
         self.worker.start()
         if self.keeper is not None:
             self.keeper.start()
@@ -149,7 +155,7 @@ class SessionManager(SessionActions):
             return session.public(), saved
 
         public, saved = await self.worker.call(job)
-        await durable(saved)
+        await durable_or_log(saved, public["id"])
         return public
 
     async def delete(self, session_id: str) -> None:

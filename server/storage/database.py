@@ -11,6 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+
+try:
+    import fcntl
+except ImportError:  # Windows: no second-server check for SQLite
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +33,7 @@ from server.storage.schema import MIGRATIONS, VERSION, checkpoints, experiments,
 log = logging.getLogger(__name__)
 APP_DIR = "neural-playground"
 FILE = "playground.db"
+LOCK_KEY = 0x6E706C67  # PostgreSQL advisory lock of "the server of this database"
 BUSY_TIMEOUT_MS = 5_000  # how long SQLite waits for another writer before "locked"
 
 
@@ -50,6 +56,12 @@ def describe(exc: BaseException) -> str:
     lowered = message.lower()
     if "disk is full" in lowered or "no space left" in lowered:
         return f"the disk is full ({message})"
+    if "disk i/o error" in lowered:
+        return f"the disk failed a write: is it full? ({message})"
+    if "unable to open database file" in lowered or "readonly" in lowered:
+        return f"the server cannot write its data directory ({message})"
+    if "cannot contain nul" in lowered:
+        return "a text with a NUL character cannot be stored"
     if "locked" in lowered or "busy" in lowered:
         return f"the database is locked by another program ({message})"
     if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
@@ -60,10 +72,12 @@ def describe(exc: BaseException) -> str:
 class Database:
     """One engine and its schema. Every method may raise StorageFailed."""
 
-    def __init__(self, engine: Engine, where: str) -> None:
+    def __init__(self, engine: Engine, where: str, file: str | None = None) -> None:
         self.engine = engine
-        self.where = where  # the file or the server, for messages (no password)
+        self.where = where  # the file or the database's name, for messages (no address)
+        self.file = file  # SQLite's file, if not in memory
         self.sqlite = engine.dialect.name == "sqlite"
+        self._claim: Any = None  # what holds claim()'s lock
 
     @classmethod
     def open(cls, settings: Settings) -> Database:
@@ -80,10 +94,12 @@ class Database:
             raise StorageFailed(
                 f"database_url must be sqlite:///PATH or postgresql://…, not {parsed.drivername}"
             )
-        where = parsed.render_as_string(hide_password=True)
+        where = f"PostgreSQL database {parsed.database or '(default)'}"  # no user, no host
+        file = None
         if parsed.get_backend_name() == "sqlite":
             where = parsed.database or ":memory:"
             if parsed.database and parsed.database != ":memory:":
+                file = parsed.database
                 try:
                     Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
@@ -94,7 +110,7 @@ class Database:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(parsed, pool_size=4, max_overflow=4, pool_pre_ping=True)
-        database = cls(engine, where)
+        database = cls(engine, where, file)
         try:
             database.migrate()
         except StorageFailed:
@@ -112,10 +128,21 @@ class Database:
             raise StorageFailed(f"storage at {self.where}: {describe(exc)}") from exc
 
     def migrate(self) -> None:
-        """Bring the schema to VERSION, one step per transaction; refuse a newer one."""
+        """Bring the schema to VERSION, one step per transaction; refuse a newer one.
+        A step another connection made meanwhile is taken as made (a reader that opened
+        the database while the server remade its tables)."""
+        for attempt in range(3):
+            try:
+                self._migrate()
+                return
+            except StorageFailed as exc:
+                if "already exists" not in exc.message or attempt == 2:
+                    raise
+
+    def _migrate(self) -> None:
         with self.begin() as c:
             if self.sqlite:
-                problem = c.execute(text("PRAGMA quick_check")).scalar()
+                problem = str(c.execute(text("PRAGMA quick_check(1)")).scalar())
                 if problem != "ok":
                     raise StorageFailed(f"storage at {self.where}: the database file is damaged "
                                         f"({problem}); move it away to start afresh")  # fmt: skip
@@ -135,6 +162,36 @@ class Database:
                 c.execute(schema_version.update().values(version=step + 1))
             log.info("storage at %s migrated to schema version %d", self.where, step + 1)
 
+    def claim(self) -> None:
+        """This process is the one server of this database: a second would restore the
+        first's live sessions and overwrite them. SQLite: an exclusive lock on a file
+        beside the database; PostgreSQL: an advisory lock held on a connection of its own.
+        StorageFailed if another server holds it. Idempotent."""
+        if self._claim is not None:
+            return
+        busy = (f"storage at {self.where} is in use by another playground server: one server "
+                "per database (give this one its own --data-dir or --database-url)")  # fmt: skip
+        if self.sqlite:
+            if self.file is None or fcntl is None:
+                return
+            holder = open(f"{self.file}.lock", "a+")  # noqa: SIM115  (held until close)
+            try:
+                fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder.close()
+                raise StorageFailed(busy) from None
+            self._claim = holder
+            return
+        try:
+            connection = self.engine.connect()
+            held = connection.execute(text(f"SELECT pg_try_advisory_lock({LOCK_KEY})")).scalar()
+        except (SQLAlchemyError, OSError) as exc:
+            raise StorageFailed(f"storage at {self.where}: {describe(exc)}") from exc
+        if not held:
+            connection.close()
+            raise StorageFailed(busy)
+        self._claim = connection
+
     def stored_bytes(self, c: Connection) -> int:
         """Bytes of stored sessions and experiments (what max_database_bytes limits)."""
         total = 0
@@ -143,6 +200,9 @@ class Database:
         return total
 
     def close(self) -> None:
+        if self._claim is not None:
+            self._claim.close()  # the lock goes with it
+            self._claim = None
         self.engine.dispose()
 
 
