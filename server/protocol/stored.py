@@ -5,12 +5,12 @@ message, never trusted."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from server.protocol.config import Config, Speed, Strict
-from server.protocol.rest import MAX_IMPORT_EPOCH, Loss, ModelImport, Params
+from server.protocol.rest import MAX_IMPORT_EPOCH, Link, Loss, Params
 
 CHECKPOINT_FORMAT = "neural-playground-checkpoint"
 CHECKPOINT_VERSION = 1  # this server writes version 1 and reads versions READABLE
@@ -34,6 +34,25 @@ class StoredPoints(Strict):
     test: int = Field(ge=0, le=10**7)
 
 
+class PackedModel(Strict):
+    """A model file with its numbers packed (sessions/checkpoint.py): read back into the
+    import's ModelImport and checked as an import is."""
+
+    config: dict[str, Any] = Field(description="checked as a Config once unpacked")
+    epoch: int = Field(ge=0, le=MAX_IMPORT_EPOCH)
+    custom_data: bool
+    stream: dict[str, Any] | None = None
+    dead: list[Link] = Field(default_factory=list, max_length=100_000)
+    carried_points: int = Field(ge=0, le=2**53)
+    steps: int = Field(ge=0, le=2**53)
+    cursor: int = Field(0, ge=0, le=2**31)
+    slots: list[Annotated[str, Field(max_length=16)]] = Field(max_length=4)
+    shapes: list[tuple[Annotated[int, Field(ge=1, le=64)], Annotated[int, Field(ge=1, le=64)]]] = (
+        Field(max_length=17, strict=False)
+    )
+    tensors: str = Field(max_length=20_000_000, description="base64 of float64s")
+
+
 class Checkpoint(Strict):
     """One live session as stored: its model file (without the chart, stored packed beside
     it), what the model file lacks to go on exactly, and the points when they are its own."""
@@ -42,7 +61,7 @@ class Checkpoint(Strict):
     version: int = Field(description=f"this server reads {', '.join(map(str, READABLE))}")
     id: Token
     owner: str = Field("", max_length=200, description="the address that created it")
-    model: ModelImport
+    model: PackedModel
     state: Literal["idle", "running", "paused", "diverged", "failed"]
     speed: Speed
     data_version: int = Field(ge=1, le=2**53)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from server.errors import Conflict, NotFound, StorageFailed
 from server.formats.images import stored_pictures
+from server.protocol.config import Config
 from server.protocol.stored import Checkpoint
 from server.runtime.actions import durable_or_log
 from server.runtime.manager import SessionManager
@@ -169,7 +170,8 @@ class Library:
         if found is None or found.ended not in ("expired", "deleted"):
             raise NotFound(f"no last copy of session {session_id}", "id")
         try:  # read as a checkpoint is: a tampered row is a 409, not a 500
-            config = Checkpoint.model_validate_json(found.stored.body).model.config.model_dump()
+            raw = Checkpoint.model_validate_json(found.stored.body).model.config
+            config = Config.model_validate(raw).model_dump()
         except ValidationError:
             raise Conflict(f"the last copy of session {session_id} is damaged") from None
         return {"id": session_id, "ended": found.ended, "epoch": found.stored.epoch,

@@ -22,11 +22,16 @@ from pydantic import ValidationError
 from server.config import Settings
 from server.engine.data.split import Split
 from server.errors import InvalidInput
-from server.formats.export import model_file, training_state
 from server.formats.points import check_data, classes_of
-from server.protocol.rest import Data, HistoryFile
-from server.protocol.stored import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, READABLE, Checkpoint
-from server.sessions import edits, views
+from server.protocol.rest import Config, Data, HistoryFile, ModelImport
+from server.protocol.stored import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+    READABLE,
+    Checkpoint,
+    PackedModel,
+)
+from server.sessions import edits
 from server.sessions.history import finite
 from server.sessions.session import Session
 from server.sessions.state import State
@@ -42,11 +47,22 @@ class Refused(Exception):
 def capture(session: Session, with_points: bool = True) -> Stored | None:
     """The session as stored, or None while its weights are not finite (a diverged session
     keeps its last finite checkpoint). ``with_points``: pack its own points (they change
-    rarely; the caller may reuse the last packing)."""
-    p = views.params(session)
-    if not all(math.isfinite(v) for layer in p["layers"] for v in _values(layer)):
-        return None
+    rarely; the caller may reuse the last packing).
+
+    The weights, carried gradients and optimizer slots go packed (float64, in ``shapes``'
+    order: each layer's weight then bias; params, carried, then each slot by name), not as
+    JSON numbers: writing a float as text was half of a checkpoint's cost."""
     s, m = session, session.model
+    net = m.net
+    count = len(net.weights)
+    slots = {name: (t[:count], t[count:]) for name, t in sorted(m.opt.slots.items())}
+    groups = [(net.weights, net.biases), (m.acc.weights, m.acc.biases), *slots.values()]
+    tensors = [t for weights, biases in groups for pair in zip(weights, biases, strict=True)
+               for t in pair]  # fmt: skip
+    flat = torch.cat([t.reshape(-1) for t in tensors]).to("cpu", torch.float64)
+    params = sum(w.numel() + b.numel() for w, b in zip(net.weights, net.biases, strict=True))
+    if not bool(torch.isfinite(flat[:params]).all()):
+        return None
     split = m.split
     points = None
     if s.custom_data:
@@ -56,9 +72,19 @@ def capture(session: Session, with_points: bool = True) -> Stored | None:
         "version": CHECKPOINT_VERSION,
         "id": s.id,
         "owner": s.owner,
-        "model": model_file(
-            s.config.model_dump(), p, m.epoch, s.custom_data, training_state(m), s.seeds.state()
-        ),
+        "model": {
+            "config": s.config.model_dump(),
+            "epoch": m.epoch,
+            "custom_data": s.custom_data,
+            "stream": s.seeds.state(),
+            "dead": [list(link) for link in net.dead_links()],
+            "carried_points": m.acc.count,
+            "steps": int(m.opt.steps.item()),
+            "cursor": m.cursor,
+            "slots": list(slots),
+            "shapes": [list(w.shape) for w in net.weights],
+            "tensors": base64.b64encode(flat.numpy().tobytes()).decode(),
+        },
         "state": s.state.value if s.state != State.CLOSED else "paused",
         "speed": s.speed,
         "data_version": s.data_version,
@@ -77,8 +103,39 @@ def capture(session: Session, with_points: bool = True) -> Stored | None:
     return Stored(CHECKPOINT_VERSION, encoded, history, packed, m.epoch)
 
 
-def _values(layer: dict[str, Any]) -> list[float]:
-    return [v for row in layer["weight"] for v in row] + list(layer["bias"])
+def model_file_of(packed: PackedModel) -> dict[str, Any]:
+    """The packed model as the import's model file (JSON shape), to be checked as one."""
+    shapes = packed.shapes
+    sizes = [o * i + o for o, i in shapes]
+    try:
+        raw = base64.b64decode(packed.tensors, validate=True)
+    except binascii.Error:
+        raise Refused("model.tensors: not base64") from None
+    if len(raw) % 8:
+        raise Refused("model.tensors: not whole float64 numbers")
+    values = np.frombuffer(raw, dtype=np.float64)
+    want = sum(sizes) * (2 + len(packed.slots))
+    if values.size != want:
+        raise Refused(f"model.tensors: {values.size} numbers where the shapes make {want}")
+    at = 0
+
+    def layers() -> list[dict[str, Any]]:
+        nonlocal at
+        out = []
+        for (o, i), size in zip(shapes, sizes, strict=True):
+            chunk = values[at : at + size]
+            at += size
+            out.append({"weight": chunk[: o * i].reshape(o, i).tolist(),
+                        "bias": chunk[o * i :].tolist()})  # fmt: skip
+        return out
+
+    params = {"layers": layers(), "dead": packed.dead}
+    carried = layers()
+    slots = {name: layers() for name in packed.slots}
+    state = {"carried_points": packed.carried_points, "carried": carried, "steps": packed.steps,
+             "cursor": packed.cursor, "slots": slots}  # fmt: skip
+    return {"config": packed.config, "params": params, "epoch": packed.epoch,
+            "custom_data": packed.custom_data, "state": state, "stream": packed.stream}  # fmt: skip
 
 
 def _rows(x: Any, y: Any) -> bytes:
@@ -114,12 +171,18 @@ def restore(
 def _build(
     cp: Checkpoint, stored: Stored, settings: Settings, device: torch.device, session_id: str
 ) -> Session:
-    file = cp.model.model_copy(update={"history": _history(stored.history, cp.history_stride)})
+    try:
+        file = ModelImport.model_validate(model_file_of(cp.model))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Refused(f"model.{where}: {first['msg']}") from None
+    file = file.model_copy(update={"history": _history(stored.history, cp.history_stride)})
     session = Session(session_id, file.config, settings, device)
     if cp.points is not None:
         if stored.points is None:
             raise Refused("points: the checkpoint names its own points but holds none")
-        edits.set_data(session, _points(stored.points, cp, settings))
+        edits.set_data(session, _points(stored.points, cp, file.config, settings))
     elif file.custom_data:
         raise Refused("model.custom_data: set, but the checkpoint holds no points")
     edits.load_model(session, file)
@@ -162,7 +225,7 @@ def _history(packed: bytes, stride: int) -> HistoryFile | None:
         raise Refused(f"history: {exc.errors()[0]['msg']}") from None
 
 
-def _points(packed: bytes, cp: Checkpoint, settings: Settings) -> Split:
+def _points(packed: bytes, cp: Checkpoint, config: Config, settings: Settings) -> Split:
     """The stored points, checked as an upload is (check_data) except that a session may
     have no training points (all of them cleared)."""
     assert cp.points is not None
@@ -171,7 +234,6 @@ def _points(packed: bytes, cp: Checkpoint, settings: Settings) -> Split:
         raise Refused(f"points: {len(packed)} bytes where {want} were named")
     rows = np.frombuffer(packed, dtype=np.float64).reshape(-1, ROW).tolist()
     train, test = rows[: cp.points.train], rows[cp.points.train :]
-    config = cp.model.config
     if len(rows) > settings.max_points:
         raise Refused(f"points: at most {settings.max_points} in all, got {len(rows)}")
 

@@ -5,8 +5,9 @@ them off the worker thread."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select, update
 
 from server.storage.rows import Stored
 from server.storage.schema import checkpoints as table
@@ -34,33 +35,44 @@ class Found:
 
 
 def write(c: Connection, rows: list[Row]) -> None:
-    """Insert or replace each row (one statement per row; the caller's transaction)."""
+    """Insert or replace each row, in three statements run for many rows at once (the
+    driver's executemany: the writer holds the interpreter's lock as little as it can).
+    Bound names differ from the columns' (b_…): a parameter named like a column would be
+    set as well."""
     if not rows:
         return
     ids = [r.id for r in rows]
     present = set(c.execute(select(table.c.id).where(table.c.id.in_(ids))).scalars())
+    inserts: list[dict[str, Any]] = []
+    replaces: list[dict[str, Any]] = []
+    keeps: list[dict[str, Any]] = []
     for r in rows:
         s = r.stored
-        values = {
-            "format": s.format,
-            "body": s.body,
-            "history": s.history,
-            "size": s.size,
-            "epoch": s.epoch,
-            "saved_at": r.saved_at,
-            "active_at": r.active_at,
-            "ended": None,
-            "ended_at": None,
-        }
-        if not r.points_kept:
-            values["points"] = s.points
-        if r.id in present:
-            if r.points_kept:  # the size counts the points already stored
-                kept = func.coalesce(func.length(table.c.points), 0)
-                values["size"] = s.size + kept
-            c.execute(update(table).where(table.c.id == r.id).values(**values))
+        values: dict[str, Any] = {f"b_{name}": value for name, value in (
+            ("id", r.id), ("format", s.format), ("body", s.body), ("history", s.history),
+            ("size", s.size), ("epoch", s.epoch), ("saved_at", r.saved_at),
+            ("active_at", r.active_at), ("points", s.points),
+        )}  # fmt: skip
+        if r.id not in present:
+            inserts.append(values)
+        elif r.points_kept:
+            keeps.append(values)
         else:
-            c.execute(insert(table).values(id=r.id, **{"points": s.points, **values}))
+            replaces.append(values)
+    names = ("format", "body", "history", "epoch", "saved_at", "active_at")
+    fresh: dict[str, Any] = {name: bindparam(f"b_{name}") for name in names}
+    fresh |= {"ended": None, "ended_at": None}
+    size: Any = bindparam("b_size")
+    points: Any = bindparam("b_points")
+    if inserts:
+        c.execute(insert(table).values(id=bindparam("b_id"), size=size, points=points, **fresh),
+                  inserts)  # fmt: skip
+    where = table.c.id == bindparam("b_id")
+    if replaces:
+        c.execute(update(table).where(where).values(size=size, points=points, **fresh), replaces)
+    if keeps:  # the points stay, and the size counts them
+        kept = func.coalesce(func.length(table.c.points), 0)
+        c.execute(update(table).where(where).values(size=size + kept, **fresh), keeps)
 
 
 def end(c: Connection, session_id: str, why: str, at: float) -> None:
