@@ -58,6 +58,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
 
+def click_plot(page: Page, x: float, y: float, shift: bool = False) -> None:
+    """Click the output plot at data coordinates (x, y) in [-6, 6]² (a point of one's own;
+    with ``shift``, a removal)."""
+    box = page.locator("[data-heatmap-plot]").bounding_box()
+    assert box is not None
+    position = {"x": (x + 6) / 12 * box["width"], "y": (6 - y) / 12 * box["height"]}
+    page.locator("[data-heatmap-plot]").click(
+        position=position, modifiers=["Shift"] if shift else []
+    )
+
+
 SOCKET_SESSION = re.compile(r"/ws/sessions/([^/?#]+)")
 
 

@@ -8,25 +8,15 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from .conftest import Playground, Server
+from .conftest import Playground, Server, click_plot
 
 pytestmark = pytest.mark.e2e
 
 
 def points(server: Server, session_id: str) -> dict:
     return dict(httpx.get(f"{server.url}/api/sessions/{session_id}/data").json())
-
-
-def click_plot(page: Page, x: float, y: float, shift: bool = False) -> None:
-    """Click the output plot at data coordinates (x, y) in [-6, 6]²."""
-    box = page.locator("[data-heatmap-plot]").bounding_box()
-    assert box is not None
-    position = {"x": (x + 6) / 12 * box["width"], "y": (6 - y) / 12 * box["height"]}
-    page.locator("[data-heatmap-plot]").click(
-        position=position, modifiers=["Shift"] if shift else []
-    )
 
 
 def test_clicks_add_and_remove_points(playground: Playground, server: Server) -> None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
-from .conftest import Playground
+from .conftest import Playground, click_plot
 from .page_js import OWNER_KEY, STORED_SESSION
 
 pytestmark = pytest.mark.e2e
@@ -116,14 +116,6 @@ def test_save_list_rename_and_delete(playground: Playground) -> None:
     page.keyboard.press("Escape")
     expect(experiments).to_be_hidden()
     assert not playground.errors
-
-
-def click_plot(page: Page, x: float, y: float) -> None:
-    """Click the output plot at data coordinates (x, y) in [-6, 6]²: a point of one's own."""
-    box = page.locator("[data-heatmap-plot]").bounding_box()
-    assert box is not None
-    position = {"x": (x + 6) / 12 * box["width"], "y": (6 - y) / 12 * box["height"]}
-    page.locator("[data-heatmap-plot]").click(position=position)
 
 
 def test_opening_an_experiment_restores_its_epoch_and_points(playground: Playground) -> None:

@@ -8,9 +8,9 @@ import time
 
 import httpx
 import pytest
-from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import WebSocketRoute, expect
 
-from .conftest import Playground, Server
+from .conftest import Playground, Server, click_plot
 from .page_js import CHART_EPOCHS
 
 pytestmark = pytest.mark.e2e
@@ -64,14 +64,6 @@ def test_a_server_restart_brings_the_page_back_where_it_was(
 def counter(epoch: int) -> str:
     """The page's epoch counter: six digits at least, grouped by thousands."""
     return f"{epoch:07,}"
-
-
-def click_plot(page: Page, x: float, y: float) -> None:
-    """Click the output plot at data coordinates (x, y) in [-6, 6]²: a point of one's own."""
-    box = page.locator("[data-heatmap-plot]").bounding_box()
-    assert box is not None
-    position = {"x": (x + 6) / 12 * box["width"], "y": (6 - y) / 12 * box["height"]}
-    page.locator("[data-heatmap-plot]").click(position=position)
 
 
 def test_resumes_the_same_session_after_the_socket_drops(playground: Playground) -> None:

@@ -5,6 +5,7 @@ by SIGTERM or killed by SIGKILL."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from collections.abc import Iterator
@@ -152,23 +153,30 @@ def test_a_tampered_row_is_set_aside_and_the_others_come_back(
     assert row is not None and row.ended == "refused"  # not tried again at every start
 
 
+@contextlib.contextmanager
+def failing(c: TestClient, why: str = "the disk is full (database or disk is full)") -> Any:
+    """While inside, every commit of the app's storage fails with ``why``."""
+    writer = c.app.state.manager.keeper.writer  # type: ignore[attr-defined]
+    real = writer.database.begin
+
+    def fail() -> Any:
+        raise StorageFailed(f"storage at test: {why}")
+
+    writer.database.begin = fail
+    try:
+        yield
+    finally:
+        writer.database.begin = real
+
+
 def test_a_failed_write_is_an_error_naming_why_and_the_server_goes_on(data: Path) -> None:
     with TestClient(create_app(settings(data))) as c:
         sid = c.post("/api/sessions", json={"config": {}}).json()["id"]
-        writer = c.app.state.manager.keeper.writer  # type: ignore[attr-defined]
-        real = writer.database.begin
-
-        def full() -> Any:
-            raise StorageFailed("storage at test: the disk is full (database or disk is full)")
-
-        writer.database.begin = full
-        try:
+        with failing(c):
             r = c.post(f"/api/sessions/{sid}/points", json={"x": 1, "y": 1, "label": 1})
             assert r.status_code == 503
             assert "not saved" in r.json()["detail"] and "disk is full" in r.json()["detail"]
             assert c.get(f"/api/sessions/{sid}").json()["custom_data"]  # the change stands
-        finally:
-            writer.database.begin = real
         r = c.post(f"/api/sessions/{sid}/points", json={"x": 2, "y": 1, "label": 1})
         assert r.status_code == 200  # once the disk has room again, writes go through
 

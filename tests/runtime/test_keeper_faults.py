@@ -18,7 +18,7 @@ from server.config import Settings
 from server.errors import StorageFailed
 from server.storage.database import Database
 from server.storage.schema import checkpoints, experiments
-from tests.runtime.test_keeper import stored_row
+from tests.runtime.test_keeper import failing, stored_row
 
 KEY = {"X-Owner-Key": "faults-owner-key-0123456789"}
 
@@ -122,17 +122,8 @@ def test_a_session_that_outgrows_its_limit_is_not_brought_back_older(tmp_path: P
 
 def test_a_new_session_is_made_even_while_storage_fails(tmp_path: Path) -> None:
     with TestClient(create_app(settings(tmp_path))) as c:
-        writer = c.app.state.manager.keeper.writer  # type: ignore[attr-defined]
-        real = writer.database.begin
-
-        def full() -> Any:
-            raise StorageFailed("storage at test: the disk is full")
-
-        writer.database.begin = full
-        try:
+        with failing(c):
             r = c.post("/api/sessions", json={"config": {}})
-        finally:
-            writer.database.begin = real
         assert r.status_code == 201  # its id comes back: nothing is orphaned
         assert c.get(f"/api/sessions/{r.json()['id']}").status_code == 200
 

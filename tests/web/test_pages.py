@@ -30,9 +30,10 @@ def test_plotly_comes_from_the_installed_package(client: TestClient) -> None:
     assert "javascript" in r.headers["content-type"]
 
 
-def test_every_module_the_page_imports_is_served(client: TestClient) -> None:
-    """From main.js, every relative import, transitively, as the browser resolves it."""
-    seen, todo = set(), ["/static/js/main.js"]
+def served_modules(client: TestClient, entry: str) -> set[str]:
+    """From ``entry``, every relative import, transitively, as the browser resolves it
+    (each one asserted served as JavaScript)."""
+    seen, todo = set(), [entry]
     while todo:
         url = todo.pop()
         reply = client.get(url)
@@ -42,6 +43,11 @@ def test_every_module_the_page_imports_is_served(client: TestClient) -> None:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(url), spec))
             if target not in seen:
                 todo.append(target)
+    return seen
+
+
+def test_every_module_the_page_imports_is_served(client: TestClient) -> None:
+    seen = served_modules(client, "/static/js/main.js")
     assert len(seen) > 20 and "/static/js/kinds/mlp.js" in seen, sorted(seen)
 
 
@@ -96,14 +102,5 @@ def test_a_share_link_serves_its_read_only_page(client: TestClient) -> None:
 
 
 def test_every_module_the_share_page_imports_is_served(client: TestClient) -> None:
-    seen, todo = set(), ["/static/js/shared.js"]
-    while todo:
-        url = todo.pop()
-        reply = client.get(url)
-        assert reply.status_code == 200 and "javascript" in reply.headers["content-type"], url
-        seen.add(url)
-        for spec in re.findall(r'(?:from|import)\s*"(\.{1,2}/[\w./]+\.js)"', reply.text):
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(url), spec))
-            if target not in seen:
-                todo.append(target)
+    seen = served_modules(client, "/static/js/shared.js")
     assert "/static/js/views/staticNetwork.js" in seen, sorted(seen)
