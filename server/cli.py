@@ -154,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         app = create_app(settings)
         app.state.manager.claim()  # a second server on the same database stops here
+        if app.state.manager.keeper is not None:  # a locked or read-only one too
+            app.state.manager.keeper.database.check_writable()
     except StorageFailed as exc:  # a damaged, locked or newer database: one line, no traceback
         raise SystemExit(f"playground: error: {exc.message}") from None
 

@@ -28,6 +28,7 @@ from server.storage.writer import Writer
 log = logging.getLogger(__name__)
 TICK_S = 0.2  # how often the worker looks for sessions due a checkpoint
 PURGE_EVERY_S = 600.0  # how often old last copies are deleted while the server runs
+TOUCH_EVERY_S = 60.0  # how often each session's last use is written (expiry at restart)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Keeper:
         self._saved: dict[str, Saved] = {}
         self._next = 0.0
         self._next_purge = time.monotonic() + PURGE_EVERY_S  # the start purges too
+        self._next_touch = time.monotonic() + TOUCH_EVERY_S
         # sessions over max_checkpoint_bytes, with the points that made them so
         self._too_big: dict[str, tuple[int, bool]] = {}
 
@@ -59,6 +61,7 @@ class Keeper:
         if now < self._next:
             return
         self._next = now + TICK_S
+        every = list(sessions)
         if self.writer.lost:  # the database lost its rows: everything is written again
             self.writer.lost = False
             self._saved.clear()
@@ -66,8 +69,10 @@ class Keeper:
             self._next_purge = now + PURGE_EVERY_S
             before = time.time() - self.settings.ended_keep
             self.writer.do(lambda c: checkpoints.purge(c, before))
+        if now >= self._next_touch:  # when each was last used, though nothing else changed
+            self._next_touch = now + TOUCH_EVERY_S
+            self.touch(every, now)
         interval = self.settings.checkpoint_interval
-        every = list(sessions)
         # at most twice the even share of a tick: sessions that came due together (created
         # at once) spread over the next ticks instead of stalling one pass
         budget = max(8, int(2 * len(every) * TICK_S / interval) + 1)
@@ -152,9 +157,19 @@ class Keeper:
         self._too_big.pop(session.id, None)
         return self.writer.end(session.id, why)
 
+    def touch(self, sessions: list[Session], now: float) -> None:
+        """Write when each session was last used (one statement for all): a session read
+        or watched but unchanged must not count as unused at the next start."""
+        used = {s.id: self._active_at(s, now) for s in sessions}
+        if used:
+            self.writer.do(lambda c: checkpoints.touch(c, used))
+
     def save_all(self, sessions: Iterable[Session]) -> None:
-        """At shutdown: every session changed since its last checkpoint."""
+        """At shutdown: every session changed since its last checkpoint, and when each
+        was last used."""
         now = time.monotonic()
+        sessions = list(sessions)
+        self.touch(sessions, now)
         for session in sessions:
             saved = self._saved.get(session.id)
             if saved is None or saved.version != session.version or saved.edits != session.edits:
@@ -202,7 +217,8 @@ class Keeper:
             quiet = max(0.0, now - row.active_at)
             session.last_active = session.unwatched_since = mono - quiet
             points = (session.data_version, session.custom_data)
-            self._saved[session.id] = Saved(session.version, session.edits, mono, points)
+            size = len(row.stored.points or b"")
+            self._saved[session.id] = Saved(session.version, session.edits, mono, points, size)
             sessions.append(session)
         if refused:
             with self.database.begin() as c:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ from server.storage.experiments import Limits, Pictures
 from server.storage.rows import Stored
 
 T = TypeVar("T")
+SHARED_VIEWS = 64  # shared copies whose read-only view is kept
 PICTURE_GRID = 100  # cells a side of a saved experiment's pictures
 
 
@@ -45,6 +47,9 @@ class Library:
             settings.max_checkpoint_bytes,
             settings.max_database_bytes,
         )
+        # read-only views of shared copies, most recent last: a link opened by a class
+        # builds its session on the worker once, not once per visitor
+        self._views: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._saving = asyncio.Lock()  # saves one at a time: limits are counted, then kept
 
     @property
@@ -133,11 +138,20 @@ class Library:
             lambda c: experiments.stored(c, experiments.by_token(token))
         )
 
-        def view() -> dict[str, Any]:
-            session = self._restored(stored, new_id())
-            return {"params": views.params(session), "history": views.history(session)}
+        key = (token, listing["id"])  # a copy never changes: its view is made once
+        built = self._views.get(key)
+        if built is None:
 
-        built = await self.manager.worker.call(view)
+            def view() -> dict[str, Any]:
+                session = self._restored(stored, new_id())
+                return {"params": views.params(session), "history": views.history(session)}
+
+            built = await self.manager.worker.call(view)
+            self._views[key] = built
+            while len(self._views) > SHARED_VIEWS:
+                self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(key)
         base = f"/api/shares/{token}"
         return {
             "name": listing["name"],

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from server.config import Settings
 from server.engine.data.split import Split
 from server.errors import InvalidInput
+from server.formats.export import MAX_STATE
 from server.formats.points import check_data, classes_of
 from server.protocol.rest import Config, Data, HistoryFile, ModelImport
 from server.protocol.stored import (
@@ -60,8 +61,9 @@ def capture(session: Session, with_points: bool = True) -> Stored | None:
     tensors = [t for weights, biases in groups for pair in zip(weights, biases, strict=True)
                for t in pair]  # fmt: skip
     flat = torch.cat([t.reshape(-1) for t in tensors]).to("cpu", torch.float64)
-    params = sum(w.numel() + b.numel() for w, b in zip(net.weights, net.biases, strict=True))
-    if not bool(torch.isfinite(flat[:params]).all()):
+    # what restore would refuse is not written: the last restorable checkpoint stays (adam
+    # keeps the weights finite while m and v run away, or they are not finite at all)
+    if not bool(torch.isfinite(flat).all()) or float(flat.abs().max()) > MAX_STATE:
         return None
     split = m.split
     points = None

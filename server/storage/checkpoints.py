@@ -9,8 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select, update
 
+from server.errors import Conflict
 from server.storage.rows import Stored
 from server.storage.schema import checkpoints as table
+
+LAST_TIME = 253_402_300_799.0  # 9999-12-31, Unix time: a later one is a tampered row
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,27 @@ def find(c: Connection, session_id: str) -> Found | None:
     return _found(row) if row is not None else None
 
 
+def touch(c: Connection, used: dict[str, float]) -> None:
+    """Each session's last use (Unix time), as ``used`` has it."""
+    statement = update(table).where(table.c.id == bindparam("b_id"), table.c.ended.is_(None))
+    c.execute(statement.values(active_at=bindparam("b_at")),
+              [{"b_id": k, "b_at": v} for k, v in used.items()])  # fmt: skip
+
+
 def refuse(c: Connection, session_id: str, at: float) -> None:
     """A row that cannot be restored: set aside as ended, so the next start skips it."""
     c.execute(update(table).where(table.c.id == session_id).values(ended="refused", ended_at=at))
 
 
 def _found(r: RowMapping) -> Found:
-    points = None if r["points"] is None else bytes(r["points"])
-    stored = Stored(r["format"], bytes(r["body"]), bytes(r["history"]), points, int(r["epoch"]))
-    return Found(r["id"], stored, r["active_at"], r["saved_at"], r["ended"])
+    """A row as read, its numbers checked (a tampered one is a Conflict naming it)."""
+    try:
+        points = None if r["points"] is None else bytes(r["points"])
+        stored = Stored(int(r["format"]), bytes(r["body"]), bytes(r["history"]), points,
+                        int(r["epoch"]))  # fmt: skip
+        times = float(r["active_at"]), float(r["saved_at"])
+        if not all(0 <= t <= LAST_TIME for t in times):
+            raise ValueError("a time out of range")
+    except (TypeError, ValueError) as exc:
+        raise Conflict(f"the stored session {r['id']} is damaged: {exc}") from None
+    return Found(str(r["id"]), stored, times[0], times[1], r["ended"])

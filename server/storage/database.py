@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 
 try:
@@ -24,7 +25,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
 from server.config import Settings
 from server.errors import StorageFailed
@@ -50,9 +50,15 @@ def database_url(settings: Settings) -> str:
 
 
 def describe(exc: BaseException) -> str:
-    """What went wrong, in words a person can act on."""
+    """What went wrong, in words a person can act on (never a database server's address
+    or user: these messages reach clients)."""
     original = getattr(exc, "orig", None) or exc
     message = str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
+    message = re.sub(
+        r'connection to server at "[^"]*"(, port \d+)?', "connection to the server", message
+    )
+    message = re.sub(r'(for|of) user "[^"]*"', r"\1 its user", message)
+    message = re.sub(r'(role|database) "[^"]*"', r"\1", message)
     lowered = message.lower()
     if "disk is full" in lowered or "no space left" in lowered:
         return f"the disk is full ({message})"
@@ -78,6 +84,7 @@ class Database:
         self.file = file  # SQLite's file, if not in memory
         self.sqlite = engine.dialect.name == "sqlite"
         self._claim: Any = None  # what holds claim()'s lock
+        self._inode: int | None = None  # SQLite's file as the pool opened it
 
     @classmethod
     def open(cls, settings: Settings) -> Database:
@@ -106,7 +113,9 @@ class Database:
                     raise StorageFailed(
                         f"cannot create the data directory for {where}: {exc}"
                     ) from None
-            engine = create_engine(parsed, poolclass=NullPool)
+            # a pool of open connections: closing the last one of a WAL database checkpoints
+            # it (a sync per commit); begin() notices a file deleted or replaced meanwhile
+            engine = create_engine(parsed, pool_size=4, max_overflow=4)
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(parsed, pool_size=4, max_overflow=4, pool_pre_ping=True)
@@ -121,6 +130,8 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A transaction; any database error leaves as StorageFailed naming the place."""
+        if self.file is not None:
+            self._same_file()
         try:
             with self.engine.begin() as connection:
                 yield connection
@@ -161,6 +172,23 @@ class Database:
                 MIGRATIONS[step](c)
                 c.execute(schema_version.update().values(version=step + 1))
             log.info("storage at %s migrated to schema version %d", self.where, step + 1)
+
+    def _same_file(self) -> None:
+        """Pooled connections keep a deleted file open (writes would go nowhere): when the
+        file is not the one they opened, they are let go, and the next one opens anew."""
+        try:
+            now = os.stat(self.file).st_ino if self.file else None
+        except OSError:
+            now = None
+        if now != self._inode:
+            if self._inode is not None:
+                self.engine.dispose()
+            self._inode = now
+
+    def check_writable(self) -> None:
+        """A write that changes nothing: a locked or read-only database says so now."""
+        with self.begin() as c:
+            c.execute(text("UPDATE schema_version SET version = version"))
 
     def claim(self) -> None:
         """This process is the one server of this database: a second would restore the

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, RowMapping, delete, func, insert, select, upd
 from server.errors import Conflict, NotFound, TooLarge, TooMany
 from server.protocol.config import Config
 from server.protocol.rest import MAX_IMPORT_EPOCH
+from server.storage.checkpoints import LAST_TIME
 from server.storage.rows import Stored
 from server.storage.schema import checkpoints
 from server.storage.schema import experiments as table
@@ -204,8 +205,8 @@ def _listed(r: RowMapping | dict[str, Any]) -> dict[str, Any]:
         listing = {
             "id": str(r["id"]),
             "name": str(r["name"]),
-            "created": float(r["created"]),
-            "updated": float(r["updated"]),
+            "created": _time(r["created"]),
+            "updated": _time(r["updated"]),
             "epoch": epoch,
             "train_loss": losses[0],
             "test_loss": losses[1],
@@ -216,3 +217,10 @@ def _listed(r: RowMapping | dict[str, Any]) -> dict[str, Any]:
         reason = str(exc).splitlines()[0]
         raise Conflict(f"the stored experiment {r['id']} is damaged: {reason}") from None
     return listing
+
+
+def _time(value: Any) -> float:
+    t = float(value)
+    if not 0 <= t <= LAST_TIME:  # NaN fails too
+        raise ValueError(f"time {t} is out of range")
+    return t

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 RETRY_S = 1.0  # after a failed commit
 Done = concurrent.futures.Future[None]
 Op = Callable[..., object]
+Tagged = tuple[str | None, Op]  # an op and the session it ends, if it ends one
 
 
 class Writer:
@@ -34,7 +35,9 @@ class Writer:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._rows: dict[str, Row] = {}
-        self._ops: list[Op] = []  # other writes (a session ended), in order, after the rows
+        # other writes (a session ended: its id), in order, after the rows
+        self._ops: list[Tagged] = []
+        self._closed = False  # stopped: new writes fail at once
         self._waiting: list[Done] = []  # resolve at the next commit
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -48,31 +51,35 @@ class Writer:
 
     # -- from any thread --------------------------------------------------------------------
     def save(self, row: Row, durable: bool = False) -> Done | None:
-        """Queue ``row``; with ``durable``, a future resolved when it is committed."""
+        """Queue ``row``; with ``durable``, a future resolved when it is committed. A
+        session's end still queued goes: the newer row is its latest state."""
         done: Done | None = concurrent.futures.Future() if durable else None
         with self._lock:
-            older = self._rows.get(row.id)
-            if row.points_kept and older is not None and not older.points_kept:
-                stored = dataclasses.replace(row.stored, points=older.stored.points)
-                row = dataclasses.replace(row, stored=stored, points_kept=False)
-            self._rows[row.id] = row
+            if self._closed:
+                return _failed(done)
+            self._rows[row.id] = _merged(row, self._rows.get(row.id))
+            self._ops = [(who, op) for who, op in self._ops if who != row.id]
             if done is not None:
                 self._waiting.append(done)
         self._wake.set()
         return done
 
-    def do(self, op: Op) -> Done:
-        """Run ``op(connection)`` in the next transaction, after the rows waiting now."""
+    def do(self, op: Op, session_id: str | None = None) -> Done:
+        """Run ``op(connection)`` in the next transaction, after the rows waiting now
+        (``session_id``: the session it ends, which a newer row of it cancels)."""
         done: Done = concurrent.futures.Future()
         with self._lock:
-            self._ops.append(op)
+            if self._closed:
+                done.set_exception(StorageFailed("the server is shutting down"))
+                return done
+            self._ops.append((session_id, op))
             self._waiting.append(done)
         self._wake.set()
         return done
 
     def end(self, session_id: str, why: str) -> Done:
         at = time.time()
-        return self.do(lambda c: checkpoints.end(c, session_id, why, at))
+        return self.do(lambda c: checkpoints.end(c, session_id, why, at), session_id)
 
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until everything queued so far is committed (StorageFailed if it fails)."""
@@ -84,6 +91,11 @@ class Writer:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        with self._lock:
+            self._closed = True
+            left, self._waiting = self._waiting, []
+        for done in left:  # queued after the last commit: never written
+            _settle(done, StorageFailed("the server is shutting down"))
 
     # -- the thread -----------------------------------------------------------------------
     def _run(self) -> None:
@@ -103,6 +115,18 @@ class Writer:
                     if not (self._rows or self._ops):
                         return
 
+    def _requeue(self, rows: list[Row], ops: list[Tagged]) -> None:
+        """Rows and ops of a failed commit go with the next one. A newer row of the same
+        session (queued meanwhile) wins, but takes the failed row's points if it has none
+        of its own (else a row could be written without the points its body names); a
+        session's end goes again unless a newer row of it came meanwhile."""
+        with self._lock:
+            arrived = set(self._rows)
+            for row in rows:
+                newer = self._rows.get(row.id)
+                self._rows[row.id] = row if newer is None else _merged(newer, row)
+            self._ops[:0] = [(who, op) for who, op in ops if who is None or who not in arrived]
+
     def _remake(self) -> None:
         """The tables are gone (the file was deleted while the server ran): make them
         again, and ask the keeper to write every live session anew (``lost``)."""
@@ -114,11 +138,11 @@ class Writer:
         log.warning("the storage tables were gone: made again; every session is saved anew")
         self.lost = True
 
-    def _commit(self, rows: list[Row], ops: list[Op], waiting: list[Done]) -> None:
+    def _commit(self, rows: list[Row], ops: list[Tagged], waiting: list[Done]) -> None:
         try:
             with self.database.begin() as c:
                 checkpoints.write(c, rows)
-                for op in ops:
+                for _, op in ops:
                     op(c)
         except StorageFailed as exc:
             if exc.message != self.failure:
@@ -131,10 +155,7 @@ class Writer:
             if self._stopping:  # the last try: nothing is left to try again
                 log.error("%d checkpoints were not saved at shutdown: %s", len(rows), exc.message)
                 return
-            with self._lock:  # keep them for the next try unless newer ones came
-                for row in rows:
-                    self._rows.setdefault(row.id, row)
-                self._ops[:0] = ops  # a session's end too: else it comes back at the next start
+            self._requeue(rows, ops)
             time.sleep(RETRY_S)  # a full disk or a lock: try again later, not at once
             self._wake.set()
             return
@@ -142,9 +163,7 @@ class Writer:
             log.exception("a storage write failed")
             for done in waiting:
                 _settle(done, StorageFailed(f"could not save: {exc}"))
-            with self._lock:  # the rows are sound: they go with the next commit
-                for row in rows:
-                    self._rows.setdefault(row.id, row)
+            self._requeue(rows, ops)  # the rows are sound: they go with the next commit
             return
         self.failure = None
         self.commits += 1
@@ -159,3 +178,18 @@ def _settle(done: Done, error: BaseException | None = None) -> None:
             done.set_result(None)
         else:
             done.set_exception(error)
+
+
+def _merged(row: Row, older: Row | None) -> Row:
+    """``row`` replacing ``older`` (both of one session, not yet written): a row that keeps
+    the stored points takes ``older``'s points when ``older`` was to write them."""
+    if row.points_kept and older is not None and not older.points_kept:
+        stored = dataclasses.replace(row.stored, points=older.stored.points)
+        return dataclasses.replace(row, stored=stored, points_kept=False)
+    return row
+
+
+def _failed(done: Done | None) -> Done | None:
+    if done is not None:
+        done.set_exception(StorageFailed("the server is shutting down"))
+    return done

@@ -137,3 +137,42 @@ def test_a_name_no_one_can_read_is_a_422(tmp_path: Path, name: str) -> None:
         (error,) = r.json()["detail"]
         assert error["loc"] == ["body", "name"] and "invisible" in error["msg"], error
         assert json.dumps(error)  # a plain message, no pattern
+
+
+def test_a_runaway_optimizer_keeps_the_last_restorable_checkpoint(tmp_path: Path) -> None:
+    """Adam keeps the weights finite while m and v run away: what restore would refuse
+    is not written over the last good checkpoint."""
+    config = {"problem": "regression", "dataset": "plane", "activation": "linear",
+              "optimizer": "adam"}  # fmt: skip
+    with TestClient(create_app(settings(tmp_path))) as c:
+        sid = c.post("/api/sessions", json={"config": config}).json()["id"]
+        c.post(f"/api/sessions/{sid}/train", json={"epochs": 3})
+        good = stored_row(tmp_path, sid)
+        c.patch(f"/api/sessions/{sid}/params", json={"layer": 0, "neuron": 0, "input": 0,
+                                                     "value": 1e16})  # fmt: skip
+        c.post(f"/api/sessions/{sid}/train", json={"epochs": 3})
+        assert good is not None
+    with TestClient(create_app(settings(tmp_path))) as c:
+        back = c.get(f"/api/sessions/{sid}")
+        assert back.status_code == 200  # restorable, not set aside
+
+
+def test_a_session_used_but_unchanged_is_not_expired_at_the_next_start(tmp_path: Path) -> None:
+    with TestClient(create_app(settings(tmp_path, session_ttl=3600))) as c:
+        sid = c.post("/api/sessions", json={"config": {}}).json()["id"]
+    sql(tmp_path, update(checkpoints).values(active_at=checkpoints.c.active_at - 7000))
+    with TestClient(create_app(settings(tmp_path, session_ttl=7200))) as c:
+        assert c.get(f"/api/sessions/{sid}").status_code == 200  # read: used now
+    # the shutdown wrote when it was last used, though nothing else changed
+    with TestClient(create_app(settings(tmp_path, session_ttl=3600))) as c:
+        assert c.get(f"/api/sessions/{sid}").status_code == 200
+
+
+def test_a_tampered_time_sets_the_row_aside(tmp_path: Path) -> None:
+    with TestClient(create_app(settings(tmp_path))) as c:
+        good = c.post("/api/sessions", json={"config": {}}).json()["id"]
+        bad = c.post("/api/sessions", json={"config": {}}).json()["id"]
+    sql(tmp_path, update(checkpoints).where(checkpoints.c.id == bad).values(active_at=1e300))
+    with TestClient(create_app(settings(tmp_path))) as c:
+        assert c.get(f"/api/sessions/{good}").status_code == 200
+        assert c.get(f"/api/sessions/{bad}").status_code == 404

@@ -209,3 +209,43 @@ def test_stop_commits_what_was_queued(
     for name, epoch in (("first", 1), ("queued", 2), ("durable", 3)):
         found = read(backend_settings, name)
         assert found is not None and found.stored.epoch == epoch
+
+
+def test_a_row_queued_during_a_failed_commit_keeps_the_failed_rows_points(
+    flaky: tuple[Writer, Flaky], backend_settings: Settings
+) -> None:
+    """The failed row wrote the session's own points; the newer one only keeps them: the
+    newer one is written with them (else its body names points the row does not hold)."""
+    w, fake = flaky
+    fake.broken = "the database is locked by another program"
+    fake.gate.clear()  # the next commit waits, with the first row in it
+    with_points = Row("a", Stored(1, b"{}", b"", b"P" * 24, 3), 1.0, 1.0)
+    w.save(with_points)
+    assert fake.inside.wait(WAIT_S)
+    w.save(Row("a", Stored(1, b'{"later":1}', b"", None, 4), 1.0, 1.0, points_kept=True))
+    fake.gate.set()  # that commit fails; the two rows meet again
+    fake.broken = None
+    w.flush(WAIT_S)
+    found = read(backend_settings, "a")
+    assert found is not None and found.stored.epoch == 4 and found.stored.points == b"P" * 24
+
+
+def test_a_newer_row_cancels_a_queued_end(started: Writer, backend_settings: Settings) -> None:
+    started.save(row("a", 1))
+    started.flush(WAIT_S)
+    with started._lock:  # both queued for one commit: the end, then a newer row
+        started._ops.append(("a", lambda c: checkpoints.end(c, "a", "too big", 1.0)))
+    started.save(row("a", 2))
+    started.flush(WAIT_S)
+    found = read(backend_settings, "a")
+    assert found is not None and found.ended is None and found.stored.epoch == 2
+
+
+def test_writes_after_stop_fail_at_once(database: Database) -> None:
+    w = Writer(database)
+    w.start()
+    w.stop()
+    done = w.save(row("late", 1), durable=True)
+    assert done is not None
+    with pytest.raises(StorageFailed, match="shutting down"):
+        done.result(0)
