@@ -29,10 +29,10 @@ function missing() {
 }
 
 /** A chart of `history` drawn by the live page's LossChart, fed as the page feeds it. */
-function drawChart(el, history) {
+function drawChart(where, history) {
   const feed = new EventTarget();
   feed.view = {};
-  const chart = new LossChart(el, feed);
+  const chart = new LossChart(where, feed);
   feed.dispatchEvent(new CustomEvent("history", { detail: history }));
   return chart;
 }

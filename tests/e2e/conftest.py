@@ -13,6 +13,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -86,13 +87,23 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = ARTIFACTS / log_name
         self.process: subprocess.Popen[bytes] | None = None
+        # its own database, kept across a stop and start (one server per database)
+        self.data_dir = tempfile.mkdtemp(prefix="playground-e2e-")
 
     def start(self) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PLAYGROUND_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1"}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "server", "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "server",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    self.data_dir,
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=log,

@@ -32,8 +32,9 @@ DECODE = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda body: b
 
 
 @pytest.fixture(scope="module")
-def app_client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(device="cpu"))) as c:
+def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data = tmp_path_factory.mktemp("data")  # its own database: one server per database
+    with TestClient(create_app(Settings(device="cpu", data_dir=str(data)))) as c:
         yield c
 
 

@@ -40,6 +40,19 @@ export function bindExperiments(root, store, experiments, open) {
       : "Nothing saved yet: Save keeps a copy of the page’s network, points and chart.";
   }
 
+  /** A button's work: disabled meanwhile, its failure shown in the dialog. */
+  const busy = async (buttonEl, doing, work) => {
+    buttonEl.disabled = true;
+    showError(error, null);
+    try {
+      await work();
+    } catch (failure) {
+      fail(failure, doing);
+    } finally {
+      buttonEl.disabled = false;
+    }
+  };
+
   /** One experiment's entry in the list. */
   function item(x) {
     const li = el("li", { class: "experiment", "data-experiment": x.id });
@@ -72,17 +85,6 @@ export function bindExperiments(root, store, experiments, open) {
     showLink(x.share);
     link.addEventListener("focus", () => link.select());
 
-    const busy = async (buttonEl, doing, work) => {
-      buttonEl.disabled = true;
-      showError(error, null);
-      try {
-        await work();
-      } catch (failure) {
-        fail(failure, doing);
-      } finally {
-        buttonEl.disabled = false;
-      }
-    };
     openButton.addEventListener("click", () =>
       busy(openButton, `open “${x.name}”`, async () => {
         const session = await experiments.open(x.id);

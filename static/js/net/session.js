@@ -45,9 +45,7 @@ export class Connection {
   }
 
   /** The open websocket, or null (the console and tests close it to try a reconnect). */
-  get ws() {
-    return this.socket.ws;
-  }
+  get ws() { return this.socket.ws; }
 
   start() {
     this.store.addEventListener("patch", (e) => this.sendConfig(e.detail));
