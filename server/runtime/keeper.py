@@ -79,7 +79,11 @@ class Keeper:
         for session in every:
             saved = self._saved.get(session.id)
             if saved is None or (saved.version != session.version and now - saved.at >= interval):
-                self.save(session, now)
+                try:
+                    self.save(session, now)
+                except Exception:  # one session's checkpoint must not cost the pass
+                    log.exception("could not checkpoint session %s", session.id)
+                    self._saved[session.id] = Saved(session.version, session.edits, now, (0, False))
                 budget -= 1
                 if not budget:
                     return
