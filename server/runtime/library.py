@@ -165,6 +165,11 @@ class Library:
             "thumbnail": f"{base}/thumbnail.png",
         }
 
+    async def is_shared(self, token: str) -> bool:
+        """Whether ``token`` names a shared experiment now."""
+        where = experiments.by_token(token)
+        return bool(await self._in_db(lambda c: experiments.exists(c, where)))
+
     async def fork(self, token: str, client: str) -> dict[str, Any]:
         _, stored = await self._in_db(lambda c: experiments.stored(c, experiments.by_token(token)))
         return await self.adopt(stored, client)

@@ -184,6 +184,10 @@ def by_token(token: str) -> Any:
     return table.c.share == token
 
 
+def exists(c: Connection, where: Any) -> bool:
+    return c.execute(select(table.c.id).where(where)).first() is not None
+
+
 def picture(c: Connection, where: Any, which: str) -> bytes:
     column = table.c.thumbnail if which == "thumbnail" else table.c.picture
     found = c.execute(select(column).where(where)).scalar()

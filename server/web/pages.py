@@ -3,6 +3,7 @@ from the options catalogue (no build step)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from fastapi import APIRouter, Request
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from server.config import Settings
+from server.errors import PlaygroundError
 from server.protocol.options import page_options
 from server.protocol.stored import TOKEN_PATTERN
 from server.web.paths import TEMPLATES
@@ -45,12 +47,15 @@ async def index(request: Request) -> HTMLResponse:
 async def shared(request: Request, token: str) -> HTMLResponse:
     """A shared experiment, read-only; the page's script fetches /api/shares/{token}."""
     settings: Settings = request.app.state.settings
-    well_formed = SHARE_TOKEN.fullmatch(token) is not None
+    found = SHARE_TOKEN.fullmatch(token) is not None
+    if found:  # an unknown or revoked token is a 404 too (the page says the link is gone)
+        with contextlib.suppress(PlaygroundError):
+            found = await request.app.state.library.is_shared(token)
     return templates.TemplateResponse(
         request,
         "shared.html",
-        {"options": page_options(settings), "token": token if well_formed else None},
-        status_code=200 if well_formed else 404,
+        {"options": page_options(settings), "token": token if found else None},
+        status_code=200 if found else 404,
     )
 
 

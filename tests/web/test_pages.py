@@ -83,10 +83,15 @@ def test_favicon_ico_leads_to_the_apps_icon(client: TestClient) -> None:
 
 def test_a_share_link_serves_its_read_only_page(client: TestClient) -> None:
     """/s/<token> is a page of its own (its script fetches the experiment over REST), with
-    the app's assets only; a path that cannot be a token says so at once, with a 404."""
-    r = client.get("/s/AbCdEfGh_12-xyz")
+    the app's assets only; an unknown token, or a path that cannot be one, is a 404 page
+    that says the link doesn't work."""
+    key = {"X-Owner-Key": "pages-test-owner-key-0123"}
+    sid = client.post("/api/sessions", json={"config": {}}).json()["id"]
+    eid = client.post("/api/experiments", json={"session": sid, "name": "p"}, headers=key)
+    token = client.post(f"/api/experiments/{eid.json()['id']}/share", headers=key).json()
+    r = client.get(token["url"])
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-    assert 'data-token="AbCdEfGh_12-xyz"' in r.text
+    assert f'data-token="{token["token"]}"' in r.text
     assert "/static/js/shared.js" in r.text and "Open in my playground" in r.text
     sources = re.findall(r'(?:src|href)="([^"]+)"', r.text)
     assert all(not s.startswith(("http:", "https:", "//")) for s in sources), sources
@@ -94,7 +99,8 @@ def test_a_share_link_serves_its_read_only_page(client: TestClient) -> None:
         if source.startswith("/static/") or source.startswith("/vendor/"):
             assert client.get(source).status_code == 200, source
 
-    for bad in ("short", "no%20spaces%20here", "x" * 65, "<img src=x onerror=alert(1)>"):
+    unknown = "AbCdEfGh_12-xyz"  # well formed, but no experiment is shared with it
+    for bad in (unknown, "short", "no%20spaces%20here", "x" * 65, "<img src=x onerror=alert(1)>"):
         r = client.get(f"/s/{bad}")
         assert r.status_code == 404 and "text/html" in r.headers["content-type"], bad
         assert "This link doesn’t work" in r.text and 'data-token=""' in r.text
