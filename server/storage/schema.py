@@ -66,10 +66,38 @@ experiments = Table(
 Index("experiments_owner", experiments.c.owner, experiments.c.updated)
 
 
+# Classroom rooms (#14): a join code, the teacher's key (its SHA-256), the setup students
+# start from, and what the teacher set (locks, pause, spotlight ...) as JSON.
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("code", String(8), primary_key=True),
+    Column("teacher", String(64), nullable=False),
+    Column("created", Float, nullable=False),
+    Column("expires", Float, nullable=False),  # Unix time its data is deleted
+    Column("setup", Text, nullable=False),  # JSON config
+    Column("settings", Text, nullable=False),  # JSON: locks, paused, spotlight, ...
+)
+members = Table(
+    "members",
+    metadata,
+    Column("session", String(64), primary_key=True),  # the student's own live session
+    Column("room", String(8), nullable=False),
+    Column("nickname", String(64), nullable=False),
+    Column("joined", Float, nullable=False),
+)
+Index("members_room", members.c.room, members.c.joined)
+
+
 def _v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[checkpoints, experiments])
 
 
-# Step n brings a database from version n - 1 to n. Append; never edit a released step.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+def _v2(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[rooms, members])
+
+
+# Step n brings a database from version n - 1 to n. Append; never edit a released step
+# (a table a later step changes keeps its first shape in the step that made it).
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 VERSION = len(MIGRATIONS)

@@ -1,0 +1,64 @@
+"""The rooms and members tables (#14): plain functions of a connection. A room's code is
+unique among rooms not yet expired; closing a room deletes it and its members."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from server.errors import NotFound
+from server.storage.schema import members, rooms
+
+
+def teacher_of(key: str) -> str:
+    """What is stored of a teacher key: its SHA-256."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create(c: Connection, code: str, teacher: str, setup: dict[str, Any], keep_s: float) -> None:
+    now = time.time()
+    c.execute(insert(rooms).values(code=code, teacher=teacher, created=now, expires=now + keep_s,
+                                   setup=json.dumps(setup), settings="{}"))  # fmt: skip
+
+
+def codes(c: Connection) -> set[str]:
+    return set(c.execute(select(rooms.c.code)).scalars())
+
+
+def find(c: Connection, code: str) -> dict[str, Any]:
+    row = c.execute(select(rooms).where(rooms.c.code == code)).mappings().first()
+    if row is None:
+        raise NotFound(f"no room {code}", "code")
+    return {"code": row["code"], "teacher": row["teacher"], "created": row["created"],
+            "expires": row["expires"], "setup": json.loads(row["setup"]),
+            "settings": json.loads(row["settings"])}  # fmt: skip
+
+
+def join(c: Connection, code: str, session: str, name: str) -> None:
+    c.execute(insert(members).values(session=session, room=code, nickname=name,
+                                     joined=time.time()))  # fmt: skip
+
+
+def roster(c: Connection, code: str) -> list[dict[str, Any]]:
+    query = select(members).where(members.c.room == code).order_by(members.c.joined)
+    return [dict(r) for r in c.execute(query).mappings()]
+
+
+def count(c: Connection, code: str) -> int:
+    return int(c.execute(select(func.count()).where(members.c.room == code)).scalar() or 0)
+
+
+def close(c: Connection, code: str) -> list[str]:
+    """Delete the room and its members; the members' session ids (theirs to end)."""
+    sessions = [m["session"] for m in roster(c, code)]
+    c.execute(delete(members).where(members.c.room == code))
+    c.execute(delete(rooms).where(rooms.c.code == code))
+    return sessions
+
+
+def expired(c: Connection, now: float) -> list[str]:
+    return list(c.execute(select(rooms.c.code).where(rooms.c.expires < now)).scalars())
