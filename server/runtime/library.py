@@ -74,7 +74,10 @@ class Library:
         def read(s: Session) -> tuple[Stored, dict[str, Any], Any, Any, Any, int]:
             stored = capture(s)
             if stored is None:
-                raise Conflict("the weights are not finite (the session diverged); reset first")
+                raise Conflict(
+                    "the session cannot be saved as it is: its weights or training state are "
+                    "not finite or run away (it diverged); reset it first"
+                )
             output, confidence = views.maps(s, PICTURE_GRID)
             summary = {
                 "config": s.config.model_dump(),
