@@ -5,7 +5,6 @@ thread, and a copy becomes a live session of its own on the worker."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,9 +16,7 @@ from server.errors import Conflict, NotFound, StorageFailed
 from server.formats.images import stored_pictures
 from server.protocol.config import Config
 from server.protocol.stored import Checkpoint
-from server.runtime.actions import durable_or_log
 from server.runtime.manager import SessionManager
-from server.runtime.quotas import admit_create, admit_hold
 from server.sessions import views
 from server.sessions.checkpoint import Refused, capture, restore
 from server.sessions.history import finite
@@ -216,21 +213,7 @@ class Library:
 
     async def adopt(self, stored: Stored, client: str) -> dict[str, Any]:
         """A new live session of ``client``'s from ``stored`` (paused), within its limits."""
-        m = self.manager
-        admit_create(m.creates, client, m.settings.create_rate)
-
-        def job() -> tuple[dict[str, Any], Any]:
-            admit_hold([s.owner for s in m.sessions.values()], client, m.settings)
-            session = self._restored(stored, new_id())
-            session.owner = client
-            session.last_active = time.monotonic()
-            m.sessions[session.id] = session
-            saved = m.keeper.durable(session) if m.keeper is not None else None
-            return session.public(), saved
-
-        public, saved = await m.worker.call(job)
-        await durable_or_log(saved, public["id"])
-        return public
+        return await self.manager.add(lambda: self._restored(stored, new_id()), client)
 
     @staticmethod
     def listing(row: dict[str, Any]) -> dict[str, Any]:

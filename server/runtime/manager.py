@@ -144,12 +144,20 @@ class SessionManager(SessionActions):
     async def create(self, config: Config, client: str = "") -> dict[str, Any]:
         """A new session owned by ``client`` (an address), within its limits."""
         check_config(config, self.settings)
+        return await self.add(
+            lambda: Session(new_id(), config, self.settings, self.worker.device), client
+        )
+
+    async def add(self, make: Callable[[], Session], client: str) -> dict[str, Any]:
+        """A new live session ``make()`` builds on the worker (a fresh one, a copy),
+        owned by ``client`` within its limits, stored before the reply."""
         admit_create(self.creates, client, self.settings.create_rate)
 
         def job() -> tuple[dict[str, Any], Any]:
             admit_hold([s.owner for s in self.sessions.values()], client, self.settings)
-            session = Session(new_id(), config, self.settings, self.worker.device)
+            session = make()
             session.owner = client
+            session.last_active = time.monotonic()
             self.sessions[session.id] = session
             saved = self.keeper.durable(session) if self.keeper is not None else None
             return session.public(), saved

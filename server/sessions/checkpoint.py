@@ -157,9 +157,7 @@ def restore(
     try:
         checkpoint = Checkpoint.model_validate_json(stored.body)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise Refused(f"{where}: {first['msg']}") from None
+        raise _refused(exc) from None
     if checkpoint.version not in READABLE:
         raise Refused(f"checkpoint version {checkpoint.version} is not one this server reads")
     try:
@@ -170,15 +168,20 @@ def restore(
         raise Refused(f"{type(exc).__name__}: {exc}") from None
 
 
+def _refused(exc: ValidationError, part: str = "") -> Refused:
+    """The first thing a schema refused, named by where it is (``part``.field…)."""
+    first = exc.errors()[0]
+    where = ".".join([part, *map(str, first["loc"])] if part else map(str, first["loc"]))
+    return Refused(f"{where or 'body'}: {first['msg']}")
+
+
 def _build(
     cp: Checkpoint, stored: Stored, settings: Settings, device: torch.device, session_id: str
 ) -> Session:
     try:
         file = ModelImport.model_validate(model_file_of(cp.model))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise Refused(f"model.{where}: {first['msg']}") from None
+        raise _refused(exc, "model") from None
     file = file.model_copy(update={"history": _history(stored.history, cp.history_stride)})
     session = Session(session_id, file.config, settings, device)
     if cp.points is not None:
@@ -224,7 +227,7 @@ def _history(packed: bytes, stride: int) -> HistoryFile | None:
             }
         )
     except ValidationError as exc:
-        raise Refused(f"history: {exc.errors()[0]['msg']}") from None
+        raise _refused(exc, "history") from None
 
 
 def _points(packed: bytes, cp: Checkpoint, config: Config, settings: Settings) -> Split:
