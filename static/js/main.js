@@ -3,7 +3,7 @@
 import { api, experimentsApi } from "./net/api.js";
 import { pageActions } from "./net/actions.js";
 import { Connection } from "./net/session.js";
-import { Owner, TabSession } from "./net/remember.js";
+import { FollowSession, Owner, TabSession } from "./net/remember.js";
 import { bindControls } from "./controls/controls.js";
 import { bindExperiments } from "./controls/experiments.js";
 import { bindExporter } from "./controls/exporter.js";
@@ -17,9 +17,12 @@ import { LossChart } from "./views/lossChart.js";
 import { bindMetrics } from "./views/metrics.js";
 import { NetworkView } from "./views/network.js";
 import { bindNotes } from "./views/notes.js";
+import { joinClass } from "./controls/join.js";
 import { bindPoints } from "./controls/points.js";
+import { bindRoom } from "./controls/room.js";
 import { bindSave } from "./controls/save.js";
 import { bindShare } from "./controls/share.js";
+import { bindStartClass } from "./controls/startClass.js";
 import { bindStatus } from "./views/status.js";
 import { Store } from "./state/store.js";
 import { bindThumbnails } from "./views/thumbnails.js";
@@ -31,8 +34,10 @@ const featureMaps = Object.fromEntries(
   options.features.map((f) => [f.name, Uint8Array.from(atob(f.map), (c) => c.charCodeAt(0))]),
 );
 
+// `/?follow=<session id>`: the teacher's spotlight on a student's session (never this tab's own)
+const following = new URLSearchParams(window.location.search).get("follow");
 const store = new Store(options);
-const connection = new Connection(store, api, new TabSession());
+const connection = new Connection(store, api, following ? new FollowSession(following) : new TabSession());
 const actions = pageActions(connection, store);
 const experiments = experimentsApi(new Owner());
 
@@ -45,6 +50,8 @@ bindPoints(document, store, actions, api);
 bindExporter(document, store, api, () => connection.reloadHistory());
 bindThumbnails(document, store, api);
 bindShare(document, store);
+bindStartClass(document, () => connection.sessionId);
+bindRoom(document, store, { following });
 const showExperiments = bindExperiments(document, store, experiments, (session, experiment) => {
   connection.switchTo(session);
   store.showBanner(`Opened “${experiment.name}” at epoch ${session.epoch}: press play to train on.`, "info");
@@ -68,4 +75,8 @@ bindLegend(document, store);
 
 store.listenToHash();
 store.writeHash();
-connection.start();
+// a join page (/join, /join/CODE) asks first; the joined seat is the page's session
+joinClass(document, (id) => api.session(id)).then((seat) => {
+  if (seat) connection.adopt(seat);
+  connection.start();
+});

@@ -89,3 +89,56 @@ export class Owner {
     return this.made;
   }
 }
+
+/** A spotlight (`/?follow=<session id>`): the page shows that session and never makes,
+ * keeps or forgets one of its own (the teacher's wall opens it in an overlay). */
+export class FollowSession {
+  constructor(id) {
+    this.followed = id;
+  }
+
+  get id() {
+    return this.followed;
+  }
+
+  keep() {}
+
+  forget() {}
+
+  leaving() {}
+
+  returning() {
+    return true;
+  }
+}
+
+export const JOINED_KEY = "playground.rooms.joined"; // {CODE: session id} of the classes joined
+export const TEACHER_KEY = "playground.rooms.teacher"; // {CODE: {key, session}} of the classes started
+
+/** A JSON object kept in localStorage under `key` ({} when absent or unreadable). */
+export class KeptMap {
+  constructor(key, storage = storageOf("localStorage")) {
+    this.key = key;
+    this.storage = storage;
+  }
+
+  all() {
+    try {
+      const value = JSON.parse(read(this.storage, this.key) ?? "{}");
+      return value && typeof value === "object" && !Array.isArray(value) ? value : {};
+    } catch {
+      return {};
+    }
+  }
+
+  get(name) {
+    return this.all()[name] ?? null;
+  }
+
+  set(name, value) {
+    const all = this.all();
+    if (value === null) delete all[name];
+    else all[name] = value;
+    write(this.storage, this.key, JSON.stringify(all));
+  }
+}

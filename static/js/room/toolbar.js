@@ -1,0 +1,108 @@
+// The wall's toolbar: push the teacher's setup (with or without its weights), lock
+// controls (the Share menu's list of hideable parts), pause and resume everyone, "eyes on
+// me", a timer, and "Projecting" (names anonymised). Each button shows what the server
+// last said (the room message), not what was clicked.
+
+import { hideChoices } from "../controls/share.js";
+import { html as el } from "../draw/dom.js";
+import { clock } from "../controls/room.js";
+
+/** The teacher's settings of a room message: {locks, anonymise, paused, eyes, timer_ends}. */
+export const settingsOf = (room) => ({ ...room, ...room?.settings });
+
+/** teacher: room/api.js teacherApi; fail(error, doing) shows a failure. */
+export function bindToolbar(root, teacher, fail) {
+  const q = (s) => root.querySelector(s);
+  const push = q("[data-wall-push]");
+  const weights = q("[data-wall-push-weights]");
+  const lockList = q("[data-wall-lock-list]");
+  const lockCount = q("[data-wall-lock-count]");
+  const pause = q("[data-wall-pause]");
+  const eyes = q("[data-wall-eyes]");
+  const anonymise = q("[data-wall-anonymise]");
+  const timerForm = q("[data-wall-timer-form]");
+  const minutes = q("[data-wall-minutes]");
+  const stop = q("[data-wall-timer-stop]");
+  const countdown = q("[data-wall-countdown]");
+  let settings = {};
+  let ticker = null;
+
+  const act = (button, doing, run) => async () => {
+    button.disabled = true;
+    try {
+      await run();
+    } catch (error) {
+      fail(error, doing);
+    } finally {
+      button.disabled = false;
+    }
+  };
+  const patch = (p) => teacher.patch(p);
+
+  push.addEventListener("click", act(push, "push your setup", async () => {
+    const reply = await teacher.push(weights.checked);
+    push.textContent = `Pushed to ${reply?.pushed ?? 0}`;
+    setTimeout(() => (push.textContent = "Push my setup"), 2500);
+  }));
+
+  for (const [label, name] of hideChoices()) {
+    const box = el("input", { type: "checkbox", "data-wall-lock": name });
+    const item = el("label", { class: "wall-lock" });
+    item.append(box, document.createTextNode(` ${label}`));
+    lockList.append(item);
+    box.addEventListener("change", async () => {
+      const locks = [...lockList.querySelectorAll("[data-wall-lock]:checked")].map((b) => b.dataset.wallLock);
+      try {
+        await patch({ locks });
+      } catch (error) {
+        box.checked = !box.checked;
+        fail(error, "lock that control");
+      }
+    });
+  }
+
+  const toggle = (button, field, doing) =>
+    button.addEventListener("click", act(button, doing, () => patch({ [field]: !settings[field] })));
+  toggle(pause, "paused", "pause the class");
+  toggle(eyes, "eyes", "call the class's eyes");
+  toggle(anonymise, "anonymise", "switch names");
+
+  timerForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const value = Number(minutes.value);
+    if (!(value > 0 && value <= 1440)) {
+      fail(new Error("the timer takes 0.5 to 1440 minutes"), "start the timer");
+      return;
+    }
+    try {
+      await patch({ timer: Math.round(value * 60) });
+    } catch (error) {
+      fail(error, "start the timer");
+    }
+  });
+  stop.addEventListener("click", act(stop, "stop the timer", () => patch({ timer: 0 })));
+
+  function tick() {
+    const ends = settings.timer_ends;
+    const left = ends ? ends - Date.now() / 1000 : 0;
+    countdown.hidden = !ends;
+    stop.hidden = !ends;
+    if (ends) countdown.textContent = left > 0 ? clock(left) : "Time is up";
+    clearInterval(ticker);
+    ticker = ends && left > 0 ? setInterval(tick, 1000) : null;
+  }
+
+  /** Show the room's settings as the server has them. */
+  return function show(room) {
+    settings = settingsOf(room);
+    const locks = new Set(settings.locks ?? []);
+    for (const box of lockList.querySelectorAll("[data-wall-lock]")) box.checked = locks.has(box.dataset.wallLock);
+    lockCount.textContent = locks.size ? `(${locks.size})` : "";
+    pause.setAttribute("aria-pressed", String(Boolean(settings.paused)));
+    pause.textContent = settings.paused ? "Resume all" : "Pause all";
+    eyes.setAttribute("aria-pressed", String(Boolean(settings.eyes)));
+    eyes.textContent = settings.eyes ? "Release eyes" : "Eyes on me";
+    anonymise.setAttribute("aria-pressed", String(Boolean(settings.anonymise)));
+    tick();
+  };
+}
