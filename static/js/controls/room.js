@@ -5,6 +5,8 @@
 // The spotlight (`/?follow=<id>`) shows one student's session read-only until the teacher
 // takes control.
 
+import { roomsApi } from "../room/api.js";
+
 const METRIC_WORDS = {
   test_loss: (t) => `test loss at most ${t}`,
   test_accuracy: (t) => `test accuracy at least ${Math.round(t * 1000) / 10} %`,
@@ -106,12 +108,16 @@ export function bindRoom(root, store, { following = null } = {}) {
   }
 
   store.addEventListener("session", render);
-  store.addEventListener("gone", () => {
+  store.addEventListener("gone", async () => {
     if (!store.gone || !lastRoom || following) return;
-    const reason = [store.gone.copy?.ended, store.gone.copy?.reason, store.gone.reason].filter(Boolean).join(" ");
-    endedText.textContent = REMOVED.test(reason)
-      ? `You were removed from the class ${lastRoom.code}. Your own playground is still here.`
-      : `Your seat in the class ${lastRoom.code} has ended (the class may have been closed).`;
+    const { code } = lastRoom;
+    // the socket's close reason does not reach the page: a class still there means this
+    // student alone was removed from it
+    const open = await roomsApi.get(code).then(() => true, () => false);
+    const reason = [store.gone.copy?.ended, store.gone.reason].filter(Boolean).join(" ");
+    endedText.textContent = open || REMOVED.test(reason)
+      ? `You were removed from the class ${code} by the teacher.`
+      : `The class ${code} has ended.`;
     ended.hidden = false;
     bar.hidden = true;
     eyes.hidden = true;

@@ -104,13 +104,14 @@ export class TileBoard {
     const words = el("div", { class: "tile-words" });
     const name = el("p", { class: "tile-name", "data-tile-name": "" });
     const stats = el("p", { class: "tile-stats", "data-tile-stats": "" }, "waiting…");
+    const epoch = el("p", { class: "tile-state", "data-tile-epoch": "" });
     const state = el("p", { class: "tile-state", "data-tile-state": "" });
     const rank = el("span", { class: "tile-rank", "data-tile-rank": "" });
     rank.hidden = true;
     const menu = el("button", { type: "button", class: "tile-menu-button", "aria-haspopup": "menu", "data-tile-menu": "" }, "⋯");
-    words.append(name, stats, state);
+    words.append(name, stats, epoch, state);
     li.append(canvas, rank, words, menu);
-    const tile = { member: { ...member }, li, canvas, name, stats, state, rank, menu };
+    const tile = { member: { ...member }, li, canvas, name, stats, epoch, state, rank, menu };
     menu.addEventListener("click", () => this.openMenu(tile.member, menu, tile));
     return tile;
   }
@@ -170,7 +171,8 @@ export class TileBoard {
     }
     tile.member.testLoss = frame.testLoss;
     tile.member.epoch = frame.epoch;
-    setText(tile.stats, `epoch ${frame.epoch.toLocaleString("en-US")} · ${scoreText(frame)}`);
+    setText(tile.stats, scoreText(frame));
+    setText(tile.epoch, `epoch ${frame.epoch.toLocaleString("en-US")}`);
     setText(tile.state, frame.state);
     if (tile.li.dataset.state !== frame.state) tile.li.dataset.state = frame.state;
   }

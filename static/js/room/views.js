@@ -48,14 +48,19 @@ export function bindViews(root, teacher, fail) {
     const Plotly = window.Plotly;
     if (!Plotly) return;
     const curves = listOf(await teacher.curves(), "curves", "members");
-    const traces = curves.map((c) => ({
-      x: c.epoch ?? c.epochs ?? [],
-      y: c.test_loss ?? c.loss ?? [],
-      name: displayName(c, anonymise),
-      mode: "lines",
-      line: { width: 1.2 },
-      hovertemplate: `${displayName(c, anonymise)}<br>epoch %{x}: %{y:.3f}<extra></extra>`,
-    }));
+    // each member's history: [[epoch, train loss, test loss], ...]
+    const traces = curves.map((c) => {
+      const name = c.name ?? displayName(c, anonymise);
+      const history = c.history ?? [];
+      return {
+        x: history.map((p) => p[0]),
+        y: history.map((p) => p[2]),
+        name,
+        mode: "lines",
+        line: { width: 1.2 },
+        hovertemplate: `${name}<br>epoch %{x}: %{y:.3f}<extra></extra>`,
+      };
+    });
     const layout = { ...LAYOUT, xaxis: { title: { text: "epoch" } }, yaxis: { title: { text: "test loss" }, rangemode: "tozero" } };
     Plotly.react(curvesPlot, traces, layout, { displayModeBar: false, responsive: true });
   }
