@@ -90,6 +90,13 @@ export function bindChallenge(root, teacher, fail) {
     /** The room's challenge (a room message) and whether names are anonymised. */
     showRoom(room, anon) {
       anonymise = anon;
+      const running = room.challenge;
+      if (running && !form.contains(document.activeElement)) {
+        // the form shows the goal that runs (set from another tab, or before a reload)
+        metric.value = running.metric;
+        target.value = String(running.target);
+        for (const input of limits) input.value = running[input.dataset.challengeLimit] ?? "";
+      }
       if (room.board) showBoard(room.board);
       else if (lastBoard) showBoard({ ...lastBoard, challenge: room.challenge ?? null });
     },

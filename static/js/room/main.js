@@ -62,7 +62,7 @@ function start() {
   const menu = tileMenu({
     spotlight: (m) => spotlight.open(m, nameOf(m)),
     snapshot: (m) => act("take a snapshot", async () => {
-      await teacher.snapshot(m.session, `${nameOf(m)} · epoch ${m.epoch ?? 0}`);
+      await teacher.snapshot(m.session, nameOf(m));
       views.refreshGallery();
     }),
     reset: (m) => act("reset the network", () => teacher.reset(m.session)),

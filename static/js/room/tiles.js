@@ -19,7 +19,7 @@ export const displayName = (member, anonymise) => (anonymise || !member.nickname
 export function scoreText(frame) {
   const parts = [];
   if (Number.isFinite(frame.testLoss)) parts.push(`loss ${frame.testLoss.toFixed(3)}`);
-  if (Number.isFinite(frame.testAccuracy) && frame.testAccuracy >= 0) parts.push(`${(frame.testAccuracy * 100).toFixed(0)} %`);
+  if (Number.isFinite(frame.testAccuracy) && frame.testAccuracy >= 0) parts.push(`${(frame.testAccuracy * 100).toFixed(0)}%`);
   return parts.join(" · ") || "–";
 }
 
