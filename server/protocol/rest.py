@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -106,6 +106,11 @@ class SessionState(BaseModel):
     data_version: int = Field(1, description="changes whenever the points change")
     custom_data: bool = Field(False, description="the points were uploaded, not generated")
     metrics: Metrics | None = Field(None, description="accuracy, confusion or R², as now")
+    room: dict[str, Any] | None = Field(
+        None,
+        description="in a classroom room (docs/rooms.md): {code, nickname, number, locks, "
+        "paused, eyes, timer_ends, challenge, progress}; null outside one",
+    )
 
 
 class TrainRequest(Strict):

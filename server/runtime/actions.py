@@ -17,7 +17,7 @@ from server.formats.points import check_data, classes_of, parse_csv
 from server.protocol.rest import ConfigPatch, Data, ModelFile, Point, SetParam
 from server.runtime.turns import start_request, wait_request
 from server.runtime.worker import Worker
-from server.sessions import edits, views
+from server.sessions import edits, locks, views
 from server.sessions.history import finite
 from server.sessions.session import Session
 
@@ -56,6 +56,16 @@ async def durable_or_log(saved: concurrent.futures.Future[None] | None, session_
         log.warning("new session %s is not stored yet: %s", session_id, exc.message)
 
 
+def guarded(lock: str, action: Callable[[Session], T]) -> Callable[[Session], T]:
+    """``action``, refused (403) while the session's room locks ``lock``."""
+
+    def run(session: Session) -> T:
+        locks.check(session, lock)
+        return action(session)
+
+    return run
+
+
 ACTIONS: dict[str, Callable[[Session], None]] = {
     "play": Session.play,
     "pause": Session.pause,
@@ -82,19 +92,25 @@ class SessionActions:
         """play, pause, step, reset or regenerate. A step is one epoch trained in turns
         like a REST request (an epoch of 10,000 points at batch 1 takes seconds)."""
         if action != "step":
-            return await self.on(session_id, then(ACTIONS[action], Session.public))
+            return await self.on(session_id, then(guarded(action, ACTIONS[action]), Session.public))
+        most = self.settings.max_train_seconds
         job = await self.on(
-            session_id, lambda s: start_request(s, 1, "step", self.settings.max_train_seconds)
+            session_id, guarded("step", lambda s: start_request(s, 1, "step", most))
         )
         self.worker.wake()
         await asyncio.wrap_future(job.future)
         return await self.get(session_id)
 
     async def configure(self, session_id: str, patch: ConfigPatch) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: s.apply_config(patch), Session.public))
+        def apply(s: Session) -> None:
+            locks.check_patch(s, patch)
+            s.apply_config(patch)
+
+        return await self.on(session_id, then(apply, Session.public))
 
     async def set_speed(self, session_id: str, speed: float | str) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: s.set_speed(speed), Session.public))
+        change = guarded("speed", lambda s: s.set_speed(speed))
+        return await self.on(session_id, then(change, Session.public))
 
     async def set_param(self, session_id: str, param: SetParam) -> dict[str, Any]:
         return await self.on(session_id, then(lambda s: edits.set_param(s, param), views.params))
@@ -109,28 +125,29 @@ class SessionActions:
         """The caller's own points (REST JSON), checked against the session's config."""
         most = self.settings.max_points
         return await self.set_points(
-            session_id, lambda problem, classes: check_data(data, problem, most, classes)
+            session_id, lambda problem, classes: check_data(data, problem, most, classes), "points"
         )
 
     async def set_data_csv(self, session_id: str, text: str) -> dict[str, Any]:
         """Points from CSV text (see points.parse_csv), checked against the session's config."""
         most = self.settings.max_points
         return await self.set_points(
-            session_id, lambda problem, classes: parse_csv(text, problem, classes, most)
+            session_id, lambda problem, classes: parse_csv(text, problem, classes, most), "upload"
         )
 
     async def set_points(
-        self, session_id: str, make: Callable[[str, int], Split]
+        self, session_id: str, make: Callable[[str, int], Split], lock: str
     ) -> dict[str, Any]:
         """Points made by ``make(problem, classes)``, parsed and checked once, off the worker
         thread (10,000 CSV rows take a while: nobody's training waits); the worker only
         installs the finished data set."""
-        config = await self.on(session_id, views.config)
+        config = await self.on(session_id, guarded(lock, views.config))
         classes = classes_of(config)
         async with self._parsing:  # one at a time: a parse holds the interpreter's lock
             split = await asyncio.to_thread(make, config.problem, classes)
 
         def install(s: Session) -> None:
+            locks.check(s, lock)
             if (s.config.problem, classes_of(s.config)) != (config.problem, classes):
                 raise Conflict("the session's problem or classes changed meanwhile; upload again")
             edits.set_data(s, split)
@@ -138,18 +155,21 @@ class SessionActions:
         return await self.on(session_id, then(install, Session.public))
 
     async def add_point(self, session_id: str, point: Point) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: edits.add_point(s, point), Session.public))
+        add = guarded("points", lambda s: edits.add_point(s, point))
+        return await self.on(session_id, then(add, Session.public))
 
     async def remove_point(self, session_id: str, x: float, y: float) -> dict[str, Any]:
-        return await self.on(
-            session_id, then(lambda s: edits.remove_point(s, x, y), Session.public)
-        )
+        remove = guarded("points", lambda s: edits.remove_point(s, x, y))
+        return await self.on(session_id, then(remove, Session.public))
 
     async def clear_points(self, session_id: str) -> dict[str, Any]:
-        return await self.on(session_id, then(edits.clear_points, Session.public))
+        return await self.on(
+            session_id, then(guarded("points", edits.clear_points), Session.public)
+        )
 
     async def load_model(self, session_id: str, file: ModelFile) -> dict[str, Any]:
-        return await self.on(session_id, then(lambda s: edits.load_model(s, file), Session.public))
+        load = guarded("import", lambda s: edits.load_model(s, file))
+        return await self.on(session_id, then(load, Session.public))
 
     async def data(self, session_id: str) -> dict[str, Any]:
         return await self.on(session_id, views.data)
@@ -176,8 +196,9 @@ class SessionActions:
         if self.stopping:
             raise Conflict(CUT_SHUTDOWN, "epochs")
 
+        most = self.settings.max_train_seconds
         job = await self.on(
-            session_id, lambda s: start_request(s, epochs, "train", self.settings.max_train_seconds)
+            session_id, guarded("play", lambda s: start_request(s, epochs, "train", most))
         )
         self.worker.wake()
         history, state = await wait_request(job, self.worker.submit, disconnected)

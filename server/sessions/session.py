@@ -57,6 +57,10 @@ class Session:
         self.rate_since: tuple[float, int] | None = None  # (time, epoch) the rate counts from
         self.pending: Any = None  # a REST train request in progress (worker.TrainJob)
         self.owner = ""  # the address that created it (per-client limits)
+        # in a classroom room (runtime/rooms.py): what its student sees of the room, and
+        # the controls the teacher locked, each with why (sessions/locks.py)
+        self.room: dict[str, Any] | None = None
+        self.locks: dict[str, str] = {}
         self.config = config
         # the initial weights' stream: torch's for integer seeds; for a TFP seed string,
         # TFP's Math.random stream, which draws the points first (seeds.py)
@@ -280,6 +284,7 @@ class Session:
             "data_version": self.data_version,
             "custom_data": self.custom_data,
             "metrics": self.metrics(),
+            "room": self.room,
         }
 
     def metrics(self) -> dict[str, Any]:
