@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,15 +23,18 @@ from server.protocol import options
 from server.protocol.ranges import explain
 from server.runtime.library import Library
 from server.runtime.manager import SessionManager
+from server.runtime.rooms import Rooms
 from server.web import (
     api_data,
     api_experiments,
     api_export,
     api_meta,
+    api_rooms,
     api_sessions,
     api_views,
     pages,
     share,
+    wall,
     ws,
 )
 from server.web.assets import AssetCache, CompressedStatic
@@ -50,9 +55,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.manager.start()
+        rooms: Rooms = app.state.rooms
+        rooms.start()  # after the sessions: it links them to their rooms
+        saving = asyncio.create_task(rooms.run())
         try:
             yield
         finally:
+            saving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await saving
+            rooms.stop()
             app.state.manager.stop()
 
     app = FastAPI(
@@ -66,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.manager = SessionManager(settings)  # opens storage: StorageFailed says why not
     app.state.library = Library(app.state.manager)
+    app.state.rooms = Rooms(app.state.manager, app.state.library)
     app.state.previews = options.previews()
     app.include_router(api_meta.router)
     # before api_sessions: its POST /{id}/{action} would match …/import and …/points
@@ -75,8 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_sessions.sessions)
     app.include_router(api_experiments.experiments)
     app.include_router(api_experiments.shares)
+    app.include_router(api_rooms.router)
     app.include_router(share.router)
     app.include_router(ws.router)
+    app.include_router(wall.router)
     app.include_router(pages.router)
     assets = AssetCache()  # static files compressed once, revalidated with 304s
     app.mount("/static", CompressedStatic(directory=STATIC, cache=assets), name="static")

@@ -35,6 +35,13 @@ STORAGE_FLAGS: list[tuple[str, type, str]] = [
     ("--max-database-bytes", int, "bytes all stored sessions and experiments may take"),
 ]
 
+ROOM_FLAGS: list[tuple[str, type, str]] = [
+    ("--max-room-students", int, "students one room takes"),
+    ("--max-rooms", int, "open rooms on the server"),
+    ("--join-rate", float, "join attempts one address may make per minute"),
+    ("--room-ttl", float, "seconds a room lives before all of its data is deleted"),
+]
+
 
 def parse(argv: Sequence[str] | None = None) -> Settings:
     defaults = Settings()
@@ -117,6 +124,10 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
         name = flag.removeprefix("--").replace("-", "_")
         storage.add_argument(flag, type=kind, help=f"{what} (default {getattr(defaults, name)})")
     limits = p.add_argument_group("limits per client and of the websocket edge")
+    rooms = p.add_argument_group("classroom rooms (docs/rooms.md)")
+    for flag, kind, what in ROOM_FLAGS:
+        name = flag.removeprefix("--").replace("-", "_")
+        rooms.add_argument(flag, type=kind, help=f"{what} (default {getattr(defaults, name)})")
     for flag, kind, what in LIMIT_FLAGS:
         name = flag.removeprefix("--").replace("-", "_")
         limits.add_argument(flag, type=kind, help=f"{what} (default {getattr(defaults, name)})")

@@ -49,6 +49,11 @@ class Settings:
     max_experiments_per_owner: int = 100  # saved experiments one owner key may keep; more -> 429
     max_checkpoint_bytes: int = 8_000_000  # one session's checkpoint or experiment; more -> 413
     max_database_bytes: int = 2_000_000_000  # stored bytes in all; saving more -> 413
+    # -- classroom rooms (runtime/rooms.py, docs/rooms.md) --
+    max_room_students: int = 200  # students one room takes; more -> 409
+    max_rooms: int = 50  # open rooms on the server; more -> 429
+    join_rate: float = 120.0  # join attempts (right or wrong code) per address per minute
+    room_ttl: float = 43_200.0  # seconds a room lives before all of its data is deleted
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -108,6 +113,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "max_experiments_per_owner": (1, 1_000_000),
     "max_checkpoint_bytes": (10_000, 1_000_000_000),
     "max_database_bytes": (100_000, 10**13),
+    "max_room_students": (1, 10_000),
+    "max_rooms": (1, 10_000),
+    "join_rate": (1, 100_000),
+    "room_ttl": (60, 10**8),
 }
 
 

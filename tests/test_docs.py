@@ -24,6 +24,7 @@ from tests.helpers.live import ROOT, LiveServer
 
 API_MD = (ROOT / "docs" / "api.md").read_text()
 PROTOCOL_MD = (ROOT / "docs" / "protocol.md").read_text()
+ROOMS_MD = (ROOT / "docs" / "rooms.md").read_text()
 README = (ROOT / "README.md").read_text()
 # `GET /api/sessions/{id}/boundary.png?size=…` in a table's first cell
 DOC_ROUTE = re.compile(r"`(GET|POST|PUT|PATCH|DELETE|WS) (/[^`?\s]*)[^`]*`")
@@ -124,10 +125,12 @@ def client_types() -> set[str]:
 
 def server_types() -> set[str]:
     """The ``type`` of every JSON message the server posts to a viewer: the literal dicts
-    handed to ``.post(...)`` anywhere in server/, and the error message."""
+    handed to ``.post(...)`` or ``.publish(topic, ...)`` anywhere in server/, and the
+    error message."""
     found = {error_message("", "")["type"]}
     for source in (ROOT / "server").rglob("*.py"):
-        found |= set(re.findall(r'\.post\(\s*\{\s*"type":\s*"(\w+)"', source.read_text()))
+        text = source.read_text()  # posted to a viewer, or published to a room's walls
+        found |= set(re.findall(r'\.(?:post\(|publish\([^,]+,)\s*\{\s*"type":\s*"(\w+)"', text))
     return found
 
 
@@ -139,6 +142,8 @@ def test_every_client_message_is_documented_and_exists() -> None:
 
 def test_every_server_message_is_documented_and_sent() -> None:
     text = section(PROTOCOL_MD, "### JSON text messages")
+    # and the teacher's wall's messages (docs/rooms.md)
+    text += section(ROOMS_MD, "## The wall's websocket: `/ws/rooms/{code}`")
     documented = set(re.findall(r'^- `\{"type": "(\w+)"', text, re.M))
     assert len(server_types()) >= 2, "the scan of server/ found no posted messages"
     assert documented == server_types()

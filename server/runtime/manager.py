@@ -53,7 +53,7 @@ class SessionManager(SessionActions):
         self.keeper = Keeper(settings, Database.open(settings)) if settings.storage else None
         if self.keeper is not None:
             keeper = self.keeper
-            self.worker.keep = lambda now: keeper.tick(self.sessions.values(), now)
+            self.worker.ticks.append(lambda now: keeper.tick(self.sessions.values(), now))
             self.worker.on_stop = lambda: keeper.save_all(self.sessions.values())
 
     def claim(self) -> None:
@@ -148,13 +148,18 @@ class SessionManager(SessionActions):
             lambda: Session(new_id(), config, self.settings, self.worker.device), client
         )
 
-    async def add(self, make: Callable[[], Session], client: str) -> dict[str, Any]:
+    async def add(
+        self, make: Callable[[], Session], client: str, per_client: bool = True
+    ) -> dict[str, Any]:
         """A new live session ``make()`` builds on the worker (a fresh one, a copy),
-        owned by ``client`` within its limits, stored before the reply."""
-        admit_create(self.creates, client, self.settings.create_rate)
+        owned by ``client`` within its limits, stored before the reply. A room's student
+        (``per_client`` False) counts against max_sessions only: a class shares an address."""
+        if per_client:
+            admit_create(self.creates, client, self.settings.create_rate)
 
         def job() -> tuple[dict[str, Any], Any]:
-            admit_hold([s.owner for s in self.sessions.values()], client, self.settings)
+            owners = [s.owner for s in self.sessions.values()]
+            admit_hold(owners, client if per_client else None, self.settings)
             session = make()
             session.owner = client
             session.last_active = time.monotonic()
@@ -181,7 +186,8 @@ class SessionManager(SessionActions):
             quiet = now - max(session.unwatched_since, session.last_active)
             if session.state == State.RUNNING and quiet > self.settings.idle_pause:
                 session.pause()
-            if quiet > self.settings.session_ttl and session.pending is None:
+            # a room's students live as long as their room (runtime/rooms.py)
+            if quiet > self.settings.session_ttl and session.pending is None and not session.room:
                 log.info("session %s expired", session.id)
                 self._ended(session, "expired")
 

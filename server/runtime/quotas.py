@@ -53,9 +53,9 @@ def admit_create(creates: RateLimit, client: str, rate: float) -> None:
         )
 
 
-def admit_hold(owners: Iterable[str], client: str, settings: Settings) -> None:
+def admit_hold(owners: Iterable[str], client: str | None, settings: Settings) -> None:
     """A new session must fit max_sessions and the address's max_sessions_per_client
-    (``owners``: the address of every live session)."""
+    (``owners``: the address of every live session; ``client`` None: max_sessions only)."""
     owners = list(owners)
     if len(owners) >= settings.max_sessions:
         raise TooManySessions(
@@ -63,7 +63,7 @@ def admit_hold(owners: Iterable[str], client: str, settings: Settings) -> None:
             "delete one or try again later"
         )
     cap = settings.max_sessions_per_client
-    if owners.count(client) >= cap:
+    if client is not None and owners.count(client) >= cap:
         raise TooMany(
             f"this address holds {cap} live sessions, its limit "
             "(the server's max_sessions_per_client); delete one first",

@@ -62,7 +62,8 @@ class Worker:
         # epoch and one host transfer per pass, where alone every epoch's losses sync
         self.stack_alone = self.device.type == "cuda"
         self.expire: Callable[[float], None] = lambda now: None
-        self.keep: Callable[[float], None] = lambda now: None  # checkpoints (keeper.py)
+        # after each pass: checkpoints (keeper.py), rooms' challenges (rooms.py)
+        self.ticks: list[Callable[[float], None]] = []
         self.on_stop: Callable[[], None] = lambda: None  # the last checkpoints
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -140,7 +141,8 @@ class Worker:
                     self._next_expiry = now + EXPIRY_EVERY
                     self.expire(now)
                     self.publish()
-                self.keep(now)
+                for tick in self.ticks:
+                    tick(now)
             except Exception:  # never let the loop die
                 log.exception("worker pass failed")
                 busy, wait_frames = False, EXPIRY_EVERY

@@ -146,3 +146,9 @@ def _found(r: RowMapping) -> Found:
     except (TypeError, ValueError) as exc:
         raise Conflict(f"the stored session {r['id']} is damaged: {exc}") from None
     return Found(str(r["id"]), stored, times[0], times[1], r["ended"])
+
+
+def forget(c: Connection, session_ids: list[str]) -> None:
+    """Delete these sessions' rows outright, last copies too (a closed room's students)."""
+    if session_ids:
+        c.execute(delete(table).where(table.c.id.in_(session_ids)))

@@ -8,7 +8,7 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from server.errors import NotFound
 from server.storage.schema import members, rooms
@@ -62,3 +62,31 @@ def close(c: Connection, code: str) -> list[str]:
 
 def expired(c: Connection, now: float) -> list[str]:
     return list(c.execute(select(rooms.c.code).where(rooms.c.expires < now)).scalars())
+
+
+def save_settings(
+    c: Connection, code: str, setup: dict[str, Any], settings: dict[str, Any]
+) -> None:
+    """What the teacher set (and the setup pushed last) for the next start."""
+    values = {"setup": json.dumps(setup), "settings": json.dumps(settings)}
+    c.execute(update(rooms).where(rooms.c.code == code).values(**values))
+
+
+def rename(c: Connection, session: str, name: str) -> None:
+    c.execute(update(members).where(members.c.session == session).values(nickname=name))
+
+
+def leave(c: Connection, session: str) -> None:
+    c.execute(delete(members).where(members.c.session == session))
+
+
+def everything(c: Connection) -> list[dict[str, Any]]:
+    """Every room with its roster (at start); a room whose JSON is damaged is left out."""
+    found = []
+    for code in sorted(codes(c)):
+        try:
+            room = find(c, code)
+        except ValueError:
+            continue
+        found.append({**room, "members": roster(c, code)})
+    return found

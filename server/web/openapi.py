@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 SESSION_PARAM = "{session_id}"
 # path parameters that name something that may not exist: routes with one answer 404
-ID_PARAMS = (SESSION_PARAM, "{experiment_id}", "{token}")
+ID_PARAMS = (SESSION_PARAM, "{experiment_id}", "{token}", "{code}")
 
 
 class ErrorMessage(BaseModel):

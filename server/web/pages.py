@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from server.config import Settings
 from server.errors import PlaygroundError
 from server.protocol.options import page_options
+from server.protocol.rooms import normal_code
 from server.protocol.stored import TOKEN_PATTERN
 from server.web.paths import TEMPLATES
 
@@ -56,6 +57,26 @@ async def shared(request: Request, token: str) -> HTMLResponse:
         "shared.html",
         {"options": page_options(settings), "token": token if found else None},
         status_code=200 if found else 404,
+    )
+
+
+@router.get("/join", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/join/{code}", response_class=HTMLResponse, include_in_schema=False)
+async def join(request: Request, code: str = "") -> HTMLResponse:
+    """The playground with the "Join a class" dialog (the code filled in from the link)."""
+    settings: Settings = request.app.state.settings
+    context = {"options": page_options(settings), "join_code": normal_code(code) or ""}
+    return templates.TemplateResponse(request, "index.html", context)
+
+
+@router.get("/room/{code}", response_class=HTMLResponse, include_in_schema=False)
+async def room(request: Request, code: str) -> HTMLResponse:
+    """A class's teacher wall; the page's script holds the key and opens /ws/rooms/{code}."""
+    settings: Settings = request.app.state.settings
+    normal = normal_code(code)
+    context = {"options": page_options(settings), "code": normal}
+    return templates.TemplateResponse(
+        request, "room.html", context, status_code=200 if normal else 404
     )
 
 

@@ -69,6 +69,12 @@ class Viewer:
         self._messages.append(message)
         self._wakeup.set()
 
+    def ended(self, message: dict[str, Any]) -> str | None:
+        """Why the connection ends after ``message``, if it does (a state "closed")."""
+        if message["type"] == "state" and message["session"]["state"] == "closed":
+            return "the session was deleted or expired"
+        return None
+
     def acked(self) -> None:
         """The runtime took an ack for a frame in flight: the client still reads."""
         self.unacked_since = None
@@ -81,8 +87,9 @@ class Viewer:
             while self._messages:
                 message = self._messages.popleft()
                 await self._send(websocket.send_text(json.dumps(message)))
-                if message["type"] == "state" and message["session"]["state"] == "closed":
-                    await websocket.close(CLOSE_ENDED, "the session was deleted or expired")
+                ended = self.ended(message)
+                if ended:
+                    await websocket.close(CLOSE_ENDED, ended)
                     return
             while self._frames:
                 frame = self._frames.pop(next(iter(self._frames)))
