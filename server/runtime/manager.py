@@ -107,7 +107,7 @@ class SessionManager(SessionActions):
         """On the worker thread: ``session`` is gone for good (a future resolved once its
         last copy is committed)."""
         saved = self.keeper.ended(session, why) if self.keeper is not None else None
-        session.close()
+        session.close(why)
         self.worker.post_state(session)  # its viewers hear "closed", then nothing more
         self.worker.followers.drop_session(session.id)
         del self.sessions[session.id]

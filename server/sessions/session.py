@@ -125,8 +125,9 @@ class Session:
             self.dirty = True
             self.edits += 1
 
-    def close(self) -> None:
-        self.transition(State.CLOSED, "close")
+    def close(self, why: str | None = None) -> None:
+        """End it; ``why`` ("deleted", "removed from the class") is its state's message."""
+        self.transition(State.CLOSED, "close", why)
         if self.pending is not None:
             self.pending.finish("the session was deleted")
 

@@ -72,7 +72,7 @@ class Viewer:
     def ended(self, message: dict[str, Any]) -> str | None:
         """Why the connection ends after ``message``, if it does (a state "closed")."""
         if message["type"] == "state" and message["session"]["state"] == "closed":
-            return "the session was deleted or expired"
+            return f"the session was {message['session']['message'] or 'deleted or expired'}"
         return None
 
     def acked(self) -> None:

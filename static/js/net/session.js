@@ -32,7 +32,7 @@ export class Connection {
     this.socket = new Socket({
       open: () => this.opened(),
       message: (data, from) => this.receive(data, from),
-      close: ({ gone }) => this.closed(gone),
+      close: ({ gone, reason }) => this.closed(gone, reason),
     });
     this.pump = new FramePump(this.socket, (buffer) => this.drawFrame(buffer));
     this.pending = new Pending(); // sent, not yet echoed by the server
@@ -119,7 +119,7 @@ export class Connection {
 
   /** The session `id` is gone for good: what the server kept of it goes to store.gone,
    * and the page waits for the person (the banner's buttons) instead of starting over. */
-  async lost(id) {
+  async lost(id, reason = "") {
     this.socket.close(1000, "session gone");
     this.sessionId = null;
     this.serverSession = null;
@@ -127,7 +127,7 @@ export class Connection {
     this.store.setConnection("ended", "No session");
     // none kept (404), or the server cannot say now: the banner offers a fresh start
     const copy = await this.api.lastCopy(id).catch(() => null);
-    this.store.setGone({ id, copy });
+    this.store.setGone({ id, copy, reason });
   }
 
   /** The gone banner's "Open the last saved copy". */
@@ -156,11 +156,11 @@ export class Connection {
     this.store.setConnection("connected", "Connected");
   }
 
-  closed(gone) {
+  closed(gone, reason) {
     if (this.stopped) return;
     // a dropped connection or a restarting server comes back to the same session (the
     // server restores it); one the server no longer knows (expired, deleted) is lost
-    if (gone && this.sessionId) this.lost(this.sessionId);
+    if (gone && this.sessionId) this.lost(this.sessionId, reason);
     else this.retry();
   }
 

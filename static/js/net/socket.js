@@ -14,7 +14,7 @@ export function frameSeq(buffer) {
 export class Socket {
   /**
    * handlers: open(), message(data, from) with `from` the socket it came on (for ack),
-   * close({gone}) where gone means the server no longer knows the session.
+   * close({gone, reason}) where gone means the server no longer knows the session.
    */
   constructor(handlers, location = window.location) {
     this.handlers = handlers;
@@ -39,7 +39,7 @@ export class Socket {
     ws.addEventListener("close", (e) => {
       if (ws !== this.ws) return;
       this.ws = null;
-      this.handlers.close({ gone: e.code === UNKNOWN_SESSION || e.code === SESSION_CLOSED });
+      this.handlers.close({ gone: e.code === UNKNOWN_SESSION || e.code === SESSION_CLOSED, reason: e.reason });
     });
   }
 

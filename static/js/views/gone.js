@@ -17,9 +17,11 @@ export function savedWhen(iso, now = new Date()) {
   return `${at.toLocaleDateString("en-GB", { day: "numeric", month: "short" })}, ${time}`;
 }
 
-/** What the banner says of `gone` ({copy, error}). */
-export function goneText({ copy, error }) {
+/** What the banner says of `gone` ({copy, error, reason}); reason: the server's words as
+ * it closed the socket ("the session was removed from the class"). */
+export function goneText({ copy, error, reason }) {
   if (error) return error;
+  if (!copy && reason) return `${reason[0].toUpperCase()}${reason.slice(1)}, and the server kept no copy of it.`;
   if (!copy) return "This session is gone (it expired or was deleted), and the server kept no copy of it.";
   const when = savedWhen(copy.saved_at);
   const saved = `Its last saved copy is at epoch ${copy.epoch.toLocaleString("en-US")}${when ? `, saved ${when}` : ""}.`;
