@@ -7,40 +7,35 @@ the events interface (runtime/events.py), which the walls subscribe to."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hmac
 import logging
 import time
 import zlib
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-from server.errors import Conflict, InvalidInput, NotFound, PlaygroundError, TooMany
-from server.protocol.config import Config, ConfigPatch
+from server.errors import Conflict, InvalidInput, TooMany
+from server.protocol.config import Config
 from server.protocol.frames import View
-from server.protocol.rooms import Challenge, CreateRoom, Join, Push, RoomPatch
-from server.runtime.events import Events, LocalEvents
+from server.protocol.rooms import CreateRoom, Join
+from server.runtime.events import Events
 from server.runtime.library import Library, iso
 from server.runtime.manager import SessionManager
+from server.runtime.outbox import Outbox
 from server.runtime.quotas import RateLimit
 from server.runtime.room import Member, Room, topic
 from server.runtime.teaching import Teaching
 from server.sessions import challenge as challenges
-from server.sessions import edits
 from server.sessions.nicknames import new_code, nickname
 from server.sessions.session import Session, new_id
+from server.storage import experiments
 from server.storage import rooms as stored
-from server.storage.database import Database
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
 CHECK_EVERY = 0.5  # seconds between challenge checks of every student
 SAVE_EVERY = 2.0  # seconds between commits of what the checks changed
 TILE_GRID = 20
-
-
-class NotTeacher(PlaygroundError):
-    status = 403
+CLOSED = "closed with its class"
 
 
 def tile_view(fps: float) -> View:
@@ -50,33 +45,11 @@ def tile_view(fps: float) -> View:
 
 class Rooms(Teaching):
     def __init__(self, manager: SessionManager, library: Library, events: Events | None = None):
-        self.manager, self.library = manager, library
-        self.settings = manager.settings
-        self.worker = manager.worker
-        self.events = events or LocalEvents()
-        self.rooms: dict[str, Room] = {}  # worker thread only
+        super().__init__(manager, library, events)
         self.joins = RateLimit(self.settings.join_rate)  # event loop only
-        self._unsaved: set[str] = set()  # codes whose checks changed them (worker thread)
-        self._next_check = 0.0
-        self._writing: asyncio.Lock | None = None
         self.worker.ticks.append(self.tick)
 
-    @property
-    def database(self) -> Database | None:
-        keeper = self.manager.keeper
-        return None if keeper is None else keeper.database
-
-    def _db_now(self, fn: Callable[[Any], T]) -> T | None:
-        database = self.database
-        if database is None:
-            return None  # storage off: rooms live in memory only
-        with database.begin() as c:
-            return fn(c)
-
-    async def _db(self, fn: Callable[[Any], T]) -> T | None:
-        return await asyncio.to_thread(self._db_now, fn)
-
-    # -- lifecycle ----------------------------------------------------------------------
+    # -- lifecycle ---------------------------------------------------------------
     def start(self) -> None:
         """Bring back the stored rooms (after the manager restored the sessions)."""
         rows = self._db_now(stored.everything) or []
@@ -138,57 +111,6 @@ class Rooms(Teaching):
 
         self._db_now(save)
 
-    def _take_unsaved(self) -> list[str]:
-        codes, self._unsaved = list(self._unsaved), set()
-        return [c for c in codes if c in self.rooms]
-
-    async def _save(self, code: str) -> None:
-        """Commit the room's settings and setup as they are now (writes one at a time)."""
-        if self._writing is None:
-            self._writing = asyncio.Lock()
-        async with self._writing:
-            room = await self.worker.call(lambda: self.rooms.get(code))
-            if room is None:
-                return
-            setup, settings = await self.worker.call(lambda: (dict(room.setup), room.settings()))
-            await self._db(lambda c: stored.save_settings(c, code, setup, settings))
-
-    # -- on the worker ------------------------------------------------------------------
-    def _room(self, code: str) -> Room:
-        room = self.rooms.get(code)
-        if room is None:
-            raise NotFound(f"no class {code} (closed, expired, or a mistyped code)", "code")
-        return room
-
-    def _teacher(self, code: str, teacher: str) -> Room:
-        room = self._room(code)
-        if not hmac.compare_digest(room.teacher, teacher):
-            raise NotTeacher(f"this teacher key is not the key of class {code}", "key")
-        return room
-
-    def _member(self, room: Room, session_id: str) -> tuple[Member, Session]:
-        member = room.members.get(session_id)
-        session = self.manager.sessions.get(session_id)
-        if member is None or session is None:
-            raise NotFound(f"no student with session {session_id} in class {room.code}", "session")
-        return member, session
-
-    def _relink(self, room: Room) -> None:
-        """Tell every member's session what it sees of the room and what it refuses; the
-        worker posts their states after the job."""
-        reasons = room.lock_reasons()
-        for member in room.members.values():
-            session = self.manager.sessions.get(member.session)
-            if session is not None:
-                session.room, session.locks = room.member_view(member), reasons
-                session.dirty = True
-
-    def _announce(self, room: Room, board: bool = False) -> None:
-        self._relink(room)
-        self.events.publish(topic(room.code), {"type": "room", "room": room.public()})
-        if board:
-            self.events.publish(topic(room.code), {"type": "board", "board": room.board()})
-
     def tick(self, now: float) -> None:
         """Check every student against their room's challenge (CHECK_EVERY seconds)."""
         if now < self._next_check:
@@ -218,7 +140,7 @@ class Rooms(Teaching):
                 self._unsaved.add(room.code)
                 self._announce(room, board=True)
 
-    # -- creating and joining -----------------------------------------------------------
+    # -- creating and joining ----------------------------------------------------
     async def create(self, body: CreateRoom, teacher: str) -> dict[str, Any]:
         """A new room whose setup is the teacher's session's config, or ``body.config``."""
         if body.session is not None:
@@ -326,117 +248,63 @@ class Rooms(Teaching):
         return {"code": room.code, "nickname": member.nickname, "number": member.number,
                 "session": session.public()}  # fmt: skip
 
-    def _rename(self, room: Room, member: Member, name: str) -> None:
-        taken = {m.nickname.casefold() for m in room.members.values() if m is not member}
-        if name.casefold() in taken:
-            raise InvalidInput("is taken in this class; pick another", "nickname")
-        member.nickname = name
-        self._announce(room, board=True)
-
     async def board(self, code: str) -> dict[str, Any]:
         return await self.worker.call(lambda: self._room(code).board())
 
-    # -- the teacher ----------------------------------------------------------------------
-    async def teacher(self, code: str, teacher: str) -> dict[str, Any]:
-        """The room with every member's standing (the wall's first view, the REST view)."""
+    # -- walls -------------------------------------------------------------------
+    async def attach_wall(
+        self, code: str, teacher: str, outbox: Outbox, view: Any
+    ) -> dict[str, Any]:
+        """``outbox`` (a wall's websocket) follows every student with ``view``; its first
+        messages, the room and the board, are posted here on the worker, before any tile."""
 
-        def read() -> dict[str, Any]:
+        def attach() -> dict[str, Any]:
             room = self._teacher(code, teacher)
-            view = room.public()
-            for listed in view["members"]:
-                session = self.manager.sessions.get(listed["session"])
-                if session is not None:
-                    listed.update(challenges.standing(session))
-            return {**view, "board": room.board()}
-
-        return await self.worker.call(read)
-
-    async def act(self, code: str, teacher: str, fn: Callable[[Room], T], board: bool = False) -> T:
-        """``fn(room)`` on the worker for the room's teacher, announced and committed."""
-
-        def job() -> T:
-            room = self._teacher(code, teacher)
-            result = fn(room)
-            self._announce(room, board)
-            return result
-
-        result = await self.worker.call(job)
-        await self._save(code)
-        return result
-
-    async def patch(self, code: str, teacher: str, patch: RoomPatch) -> dict[str, Any]:
-        def change(room: Room) -> dict[str, Any]:
-            if patch.spotlight is not None:
-                if patch.spotlight and patch.spotlight not in room.members:
-                    raise NotFound(f"no student with session {patch.spotlight}", "spotlight")
-                room.spotlight = patch.spotlight or None
-            if patch.locks is not None:
-                room.locks = sorted(set(patch.locks))
-            for name in ("anonymise", "eyes"):
-                if getattr(patch, name) is not None:
-                    setattr(room, name, getattr(patch, name))
-            if patch.timer is not None:
-                room.timer_ends = round(time.time() + patch.timer, 1) if patch.timer else None
-            if patch.paused is not None and patch.paused != room.paused:
-                room.paused = patch.paused
-                self._pause_all(room, patch.paused)
+            outbox.post({"type": "room", "room": room.public()})
+            outbox.post({"type": "board", "board": room.board()})
+            room.walls[outbox] = view
+            for member in room.members.values():
+                if member.session in self.manager.sessions:
+                    self.worker.followers.add(outbox, member.session, view)
             return room.public()
 
-        return await self.act(code, teacher, change, board=patch.anonymise is not None)
+        return await self.worker.call(attach)
 
-    def _pause_all(self, room: Room, paused: bool) -> None:
-        for member in room.members.values():
-            session = self.manager.sessions.get(member.session)
-            if session is None:
-                continue
-            if paused:
-                session.pause()
-            else:
-                with contextlib.suppress(Conflict):  # no points, diverged: it stays so
-                    session.play()
+    def detach_wall(self, code: str, outbox: Outbox) -> None:
+        def detach() -> None:
+            room = self.rooms.get(code)
+            if room is not None:
+                room.walls.pop(outbox, None)
+                for member in room.members.values():
+                    self.worker.followers.remove(outbox, member.session)
 
-    async def push(self, code: str, teacher: str, body: Push) -> dict[str, Any]:
-        """The teacher's session's setup (and weights) to every student: each starts over."""
+        self.worker.submit(detach)
 
-        def push(room: Room) -> dict[str, Any]:
-            source_id = body.session or room.teacher_session
-            source = self.manager.sessions.get(source_id or "")
-            if source is None:
-                raise Conflict("the teacher's playground session is gone: open the playground "
-                               "and start the class from it again", "session")  # fmt: skip
-            room.setup = source.config.model_dump()
-            net = source.model.net
-            layers = [
-                (w.tolist(), b.tolist()) for w, b in zip(net.weights, net.biases, strict=True)
-            ]
-            pushed = 0
-            for member in room.members.values():
-                session = self.manager.sessions.get(member.session)
-                if session is None:
-                    continue
-                setup = dict(room.setup)
-                if room.seed_per_student:
-                    setup["seed"] = session.config.seed
-                session.pause()
-                session.apply_config(ConfigPatch.model_validate(setup))
-                session.reset()
-                if body.weights:
-                    edits.set_params(session, layers)
-                pushed += 1
-            return {"pushed": pushed, "weights": body.weights}
+    # -- closing -----------------------------------------------------------------
+    async def close(self, code: str, teacher: str) -> None:
+        await self.worker.call(lambda: self._teacher(code, teacher))
+        await self._close(code)
 
-        return await self.act(code, teacher, push)
+    async def _close(self, code: str) -> None:
+        """Everything of the room goes: its students' sessions (and their rows), members,
+        snapshots, the room; its walls hear "closed"."""
 
-    async def set_challenge(
-        self, code: str, teacher: str, goal: Challenge | None
-    ) -> dict[str, Any]:
-        def change(room: Room) -> dict[str, Any]:
-            if goal is None:
-                room.end_challenge()
-            else:
-                room.challenge = {**goal.model_dump(), "started": time.time()}
-                room.finishes = {}
-                self._next_check = 0.0
-            return room.board()
+        def close() -> Room | None:
+            room = self.rooms.pop(code, None)
+            if room is None:
+                return None
+            sessions = [self.manager.sessions.get(m.session) for m in room.members.values()]
+            self._end([s for s in sessions if s is not None], CLOSED)
+            self.events.publish(topic(code), {"type": "closed"})
+            return room
 
-        return await self.act(code, teacher, change, board=True)
+        room = await self.worker.call(close)
+        if room is None:
+            return
+        owner = self._owner(code, room.teacher)
+
+        def forget(c: Any) -> None:
+            stored.close(c, code)
+            experiments.remove_owner(c, owner)
+
+        await self._db(forget)

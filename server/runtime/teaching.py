@@ -1,28 +1,29 @@
-"""What a teacher does to one student, the class views (curves, results, snapshots), the
-walls' connections and closing a room: the second half of Rooms (runtime/rooms.py),
-which supplies the room plumbing (``act``, ``_teacher``, ``_member``, storage)."""
+"""What a teacher does: to one student (rename, reset, remove, snapshot) and to the whole
+class (locks, pause, eyes on me, timer, spotlight, push a setup, challenges). The second
+layer of Rooms (runtime/rooms.py) on the plumbing of runtime/roomcore.py."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from server.runtime.events import Events
-from server.runtime.library import Library
-from server.runtime.manager import SessionManager
-from server.runtime.outbox import Outbox
-from server.runtime.room import Member, Room, snapshots_owner, topic
-from server.runtime.worker import Worker
+from server.errors import Conflict, NotFound
+from server.protocol.config import ConfigPatch
+from server.protocol.rooms import Challenge, Push, RoomPatch
+from server.runtime.room import Member, Room
+from server.runtime.roomcore import RoomsCore
 from server.sessions import challenge as challenges
+from server.sessions import edits
 from server.sessions.session import Session
-from server.storage import checkpoints, experiments
 from server.storage import rooms as stored
 
 T = TypeVar("T")
+
 REMOVED = "removed from the class"
-CLOSED = "closed with its class"
 CURVE_POINTS = 200  # points of each student's loss curve on the class chart
 RESULT_COLUMNS = ["number", "nickname", "architecture", "features", "hidden", "activation",
                   "epoch", "state", "train_loss", "test_loss", "test_accuracy", "params",
@@ -39,35 +40,8 @@ def thinned(history: dict[str, list[Any]], most: int) -> list[list[Any]]:
     return [list(r) for r in picked]
 
 
-class Teaching:
-    manager: SessionManager
-    library: Library
-    worker: Worker
-    events: Events
-    rooms: dict[str, Room]
-
-    async def act(self, code: str, teacher: str, fn: Callable[[Room], T], board: bool = False) -> T:
-        raise NotImplementedError
-
-    def _teacher(self, code: str, teacher: str) -> Room:
-        raise NotImplementedError
-
-    def _member(self, room: Room, session_id: str) -> tuple[Member, Session]:
-        raise NotImplementedError
-
-    def _rename(self, room: Room, member: Member, name: str) -> None:
-        raise NotImplementedError
-
-    def _announce(self, room: Room, board: bool = False) -> None:
-        raise NotImplementedError
-
-    async def _db(self, fn: Callable[[Any], T]) -> T | None:
-        raise NotImplementedError
-
-    async def _save(self, code: str) -> None:
-        raise NotImplementedError
-
-    # -- one student ----------------------------------------------------------------------
+class Teaching(RoomsCore):
+    # -- one student -------------------------------------------------------------
     async def rename(self, code: str, teacher: str, session_id: str, name: str) -> dict[str, Any]:
         def change(room: Room) -> dict[str, Any]:
             member, _ = self._member(room, session_id)
@@ -101,20 +75,7 @@ class Teaching:
         await self.act(code, teacher, remove, board=True)
         await self._db(lambda c: stored.leave(c, session_id))
 
-    def _end(self, sessions: list[Session], why: str) -> None:
-        """On the worker: the sessions end, and their rows go (no last copy is kept)."""
-        for session in sessions:
-            session.room, session.locks = None, {}
-            self.manager._ended(session, why)
-        keeper = self.manager.keeper
-        if keeper is not None and sessions:
-            ids = [s.id for s in sessions]
-            keeper.writer.do(lambda c: checkpoints.forget(c, ids))
-
-    # -- snapshots ------------------------------------------------------------------------
-    def _owner(self, code: str, teacher: str) -> str:
-        return snapshots_owner(code, teacher)
-
+    # -- snapshots ---------------------------------------------------------------
     async def snapshot(
         self, code: str, teacher: str, session_id: str, name: str | None
     ) -> dict[str, Any]:
@@ -135,7 +96,99 @@ class Teaching:
         await self.worker.call(lambda: self._teacher(code, teacher))
         await self.library.remove(self._owner(code, teacher), experiment_id)
 
-    # -- the class at once ------------------------------------------------------------------
+    # -- the whole class ---------------------------------------------------------
+    async def patch(self, code: str, teacher: str, patch: RoomPatch) -> dict[str, Any]:
+        def change(room: Room) -> dict[str, Any]:
+            if patch.spotlight is not None:
+                if patch.spotlight and patch.spotlight not in room.members:
+                    raise NotFound(f"no student with session {patch.spotlight}", "spotlight")
+                room.spotlight = patch.spotlight or None
+            if patch.locks is not None:
+                room.locks = sorted(set(patch.locks))
+            for name in ("anonymise", "eyes"):
+                if getattr(patch, name) is not None:
+                    setattr(room, name, getattr(patch, name))
+            if patch.timer is not None:
+                room.timer_ends = round(time.time() + patch.timer, 1) if patch.timer else None
+            if patch.paused is not None and patch.paused != room.paused:
+                room.paused = patch.paused
+                self._pause_all(room, patch.paused)
+            return room.public()
+
+        return await self.act(code, teacher, change, board=patch.anonymise is not None)
+
+    def _pause_all(self, room: Room, paused: bool) -> None:
+        for member in room.members.values():
+            session = self.manager.sessions.get(member.session)
+            if session is None:
+                continue
+            if paused:
+                session.pause()
+            else:
+                with contextlib.suppress(Conflict):  # no points, diverged: it stays so
+                    session.play()
+
+    async def push(self, code: str, teacher: str, body: Push) -> dict[str, Any]:
+        """The teacher's session's setup (and weights) to every student: each starts over."""
+
+        def push(room: Room) -> dict[str, Any]:
+            source_id = body.session or room.teacher_session
+            source = self.manager.sessions.get(source_id or "")
+            if source is None:
+                raise Conflict("the teacher's playground session is gone: open the playground "
+                               "and start the class from it again", "session")  # fmt: skip
+            room.setup = source.config.model_dump()
+            net = source.model.net
+            layers = [
+                (w.tolist(), b.tolist()) for w, b in zip(net.weights, net.biases, strict=True)
+            ]
+            pushed = 0
+            for member in room.members.values():
+                session = self.manager.sessions.get(member.session)
+                if session is None:
+                    continue
+                setup = dict(room.setup)
+                if room.seed_per_student:
+                    setup["seed"] = session.config.seed
+                session.pause()
+                session.apply_config(ConfigPatch.model_validate(setup))
+                session.reset()
+                if body.weights:
+                    edits.set_params(session, layers)
+                pushed += 1
+            return {"pushed": pushed, "weights": body.weights}
+
+        return await self.act(code, teacher, push)
+
+    async def set_challenge(
+        self, code: str, teacher: str, goal: Challenge | None
+    ) -> dict[str, Any]:
+        def change(room: Room) -> dict[str, Any]:
+            if goal is None:
+                room.end_challenge()
+            else:
+                room.challenge = {**goal.model_dump(), "started": time.time()}
+                room.finishes = {}
+                self._next_check = 0.0
+            return room.board()
+
+        return await self.act(code, teacher, change, board=True)
+
+    # -- the class at once -------------------------------------------------------
+    async def teacher(self, code: str, teacher: str) -> dict[str, Any]:
+        """The room with every member's standing (the wall's first view, the REST view)."""
+
+        def read() -> dict[str, Any]:
+            room = self._teacher(code, teacher)
+            view = room.public()
+            for listed in view["members"]:
+                session = self.manager.sessions.get(listed["session"])
+                if session is not None:
+                    listed.update(challenges.standing(session))
+            return {**view, "board": room.board()}
+
+        return await self.worker.call(read)
+
     def _each(self, code: str, teacher: str, fn: Callable[[Room, Member, Session], T]) -> list[T]:
         room = self._teacher(code, teacher)
         out = []
@@ -173,61 +226,3 @@ class Teaching:
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-
-    # -- walls ----------------------------------------------------------------------------
-    async def attach_wall(
-        self, code: str, teacher: str, outbox: Outbox, view: Any
-    ) -> dict[str, Any]:
-        """``outbox`` (a wall's websocket) follows every student with ``view``; its first
-        messages, the room and the board, are posted here on the worker, before any tile."""
-
-        def attach() -> dict[str, Any]:
-            room = self._teacher(code, teacher)
-            outbox.post({"type": "room", "room": room.public()})
-            outbox.post({"type": "board", "board": room.board()})
-            room.walls[outbox] = view
-            for member in room.members.values():
-                if member.session in self.manager.sessions:
-                    self.worker.followers.add(outbox, member.session, view)
-            return room.public()
-
-        return await self.worker.call(attach)
-
-    def detach_wall(self, code: str, outbox: Outbox) -> None:
-        def detach() -> None:
-            room = self.rooms.get(code)
-            if room is not None:
-                room.walls.pop(outbox, None)
-                for member in room.members.values():
-                    self.worker.followers.remove(outbox, member.session)
-
-        self.worker.submit(detach)
-
-    # -- closing ----------------------------------------------------------------------------
-    async def close(self, code: str, teacher: str) -> None:
-        await self.worker.call(lambda: self._teacher(code, teacher))
-        await self._close(code)
-
-    async def _close(self, code: str) -> None:
-        """Everything of the room goes: its students' sessions (and their rows), members,
-        snapshots, the room; its walls hear "closed"."""
-
-        def close() -> Room | None:
-            room = self.rooms.pop(code, None)
-            if room is None:
-                return None
-            sessions = [self.manager.sessions.get(m.session) for m in room.members.values()]
-            self._end([s for s in sessions if s is not None], CLOSED)
-            self.events.publish(topic(code), {"type": "closed"})
-            return room
-
-        room = await self.worker.call(close)
-        if room is None:
-            return
-        owner = self._owner(code, room.teacher)
-
-        def forget(c: Any) -> None:
-            stored.close(c, code)
-            experiments.remove_owner(c, owner)
-
-        await self._db(forget)
