@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from server.errors import InvalidInput, NotFound, PlaygroundError
@@ -88,18 +88,22 @@ class RoomsCore:
             raise NotFound(f"no student with session {session_id} in class {room.code}", "session")
         return member, session
 
-    def _relink(self, room: Room) -> None:
-        """Tell every member's session what it sees of the room and what it refuses; the
-        worker posts their states after the job."""
+    def _relink(self, room: Room, members: Iterable[Member] | None = None) -> None:
+        """Tell members' sessions (all by default) what they see of the room and what they
+        refuse; the worker posts their states after the job."""
         reasons = room.lock_reasons()
-        for member in room.members.values():
+        for member in room.members.values() if members is None else members:
             session = self.manager.sessions.get(member.session)
             if session is not None:
                 session.room, session.locks = room.member_view(member), reasons
                 session.dirty = True
 
-    def _announce(self, room: Room, board: bool = False) -> None:
-        self._relink(room)
+    def _announce(
+        self, room: Room, board: bool = False, members: Iterable[Member] | None = None
+    ) -> None:
+        """The room changed: its members (all, or ``members``: what changed is theirs
+        alone) and its walls are told."""
+        self._relink(room, members)
         self.events.publish(topic(room.code), {"type": "room", "room": room.public()})
         if board:
             self.events.publish(topic(room.code), {"type": "board", "board": room.board()})
@@ -109,7 +113,7 @@ class RoomsCore:
         if name.casefold() in taken:
             raise InvalidInput("is taken in this class; pick another", "nickname")
         member.nickname = name
-        self._announce(room, board=True)
+        self._announce(room, board=True, members=[member])
 
     def _end(self, sessions: list[Session], why: str) -> None:
         """On the worker: the sessions end, and their rows go (no last copy is kept)."""

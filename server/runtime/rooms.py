@@ -121,7 +121,7 @@ class Rooms(Teaching):
             if goal is None or room.challenge is None:
                 continue
             started = room.challenge["started"]
-            found = False
+            found = []
             for member in room.members.values():
                 session = self.manager.sessions.get(member.session)
                 if session is None or member.session in room.finishes:
@@ -135,10 +135,10 @@ class Rooms(Teaching):
                         "value": measured,
                         "architecture": challenges.architecture(session),
                     }
-                    found = True
+                    found.append(member)  # later finishers rank below: the others keep theirs
             if found:
                 self._unsaved.add(room.code)
-                self._announce(room, board=True)
+                self._announce(room, board=True, members=found)
 
     # -- creating and joining ----------------------------------------------------
     async def create(self, body: CreateRoom, teacher: str) -> dict[str, Any]:
@@ -240,7 +240,8 @@ class Rooms(Teaching):
             await self._db(lambda c: stored.join(c, code, *member_row))
         finally:
             await self._save(code)
-            await self.worker.call(lambda: self._announce(self._room(code)))
+            # the roster changed: the walls hear it; the other students see nothing new
+            await self.worker.call(lambda: self._announce(self._room(code), members=[]))
         return joined
 
     def _joined(self, room: Room, member: Member) -> dict[str, Any]:
