@@ -32,7 +32,8 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, { keepalive = false, contentType = "application/json", headers = {} } = {}) {
+/** fetch JSON from the app; an ApiError for any answer but 2xx (room/api.js uses it too). */
+export async function request(method, path, body, { keepalive = false, contentType = "application/json", headers = {} } = {}) {
   const init = { method, keepalive, headers: { accept: "application/json", ...headers } };
   if (body !== undefined) {
     init.headers["content-type"] = contentType;

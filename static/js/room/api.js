@@ -2,7 +2,7 @@
 // a nickname, joining it, starting one) and what only the teacher may, every call of which
 // carries the teacher key in X-Teacher-Key. Errors are the app's ApiError (net/api.js).
 
-import { ApiError } from "../net/api.js";
+import { ApiError, request } from "../net/api.js";
 
 export const CODE_ALPHABET = "ACEFGHKMNPRTWXY34679"; // server/protocol/rooms.py
 export const CODE_LENGTH = 6;
@@ -14,22 +14,8 @@ export function normalCode(typed) {
   return [...code].every((c) => CODE_ALPHABET.includes(c)) ? code : null;
 }
 
-async function call(method, path, body, headers = {}) {
-  const init = { method, headers: { accept: "application/json", ...headers } };
-  if (body !== undefined) {
-    init.headers["content-type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  const text = await response.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = { detail: text };
-  }
-  if (!response.ok) throw new ApiError(response.status, json);
-  return json;
+function call(method, path, body, headers = {}) {
+  return request(method, path, body, { headers });
 }
 
 const room = (code) => `/api/rooms/${encodeURIComponent(code)}`;
