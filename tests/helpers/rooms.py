@@ -51,12 +51,12 @@ def teacher_view(client: TestClient, room: dict[str, Any]) -> dict[str, Any]:
 
 
 def until(probe: Callable[[], T | None], what: str, seconds: float = 30.0) -> T:
-    """Poll ``probe`` until it returns something other than None (or False), within a
-    deadline; the value. For what the server does in the background (challenge checks)."""
+    """Poll ``probe`` until it returns something truthy, within a deadline; the value.
+    For what the server does in the background (challenge checks)."""
     deadline = time.monotonic() + seconds
     while True:
         value = probe()
-        if value is not None and value is not False:
+        if value:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {seconds:g} s: {what}")
