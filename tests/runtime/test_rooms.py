@@ -78,7 +78,7 @@ def test_push_gives_everyone_the_teachers_setup_and_weights_if_asked(client: Tes
         assert client.get(api(sid)).json()["epoch"] == 0
 
 
-SEED_BUG = "rooms.py:224 seeds a student with zlib.crc32 (0..2**32-1), past MAX_INT_SEED"
+SEED_BUG = "Rooms.join seeds a student with zlib.crc32 (0..2**32-1), past MAX_INT_SEED"
 
 
 @pytest.mark.xfail(strict=True, reason=SEED_BUG)
@@ -219,7 +219,7 @@ def test_every_student_of_a_seed_per_student_class_survives_a_restart(tmp_path: 
 
 
 @pytest.mark.xfail(
-    strict=True, reason="rooms.py:160 and storage/rooms.create each take time.time()"
+    strict=True, reason="Rooms.create and storage/rooms.create each take time.time()"
 )
 def test_a_restart_keeps_the_rooms_times_exactly(tmp_path: Path) -> None:
     data = tmp_path / "data"

@@ -22,7 +22,11 @@ from tests.helpers.rooms import GAUSS, join, start, teacher_view, until
 
 
 def session(**config: Any) -> Session:
-    return Session("s", Config(**{**GAUSS, **config}), Settings(), torch.device("cpu"))
+    """A session one slow epoch in (a fresh network's guess may not count as a finish)."""
+    made = Config(**{**GAUSS, "learning_rate": 0.001, **config})
+    s = Session("s", made, Settings(), torch.device("cpu"))
+    s.step()
+    return s
 
 
 def goal(metric: str, target: float, **limits: int) -> Challenge:
