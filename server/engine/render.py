@@ -8,6 +8,7 @@ With k > 2 classes (softmax outputs) the output map holds the winning class inde
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,22 +36,33 @@ class Maps:
     confidence: torch.Tensor | None = None  # (G, G) the winner's probability (k > 2 only)
 
 
+@functools.lru_cache(maxsize=64)
+def grid_inputs(
+    size: int, dtype: torch.dtype, device: torch.device, features: tuple[str, ...]
+) -> torch.Tensor:
+    """The features of a size×size grid, made once per shape (read only: never written)."""
+    return make_inputs(grid_points(size, dtype, device), list(features))
+
+
 def render(net: Network, features: Sequence[str], grid: int = GRID, map_size: int = MAP) -> Maps:
     """Evaluate the output on a grid×grid and every hidden neuron on a map×map grid."""
     dtype, device = net.weights[0].dtype, net.weights[0].device
-    inputs = make_inputs(grid_points(grid, dtype, device), features)
+    inputs = grid_inputs(grid, dtype, device, tuple(features))
     confidence = None
     if net.sizes[-1] > 1:
         best, winner = net.forward(inputs)[-1][1].max(dim=-1)  # (G*G,) each
         out, confidence = winner.to(dtype), best.reshape(grid, grid)
     else:
         out = net.predict(inputs)
-    hidden = net.forward(make_inputs(grid_points(map_size, dtype, device), features))[:-1]
+    hidden = []  # map_size 0: no neuron maps (a wall's tile), no second forward pass
+    if map_size:
+        hidden = net.forward(grid_inputs(map_size, dtype, device, tuple(features)))[:-1]
     if hidden:
         neurons = torch.cat([a for _, a in hidden], dim=1).T  # (neurons, M*M)
     else:
         neurons = torch.empty(0, map_size * map_size, dtype=dtype, device=device)
-    return Maps(out.reshape(grid, grid), neurons.reshape(-1, map_size, map_size), confidence)
+    neurons = neurons.reshape(neurons.shape[0], map_size, map_size)
+    return Maps(out.reshape(grid, grid), neurons, confidence)
 
 
 def quantize(values: torch.Tensor) -> torch.Tensor:

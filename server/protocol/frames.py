@@ -58,7 +58,7 @@ def encode(
     sizes = net.sizes
     classes = sizes[-1] if sizes[-1] > 1 else 0  # k softmax outputs, or one output
     client = view.render == "client"
-    maps = None if client else render(net, features, view.grid, view.map_size)
+    maps = None if client else render(net, features, view.grid, view.map_size if view.maps else 0)
     grid = 0 if client else view.grid
     map_size = view.map_size if view.maps and not client else 0
     parts = [

@@ -13,6 +13,13 @@ from pydantic import BaseModel
 
 from server.protocol import messages
 from server.protocol import rest as schemas
+from server.protocol.rooms import (
+    CODE_ALPHABET,
+    CODE_PATTERN,
+    NICKNAME_HELP,
+    NICKNAME_PATTERN,
+    TEACHER_KEY_PATTERN,
+)
 from server.protocol.stored import NAME_PATTERN
 
 BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
@@ -74,6 +81,9 @@ RANGES = _ranges()
 PATTERN_WORDS = {
     r"^[A-Za-z0-9_-]{8,64}$": "8 to 64 characters of A-Z, a-z, 0-9, _ and -",
 }
+PATTERN_WORDS[NICKNAME_PATTERN] = NICKNAME_HELP
+PATTERN_WORDS[CODE_PATTERN] = f"6 characters of {CODE_ALPHABET} (the join code as shown)"
+PATTERN_WORDS[TEACHER_KEY_PATTERN] = "32 to 128 characters of A-Z, a-z, 0-9, _ and -"
 PATTERN_WORDS[NAME_PATTERN] = (
     "1 to 80 characters with something to read, without control or invisible characters"
 )

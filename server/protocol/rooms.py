@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from server.protocol.config import Config, Strict
 from server.protocol.stored import NAME_PATTERN, TOKEN_PATTERN
@@ -106,6 +106,13 @@ class Challenge(Strict):
     max_neurons: int | None = Field(None, ge=1, le=64, description="neurons per layer at most")
     max_features: int | None = Field(None, ge=1, le=7, description="input features at most")
     max_epochs: int | None = Field(None, ge=1, le=10**7, description="reach it within")
+
+    @field_validator("target")
+    @classmethod
+    def _accuracy_is_a_fraction(cls, target: float, info: ValidationInfo) -> float:
+        if info.data.get("metric") == "test_accuracy" and target > 1:
+            raise ValueError("an accuracy is a fraction from 0 to 1 (0.9 is 90 %)")
+        return target
 
 
 class RoomPatch(Strict):

@@ -168,7 +168,11 @@ class SessionActions:
         )
 
     async def load_model(self, session_id: str, file: ModelFile) -> dict[str, Any]:
-        load = guarded("import", lambda s: edits.load_model(s, file))
+        def load(s: Session) -> None:
+            locks.check(s, "import")  # and what the file would change of a locked field
+            locks.check_patch(s, ConfigPatch.model_validate(file.config.model_dump()))
+            edits.load_model(s, file)
+
         return await self.on(session_id, then(load, Session.public))
 
     async def data(self, session_id: str) -> dict[str, Any]:

@@ -161,7 +161,7 @@ class SessionManager(SessionActions):
             owners = [s.owner for s in self.sessions.values()]
             admit_hold(owners, client if per_client else None, self.settings)
             session = make()
-            session.owner = client
+            session.owner = client if per_client else ""  # a room's: not the address's
             session.last_active = time.monotonic()
             self.sessions[session.id] = session
             saved = self.keeper.durable(session) if self.keeper is not None else None

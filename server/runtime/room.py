@@ -62,12 +62,13 @@ class Room:
     finishes: dict[str, dict[str, Any]] = field(default_factory=dict)  # by session
     podium: list[dict[str, Any]] = field(default_factory=list)  # of the last challenge ended
     next_number: int = 1
+    resume: list[str] = field(default_factory=list)  # who was training when all paused
     members: dict[str, Member] = field(default_factory=dict)  # by session id
     walls: dict[Outbox, View] = field(default_factory=dict)  # not stored: live connections
 
     SETTINGS = ("locks", "anonymise", "paused", "eyes", "timer_ends", "spotlight",
                 "seed_per_student", "teacher_session", "challenge", "finishes", "podium",
-                "next_number")  # fmt: skip
+                "next_number", "resume")  # fmt: skip
 
     # -- storage --------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import zlib
 from typing import Any, TypeVar
 
 from server.errors import Conflict, InvalidInput, TooMany
-from server.protocol.config import Config
+from server.protocol.config import MAX_INT_SEED, Config
 from server.protocol.frames import View
 from server.protocol.rooms import CreateRoom, Join
 from server.runtime.events import Events
@@ -25,6 +25,7 @@ from server.runtime.room import Member, Room, topic
 from server.runtime.teaching import Teaching
 from server.sessions import challenge as challenges
 from server.sessions.nicknames import new_code, nickname
+from server.sessions.rules import check_config
 from server.sessions.session import Session, new_id
 from server.storage import experiments
 from server.storage import rooms as stored
@@ -47,6 +48,7 @@ class Rooms(Teaching):
     def __init__(self, manager: SessionManager, library: Library, events: Events | None = None):
         super().__init__(manager, library, events)
         self.joins = RateLimit(self.settings.join_rate)  # event loop only
+        self._left: list[str] = []  # members whose session ended (worker thread)
         self.worker.ticks.append(self.tick)
 
     # -- lifecycle ---------------------------------------------------------------
@@ -81,6 +83,7 @@ class Rooms(Teaching):
         while True:
             await asyncio.sleep(SAVE_EVERY)
             try:
+                await self._forget(await self.worker.call(self._take_left))
                 codes = await self.worker.call(self._take_unsaved)
                 for code in codes:
                     await self._save(code)
@@ -92,6 +95,20 @@ class Rooms(Teaching):
                     await self._close(code)
             except Exception:  # never let the loop die
                 log.exception("saving rooms failed")
+
+    async def _forget(self, sessions: list[str]) -> None:
+        """Their members' rows go."""
+
+        def leave(c: Any) -> None:
+            for session in sessions:
+                stored.leave(c, session)
+
+        if sessions:
+            await self._db(leave)
+
+    def _take_left(self) -> list[str]:
+        left, self._left = self._left, []
+        return left
 
     def stop(self) -> None:
         """At shutdown (the worker still runs): commit every room as it is."""
@@ -117,6 +134,14 @@ class Rooms(Teaching):
             return
         self._next_check = now + CHECK_EVERY
         for room in self.rooms.values():
+            gone = [m for m in room.members.values() if m.session not in self.manager.sessions]
+            if gone:  # a student deleted their own session: they left the class
+                for member in gone:
+                    del room.members[member.session]
+                    room.finishes.pop(member.session, None)
+                    self._left.append(member.session)
+                self._unsaved.add(room.code)
+                self._announce(room, board=True, members=[])
             goal = room.the_challenge()
             if goal is None or room.challenge is None:
                 continue
@@ -147,6 +172,7 @@ class Rooms(Teaching):
             config = await self.manager.on(body.session, lambda s: s.config)
         else:
             config = body.config or Config()
+            check_config(config, self.settings)  # every student gets it: the server's limits
         taken = await self._db(stored.codes) or set()
 
         def make() -> Room:
@@ -165,7 +191,8 @@ class Rooms(Teaching):
         room = await self.worker.call(make)
         setup, ttl = room.setup, self.settings.room_ttl
         try:
-            await self._db(lambda c: stored.create(c, room.code, teacher, setup, ttl))
+            made = room.created  # the times the room holds are the stored ones
+            await self._db(lambda c: stored.create(c, room.code, teacher, setup, ttl, made))
             await self._save(room.code)
         except Exception:
             await self.worker.call(lambda: self.rooms.pop(room.code, None))
@@ -221,7 +248,9 @@ class Rooms(Teaching):
             number = room.take_number()
             config = Config.model_validate(room.setup)
             if room.seed_per_student:
-                config = config.model_copy(update={"seed": zlib.crc32(f"{code}/{number}".encode())})
+                config = config.model_copy(
+                    update={"seed": zlib.crc32(f"{code}/{number}".encode()) & MAX_INT_SEED}
+                )
             session = Session(new_id(), config, self.settings, self.worker.device)
             member = Member(session.id, number, name, time.time())
             room.members[session.id] = member

@@ -19,6 +19,7 @@ from server.runtime.roomcore import RoomsCore
 from server.sessions import challenge as challenges
 from server.sessions import edits
 from server.sessions.session import Session
+from server.sessions.state import State
 from server.storage import rooms as stored
 
 T = TypeVar("T")
@@ -118,25 +119,38 @@ class Teaching(RoomsCore):
         return await self.act(code, teacher, change, board=patch.anonymise is not None)
 
     def _pause_all(self, room: Room, paused: bool) -> None:
+        """Pause everyone, remembering who was training; resume those alone."""
+        if paused:
+            room.resume = [m.session for m in room.members.values()
+                           if (s := self.manager.sessions.get(m.session)) is not None
+                           and s.state == State.RUNNING]  # fmt: skip
         for member in room.members.values():
             session = self.manager.sessions.get(member.session)
             if session is None:
                 continue
             if paused:
                 session.pause()
-            else:
+            elif member.session in room.resume:
                 with contextlib.suppress(Conflict):  # no points, diverged: it stays so
                     session.play()
+        if not paused:
+            room.resume = []
 
     async def push(self, code: str, teacher: str, body: Push) -> dict[str, Any]:
         """The teacher's session's setup (and weights) to every student: each starts over."""
 
         def push(room: Room) -> dict[str, Any]:
             source_id = body.session or room.teacher_session
-            source = self.manager.sessions.get(source_id or "")
+            if source_id is None:
+                raise Conflict("this class was started without a playground session: give "
+                               "`session` (the teacher's, or a student's)", "session")  # fmt: skip
+            if source_id != room.teacher_session and source_id not in room.members:
+                raise Conflict("`session` must be the class's teacher session or one of its "
+                               "students'", "session")  # fmt: skip
+            source = self.manager.sessions.get(source_id)
             if source is None:
-                raise Conflict("the teacher's playground session is gone: open the playground "
-                               "and start the class from it again", "session")  # fmt: skip
+                raise Conflict("the session to push is gone: open the playground and start "
+                               "the class from it again", "session")  # fmt: skip
             room.setup = source.config.model_dump()
             net = source.model.net
             layers = [

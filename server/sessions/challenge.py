@@ -63,7 +63,8 @@ def value(session: Session, challenge: Challenge) -> float | None:
 def reached(session: Session, challenge: Challenge) -> float | None:
     """The measure if the goal is reached within the limits now, else None."""
     measured = value(session, challenge)
-    if measured is None or over_limits(session, challenge) is not None:
+    untrained = session.model.epoch == 0  # a fresh network's lucky guess is no finish
+    if measured is None or untrained or over_limits(session, challenge) is not None:
         return None
     if challenge.metric == "test_loss":
         return measured if measured <= challenge.target else None

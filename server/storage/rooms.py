@@ -19,8 +19,16 @@ def teacher_of(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create(c: Connection, code: str, teacher: str, setup: dict[str, Any], keep_s: float) -> None:
-    now = time.time()
+def create(
+    c: Connection,
+    code: str,
+    teacher: str,
+    setup: dict[str, Any],
+    keep_s: float,
+    created: float | None = None,
+) -> None:
+    """A new room, made at ``created`` (now by default), deleted ``keep_s`` after."""
+    now = time.time() if created is None else created
     c.execute(insert(rooms).values(code=code, teacher=teacher, created=now, expires=now + keep_s,
                                    setup=json.dumps(setup), settings="{}"))  # fmt: skip
 

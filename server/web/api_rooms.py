@@ -10,10 +10,12 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi.exceptions import RequestValidationError
 
-from server.errors import InvalidInput, PlaygroundError
+from server.errors import PlaygroundError
 from server.protocol.rest import SessionState
 from server.protocol.rooms import (
+    CODE_ALPHABET,
     TEACHER_HEADER,
     TEACHER_KEY_PATTERN,
     Challenge,
@@ -53,8 +55,9 @@ def code_of(
 ) -> str:
     normal = normal_code(code)
     if normal is None:
-        raise InvalidInput(
-            "must be 6 characters of ACEFGHKMNPRTWXY34679 (the join code as shown)", "code"
+        why = f"must be 6 characters of {CODE_ALPHABET} (the join code as shown)"
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("path", "code"), "msg": why, "input": code[:40]}]
         )
     return normal
 

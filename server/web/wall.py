@@ -27,6 +27,7 @@ from server.web.ws import CLOSE_TOO_MANY, CLOSE_UNKNOWN, _ack
 log = logging.getLogger(__name__)
 router = APIRouter()
 CLOSE_KEY = 4401
+CLOSE_BAD_HELLO = 4400  # a hello with an fps out of range
 HELLO_TIMEOUT = 10.0  # seconds to send the hello
 TILE_FPS = (0.5, 10.0)  # tiles per second per student: allowed range
 DEFAULT_TILE_FPS = 3.0
@@ -60,24 +61,24 @@ class WallViewer(Viewer):
         super()._put_frame(session_id, TILE_PREFIX.pack(number, 0) + frame)
 
 
-async def _hello(websocket: WebSocket) -> tuple[str, float] | str:
-    """(teacher, fps) from the first message, or why not."""
+async def _hello(websocket: WebSocket) -> tuple[str, float] | tuple[str, int]:
+    """(teacher, fps) from the first message, or (why not, the close code)."""
     try:
         text = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT)
         message = json.loads(text)
     except (TimeoutError, ValueError, KeyError):
-        return 'the first message must be {"type": "hello", "key": "<teacher key>"}'
+        return 'the first message must be {"type": "hello", "key": "<teacher key>"}', CLOSE_KEY
     if not isinstance(message, dict) or message.get("type") != "hello":
-        return 'the first message must be {"type": "hello", "key": "<teacher key>"}'
+        return 'the first message must be {"type": "hello", "key": "<teacher key>"}', CLOSE_KEY
     key, fps = message.get("key"), message.get("fps", DEFAULT_TILE_FPS)
     if not isinstance(key, str) or not re.fullmatch(TEACHER_KEY_PATTERN, key):
-        return "key: must be the class's teacher key (32 to 128 of A-Z a-z 0-9 _ -)"
+        return "key: must be the class's teacher key (32 to 128 of A-Z a-z 0-9 _ -)", CLOSE_KEY
     if (
         isinstance(fps, bool)
         or not isinstance(fps, int | float)
         or not (TILE_FPS[0] <= fps <= TILE_FPS[1])
     ):
-        return f"fps: must be a number from {TILE_FPS[0]:g} to {TILE_FPS[1]:g}"
+        return f"fps: must be a number from {TILE_FPS[0]:g} to {TILE_FPS[1]:g}", CLOSE_BAD_HELLO
     return teacher_of(key), float(fps)
 
 
@@ -95,8 +96,8 @@ async def wall_stream(websocket: WebSocket, code: str) -> None:
         return
     normal = normal_code(code)
     hello = await _hello(websocket)
-    if isinstance(hello, str):
-        await websocket.close(CLOSE_KEY, hello)
+    if isinstance(hello[1], int):
+        await websocket.close(hello[1], hello[0])
         return
     teacher, fps = hello
     viewer = WallViewer(asyncio.get_running_loop(), manager.settings.viewer_timeout)

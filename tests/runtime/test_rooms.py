@@ -78,13 +78,11 @@ def test_push_gives_everyone_the_teachers_setup_and_weights_if_asked(client: Tes
         assert client.get(api(sid)).json()["epoch"] == 0
 
 
-SEED_BUG = "Rooms.join seeds a student with zlib.crc32 (0..2**32-1), past MAX_INT_SEED"
 
 
-@pytest.mark.xfail(strict=True, reason=SEED_BUG)
 def test_a_seed_per_student_is_a_valid_seed(client: TestClient) -> None:
-    """CRC-32 is affine: students 1 and 2 of any class differ in the top bit, so one of
-    them always gets a seed no config accepts (their own whole-config PATCH is a 422)."""
+    """Students 1 and 2 of any class differ in CRC-32's top bit: both seeds must still be
+    ones a config accepts (their own whole-config PATCH works)."""
     room = start(client, config=XOR, seed_per_student=True)
     for student in (join(client, room["code"])["session"] for _ in range(2)):
         assert 0 <= student["config"]["seed"] <= MAX_INT_SEED
@@ -92,7 +90,6 @@ def test_a_seed_per_student_is_a_valid_seed(client: TestClient) -> None:
         assert r.status_code == 200, r.text
 
 
-@pytest.mark.xfail(strict=True, reason=SEED_BUG + ": the push fails validating it (500)")
 def test_push_keeps_each_students_seed_under_seed_per_student(client: TestClient) -> None:
     mine = create(client, **XOR)["id"]
     room = start(client, session=mine, seed_per_student=True)
@@ -207,7 +204,6 @@ def test_a_room_survives_a_restart(tmp_path: Path) -> None:
         assert join(c, room["code"])["number"] == 4  # after the removed student's 3
 
 
-@pytest.mark.xfail(strict=True, reason=SEED_BUG + ": that student is not restored")
 def test_every_student_of_a_seed_per_student_class_survives_a_restart(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with TestClient(create_app(settings(data))) as c:
@@ -218,9 +214,6 @@ def test_every_student_of_a_seed_per_student_class_survives_a_restart(tmp_path: 
         assert len(teacher_view(c, room)["members"]) == 2
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Rooms.create and storage/rooms.create each take time.time()"
-)
 def test_a_restart_keeps_the_rooms_times_exactly(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with TestClient(create_app(settings(data))) as c:

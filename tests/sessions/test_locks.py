@@ -83,14 +83,6 @@ def test_the_only_kind_passes_under_a_problem_lock(client: TestClient) -> None:
     assert change(client, sid, kind="mlp", problem="regression").status_code == 403
 
 
-@pytest.mark.xfail(strict=True, reason="REST errors carry no field (app.py playground_error)")
-def test_a_rest_refusal_names_the_field_as_docs_rooms_says(client: TestClient) -> None:
-    """docs/rooms.md: errors are {"detail", "field"}; a locked seed names "regenerate"."""
-    room, sid = student(client)
-    lock(client, room, "regenerate")
-    assert change(client, sid, seed=3).json().get("field") == "seed"
-
-
 def test_hidden_locks_the_layer_count_and_neurons_the_widths(client: TestClient) -> None:
     room, sid = student(client, hidden=[4, 2])
     lock(client, room, "hidden")

@@ -223,9 +223,7 @@ def test_the_schema_declares_the_errors_each_route_answers(client: TestClient) -
         for method, operation in operations.items():
             declared = set(operation["responses"])
             where = f"{method.upper()} {path}"
-            names = any(
-                p in path for p in ("{session_id}", "{experiment_id}", "{token}", "{code}")
-            )
+            names = any(p in path for p in ("{session_id}", "{experiment_id}", "{token}", "{code}"))
             if where in ("POST /api/experiments", "POST /api/rooms"):  # a body's session
                 names = True
             assert ("404" in declared) == names, where
