@@ -78,8 +78,6 @@ def test_push_gives_everyone_the_teachers_setup_and_weights_if_asked(client: Tes
         assert client.get(api(sid)).json()["epoch"] == 0
 
 
-
-
 def test_a_seed_per_student_is_a_valid_seed(client: TestClient) -> None:
     """Students 1 and 2 of any class differ in CRC-32's top bit: both seeds must still be
     ones a config accepts (their own whole-config PATCH works)."""
