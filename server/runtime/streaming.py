@@ -88,7 +88,7 @@ class Framer:
         sessions = list(sessions)
         training = any(s.state == State.RUNNING or s.pending for s in sessions)
         self.budget.update(now, training)
-        host: dict[int, torch.Tensor] = {}  # per stack: everyone's parameters, one transfer
+        host: dict[int, torch.Tensor] = {}  # per stack: everyone's parameters, one copy
         # per channel (event loop): (outbox, session, frame), handed over at once
         out: dict[Hashable, list[tuple[Outbox, str, bytes]]] = {}
         # a pass encodes for FRAME_TURN seconds at most (many viewers asking for costly,
@@ -129,7 +129,7 @@ class Framer:
         m = session.model
         params = None
         stack = m.stack
-        if host is not None and self.device.type == "cuda" and isinstance(stack, Stack):
+        if host is not None and isinstance(stack, Stack):  # on the CPU too: one cat a pass
             i = stack.position(m)
             if i is not None:
                 if id(stack) not in host:
