@@ -138,7 +138,9 @@ def test_a_class_from_joining_to_a_restart(
     wall.get_by_role("tab", name="Students").click()
     tile_action(wall, "Ada L", "Remove")
     wall.get_by_role("dialog", name="Remove Ada L?").get_by_role("button", name="Remove").click()
-    expect(own.page.locator("[data-room-ended]")).to_contain_text("removed from the class")
+    expect(own.page.locator("[data-gone]")).to_contain_text(
+        f"You were removed from the class {code} by the teacher."
+    )
     expect(wall.locator(TILE)).to_have_count(2)
 
     # a restart keeps the room: the wall comes back to the same students

@@ -1,11 +1,13 @@
 // Shortcuts: space play/pause, right arrow one step, R reset. Typing in a field, or a
-// focused control that uses the key itself, keeps the key.
+// focused control that uses the key itself, keeps the key. While the class's "Eyes on the
+// teacher" notice shows (body.eyes-on-teacher, controls/room.js), no shortcut works.
 
 const OWN_KEYS = "input, select, textarea, button, [contenteditable], [role=button], [role=radio], [role=switch]";
 
 export function bindKeyboard(root, actions) {
   root.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (document.body.classList.contains("eyes-on-teacher")) return;
     if (e.target.closest?.(OWN_KEYS)) return;
     const action = { " ": "play", ArrowRight: "step", r: "reset", R: "reset" }[e.key];
     if (!action) return;

@@ -1,7 +1,10 @@
 // A student's page in a class (store.session.room, docs/rooms.md): the room bar (the
 // class, the nickname, the challenge and how far the student got, the timer), the notices
-// the teacher raises (the class paused, "eyes on the teacher"), and what the page says
-// when the seat ends. The locked controls are hidden by controls/visibility.js.
+// the teacher raises (the class paused, "eyes on the teacher": the page's controls inert
+// and its shortcuts off meanwhile), and what the page says when the seat ends (one
+// notice: the gone banner, in the room's words, with its "Start fresh"). The locked
+// controls are hidden by controls/visibility.js. A tooltip never covers a notice: it is
+// dismissed as one shows (and the notices sit above it, room.css).
 // The spotlight (`/?follow=<id>`) shows one student's session read-only until the teacher
 // takes control.
 
@@ -61,12 +64,26 @@ export function bindRoom(root, store, { following = null } = {}) {
   const timer = root.querySelector("[data-room-timer]");
   const paused = root.querySelector("[data-room-paused]");
   const eyes = root.querySelector("[data-room-eyes]");
-  const ended = root.querySelector("[data-room-ended]");
-  const endedText = root.querySelector("[data-room-ended-text]");
   const start = root.querySelector("[data-room-start]");
+  const gone = root.querySelector("[data-gone]");
+  const goneTitle = root.querySelector("[data-gone-title]");
+  const goneText = root.querySelector("[data-gone-text]");
+  const tip = root.querySelector("[data-tooltip]");
+  const pageParts = [...root.querySelectorAll(".masthead, .topbar, main, .footer")];
   let lastRoom = null; // the class this page's session sat in, for when it ends
   let ticker = null;
 
+  /** A notice just showed: no tooltip stays over it. */
+  function noticeShown() {
+    if (tip) tip.hidden = true;
+  }
+  function setEyes(on) {
+    if (on && eyes.hidden) noticeShown();
+    eyes.hidden = !on;
+    document.body.classList.toggle("eyes-on-teacher", on);
+    // nothing behind the overlay takes the mouse, Tab or a key (keyboard.js checks the class)
+    if (!following) for (const part of pageParts) part.inert = on;
+  }
 
   function tick() {
     const ends = store.session?.room?.timer_ends;
@@ -89,21 +106,22 @@ export function bindRoom(root, store, { following = null } = {}) {
 
   function render() {
     const room = store.session?.room ?? null;
-    if (room) {
-      lastRoom = room;
-      ended.hidden = true;
-    }
+    if (room) lastRoom = { ...room, session: store.session.id };
+    // another session without a class (started fresh, opened a copy): no student's page now
+    else if (store.session && store.session.id !== lastRoom?.session) lastRoom = null;
     document.body.classList.toggle("in-room", Boolean(room));
-    if (start) start.hidden = Boolean(room) || Boolean(following);
+    // a student's page (and a spotlight) starts no class of its own
+    if (start) start.hidden = Boolean(room || lastRoom || following);
     bar.hidden = !room || Boolean(following);
     const showNotices = Boolean(room) && !following;
-    eyes.hidden = !(showNotices && room.eyes);
-    document.body.classList.toggle("eyes-on-teacher", !eyes.hidden);
+    setEyes(Boolean(showNotices && room.eyes));
     if (!room) return;
     set(who, `Class ${room.code} · you are ${room.nickname}`);
     set(goal, goalText(room.challenge));
     set(progress, room.challenge ? progressText(room.progress) : "");
-    paused.hidden = !(showNotices && room.paused);
+    const pausedNow = Boolean(showNotices && room.paused);
+    if (pausedNow && paused.hidden) noticeShown();
+    paused.hidden = !pausedNow;
     tick();
   }
 
@@ -111,17 +129,28 @@ export function bindRoom(root, store, { following = null } = {}) {
   store.addEventListener("gone", async () => {
     if (!store.gone || !lastRoom || following) return;
     const { code } = lastRoom;
-    // the socket's close reason does not reach the page: a class still there means this
-    // student alone was removed from it
-    const open = await roomsApi.get(code).then(() => true, () => false);
-    const reason = [store.gone.copy?.ended, store.gone.reason].filter(Boolean).join(" ");
-    endedText.textContent = open || REMOVED.test(reason)
+    const seat = store.gone;
+    // views/gone.js shows the banner in its own words: hidden (room.css) until ours are in
+    gone.dataset.roomSeat = "pending";
+    bar.hidden = true;
+    setEyes(false);
+    noticeShown();
+    if (start) start.hidden = true;
+    const reason = [seat.copy?.ended, seat.reason].filter(Boolean).join(" ");
+    // without the server's reason, a class still there means this student alone was
+    // removed from it. Always awaited, so this writes after gone.js's listener.
+    const removed = await (REMOVED.test(reason)
+      ? Promise.resolve(true)
+      : roomsApi.get(code).then(() => true, () => false));
+    if (store.gone !== seat) return; // they moved on meanwhile
+    goneTitle.textContent = removed
       ? `You were removed from the class ${code} by the teacher.`
       : `The class ${code} has ended.`;
-    ended.hidden = false;
-    bar.hidden = true;
-    eyes.hidden = true;
-    document.body.classList.remove("eyes-on-teacher");
+    if (!seat.copy) {
+      goneText.textContent = "Your network ended with your seat, and the server kept no copy of it. " +
+        "Start fresh to play on by yourself with this page's setup.";
+    }
+    delete gone.dataset.roomSeat;
   });
   if (following) bindFollow(root, store);
   render();

@@ -29,10 +29,18 @@ function fail(error, doing) {
   errorLine.hidden = false;
 }
 
-function ended(text) {
-  connection.textContent = text;
-  for (const part of document.querySelectorAll("[data-wall-toolbar], .wall-tabs, [data-wall-panel], [data-wall-close]")) part.hidden = true;
+/** The wall has no class to show (closed, unknown, or no key here): only the code and a
+ * centred message with the way back stay; the join link, QR code, count, toolbar and
+ * views go. */
+function ended(title, text) {
+  const parts = "[data-wall-join-block], [data-wall-qr], [data-wall-head-actions], [data-wall-error], [data-wall-toolbar], .wall-tabs, [data-wall-panel]";
+  for (const part of document.querySelectorAll(parts)) part.hidden = true;
+  q("[data-wall-ended-title]").textContent = title;
+  q("[data-wall-ended-text]").textContent = text;
+  q("[data-wall-ended]").hidden = false;
+  document.body.classList.add("wall-closed");
 }
+const CLOSED_TEXT = "Its students' sessions, snapshots and results are deleted. Students who want to go on start fresh on their own page.";
 
 async function showJoinLink() {
   let lan = [];
@@ -65,7 +73,11 @@ function start() {
       await teacher.snapshot(m.session, nameOf(m));
       views.refreshGallery();
     }),
-    reset: (m) => act("reset the network", () => teacher.reset(m.session)),
+    reset: async (m) => {
+      if (await confirm(`Reset ${nameOf(m)}'s network?`, "It gets new initial weights and goes back to epoch 0: what it has learned is lost.", "Reset")) {
+        act("reset the network", () => teacher.reset(m.session));
+      }
+    },
     rename: async (m) => {
       const name = await tiles.editName(m);
       if (name) act("rename the student", () => teacher.rename(m.session, name));
@@ -108,9 +120,9 @@ function start() {
     tile: (buffer) => tiles.receive(buffer),
     down: (s) => (connection.textContent = `Connection lost; retrying in ${s} s…`),
     ended: (closeCode) => {
-      if (closeCode === BAD_KEY) ended(`This browser's key is not the teacher key of class ${code}.`);
-      else if (closeCode === ROOM_CLOSED) ended(`Class ${code} is closed.`);
-      else ended(`There is no class ${code} (it was closed or it expired).`);
+      if (closeCode === BAD_KEY) ended(`This browser's key is not the teacher key of class ${code}.`, "Open the wall from the browser that started the class.");
+      else if (closeCode === ROOM_CLOSED) ended(`Class ${code} is closed.`, CLOSED_TEXT);
+      else ended(`There is no class ${code}.`, "It was closed, or it expired.");
     },
   });
 
@@ -127,7 +139,7 @@ function start() {
       await teacher.close();
       socket.stop();
       kept.set(code, null);
-      ended(`Class ${code} is closed.`);
+      ended(`Class ${code} is closed.`, CLOSED_TEXT);
     });
   });
   for (const tab of document.querySelectorAll("[data-wall-tab]")) {
@@ -147,6 +159,5 @@ showJoinLink();
 if (key) {
   start();
 } else {
-  q("[data-wall-nokey]").hidden = false;
-  ended("No teacher key");
+  ended(`This browser does not hold the teacher key of class ${code}.`, "Open the wall from the browser that started the class.");
 }

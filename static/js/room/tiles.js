@@ -109,8 +109,10 @@ export class TileBoard {
     const rank = el("span", { class: "tile-rank", "data-tile-rank": "" });
     rank.hidden = true;
     const menu = el("button", { type: "button", class: "tile-menu-button", "aria-haspopup": "menu", "data-tile-menu": "" }, "⋯");
-    words.append(name, stats, epoch, state);
-    li.append(canvas, rank, words, menu);
+    // the name has the tile's full width (two lines at most: a nickname is up to 24
+    // characters), the picture and the numbers below it
+    words.append(stats, epoch, state);
+    li.append(name, menu, canvas, rank, words);
     const tile = { member: { ...member }, li, canvas, name, stats, epoch, state, rank, menu };
     menu.addEventListener("click", () => this.openMenu(tile.member, menu, tile));
     return tile;
@@ -119,6 +121,7 @@ export class TileBoard {
   label(tile) {
     const shown = displayName(tile.member, this.anonymise);
     setText(tile.name, shown);
+    if (tile.name.title !== shown) tile.name.title = shown;
     tile.menu.setAttribute("aria-label", `Actions for ${shown}`);
   }
 

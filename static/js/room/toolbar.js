@@ -7,6 +7,9 @@ import { hideChoices } from "../controls/share.js";
 import { html as el } from "../draw/dom.js";
 import { clock } from "../controls/room.js";
 
+const MIN_MINUTES = 1;
+const MAX_MINUTES = 1440; // a day
+
 /** The teacher's settings of a room message: {locks, anonymise, paused, eyes, timer_ends}. */
 export const settingsOf = (room) => ({ ...room, ...room?.settings });
 
@@ -20,6 +23,8 @@ export function bindToolbar(root, teacher, fail) {
   const pause = q("[data-wall-pause]");
   const eyes = q("[data-wall-eyes]");
   const anonymise = q("[data-wall-anonymise]");
+  const anonymiseState = q("[data-wall-anonymise-state]");
+  const minutesError = q("[data-wall-minutes-error]");
   const timerForm = q("[data-wall-timer-form]");
   const minutes = q("[data-wall-minutes]");
   const stop = q("[data-wall-timer-stop]");
@@ -67,17 +72,26 @@ export function bindToolbar(root, teacher, fail) {
   toggle(eyes, "eyes", "call the class's eyes");
   toggle(anonymise, "anonymise", "switch names");
 
+  /** The timer's own error, under its field (null clears it). */
+  function timerError(text) {
+    minutesError.textContent = text ?? "";
+    minutesError.hidden = !text;
+    minutes.setAttribute("aria-invalid", String(Boolean(text)));
+  }
+  minutes.addEventListener("input", () => timerError(null));
   timerForm.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const value = Number(minutes.value);
-    if (!(value > 0 && value <= 1440)) {
-      fail(new Error("the timer takes 0.5 to 1440 minutes"), "start the timer");
+    const value = minutes.value.trim() === "" ? NaN : Number(minutes.value);
+    if (!(value >= MIN_MINUTES && value <= MAX_MINUTES)) {
+      timerError(`Timer: ${MIN_MINUTES} to ${MAX_MINUTES} minutes.`);
+      minutes.focus();
       return;
     }
+    timerError(null);
     try {
       await patch({ timer: Math.round(value * 60) });
     } catch (error) {
-      fail(error, "start the timer");
+      timerError(`Could not start the timer: ${error?.message || "the server could not be reached"}`);
     }
   });
   stop.addEventListener("click", act(stop, "stop the timer", () => patch({ timer: 0 })));
@@ -103,6 +117,7 @@ export function bindToolbar(root, teacher, fail) {
     eyes.setAttribute("aria-pressed", String(Boolean(settings.eyes)));
     eyes.textContent = settings.eyes ? "Release eyes" : "Eyes on me";
     anonymise.setAttribute("aria-pressed", String(Boolean(settings.anonymise)));
+    anonymiseState.textContent = settings.anonymise ? "✓ names hidden" : "names shown";
     tick();
   };
 }

@@ -31,6 +31,7 @@ export function goneText({ copy, error, reason }) {
 /** actions: openCopy(), startFresh(), showExperiments(). */
 export function bindGone(root, store, actions) {
   const banner = root.querySelector("[data-gone]");
+  const title = root.querySelector("[data-gone-title]");
   const text = root.querySelector("[data-gone-text]");
   const openCopy = root.querySelector("[data-gone-copy]");
   const fresh = root.querySelector("[data-gone-fresh]");
@@ -40,6 +41,7 @@ export function bindGone(root, store, actions) {
     const gone = store.gone;
     banner.hidden = !gone;
     if (!gone) return;
+    title.textContent = "Your session is gone"; // controls/room.js words a class's seat
     text.textContent = goneText(gone);
     openCopy.hidden = !gone.copy;
     if (gone.copy) openCopy.textContent = `Open the last saved copy (epoch ${gone.copy.epoch.toLocaleString("en-US")})`;
