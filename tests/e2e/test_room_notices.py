@@ -117,6 +117,10 @@ def test_the_timer_takes_1_to_1440_minutes(browser: Browser, server: Server, cla
         expect(field).to_have_attribute("aria-invalid", "true")
         expect(field).to_be_focused()
     shot(wall, "wall-timer-error-1024x768")
+    # the message moves nothing: the toolbar keeps its one row
+    push = wall.get_by_role("button", name="Push my setup").bounding_box()
+    projecting = wall.get_by_role("button", name="Projecting", exact=True).bounding_box()
+    assert push and projecting and abs(push["y"] - projecting["y"]) < 4
     assert teacher(server.url, room, "GET", "/teacher").json()["timer_ends"] is None
     field.fill("2")
     expect(error).to_be_hidden()
