@@ -61,6 +61,9 @@ class Followers:
         self._by_session: dict[str, dict[Outbox, Follow]] = {}
         self._by_outbox: dict[Outbox, dict[str, Follow]] = {}
         self._seq: dict[Outbox, int] = {}
+        # per outbox, seq -> the follow whose frame it is, while in flight: an ack finds its
+        # follow at once (a wall follows 200 sessions and acks each tile)
+        self._inflight: dict[Outbox, dict[int, Follow]] = {}
 
     # worker thread
     def add(self, outbox: Outbox, session_id: str, view: View) -> Follow:
@@ -74,10 +77,14 @@ class Followers:
         self._by_session.get(session_id, {}).pop(outbox, None)
         if not self._by_session.get(session_id, True):
             del self._by_session[session_id]
-        self._by_outbox.get(outbox, {}).pop(session_id, None)
+        gone = self._by_outbox.get(outbox, {}).pop(session_id, None)
+        inflight = self._inflight.get(outbox, {})
+        if gone is not None and inflight.get(gone.sent) is gone:
+            del inflight[gone.sent]
         if not self._by_outbox.get(outbox, True):
             del self._by_outbox[outbox]
             del self._seq[outbox]
+            self._inflight.pop(outbox, None)
 
     def drop_session(self, session_id: str) -> None:
         """The session ended: nobody follows it any more."""
@@ -95,6 +102,16 @@ class Followers:
         self._seq[outbox] = seq
         return seq
 
+    def sending(self, follow: Follow) -> int:
+        """``follow``'s next frame goes out: its sequence number, now in flight."""
+        inflight = self._inflight.setdefault(follow.outbox, {})
+        if inflight.get(follow.sent) is follow:  # acked as "the newest" (seq None): gone now
+            del inflight[follow.sent]
+        seq = self.next_seq(follow.outbox)
+        follow.sent = seq
+        inflight[seq] = follow  # one entry per follow at most
+        return seq
+
     def set_view(self, outbox: Outbox, view: View) -> None:
         """Use ``view`` for every session the outbox follows, from their next frame on."""
         for follow in self._by_outbox.get(outbox, {}).values():
@@ -110,10 +127,16 @@ class Followers:
     def ack(self, outbox: Outbox, seq: int | None) -> bool:
         """The client drew frame ``seq`` (None: its newest of each session). False for an
         older frame's ack: the newest is still in flight."""
+        if seq is not None:
+            follow = self._inflight.get(outbox, {}).pop(seq, None)
+            if follow is None or follow.sent != seq:
+                return False
+            follow.acked = seq
+            return True
         acked = False
         for follow in tuple(self._by_outbox.get(outbox, {}).values()):
             sent = follow.sent  # read once: the worker may hand over a newer frame now
-            if sent and (seq is None or seq == sent):
+            if sent:
                 follow.acked = sent
                 acked = True
         return acked

@@ -20,6 +20,7 @@ from server.sessions.session import METRICS_EVERY, Session
 from server.sessions.state import State
 
 FRAME_TURN = 0.010  # seconds of encoding per pass at most
+SLOWEST = 0.75  # seconds: the budget stretches no viewer's frame interval past this
 
 
 def cpu_clock() -> tuple[float, float]:
@@ -36,7 +37,10 @@ class FrameBudget:
     event loop, mostly serving viewers; measured, so it holds on any machine) is compared
     with ``share`` of the elapsed time; above it, every viewer's frame interval stretches
     by the same factor (fewer frames for all, evenly, instead of training falling behind);
-    well below it, the stretch relaxes."""
+    well below it, the stretch relaxes. No interval stretches past SLOWEST (a view slower
+    than that keeps its own): a frame a second of anything is cheap, and a teacher's wall
+    of 200 tiles at 3/s must still see each student every second (the ack's round trip
+    comes on top of the interval)."""
 
     def __init__(
         self,
@@ -112,9 +116,11 @@ class Framer:
                     rendered[key] = self.encode(session, follow.view, host)
                 follow.version = session.version
                 fps = min(follow.view.fps, self.settings.max_fps)
-                follow.next_frame = now + self.budget.scale / fps
-                seq = followers.next_seq(follow.outbox)
-                follow.sent = seq
+                # the budget stretches every interval alike, but none past SLOWEST (or the
+                # view's own, if slower): a wall's tiles at 3/s stay above 1/s
+                stretched = min(self.budget.scale / fps, max(1.0 / fps, SLOWEST))
+                follow.next_frame = now + stretched
+                seq = followers.sending(follow)
                 frame = set_seq(rendered[key], seq)
                 out.setdefault(follow.outbox.channel, []).append((follow.outbox, session.id, frame))
         for frames in out.values():

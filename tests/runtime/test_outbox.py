@@ -75,3 +75,25 @@ def test_an_unchanged_session_sends_no_second_frame_and_views_apply_to_every_fol
     assert followers.of("s0") == [] and not followers.watched("s0") and followers.count() == 1
     followers.remove(box, "s1")
     assert followers.count() == 0 and not followers.ack(box, None)
+
+
+def test_a_wall_of_many_follows_releases_each_by_its_seq_and_keeps_no_old_ones() -> None:
+    """A teacher's wall follows every student: an ack releases exactly the frame it names,
+    a repeated or stale ack releases nothing, and acks "of the newest" (seq None) leave
+    no bookkeeping behind however many frames go out."""
+    followers, box = Followers(), Box()
+    follows = [followers.add(box, f"s{i}", View()) for i in range(50)]
+    sent = [followers.sending(f) for f in follows]
+    assert followers.ack(box, sent[17]) and follows[17].ready
+    assert sum(f.ready for f in follows) == 1
+    assert not followers.ack(box, sent[17])  # acked already
+    assert not followers.ack(box, 10**6)  # no such frame
+    for _ in range(100):
+        for f in follows:
+            if f.ready:
+                followers.sending(f)
+        assert followers.ack(box, None)
+    assert all(f.ready for f in follows)
+    assert len(followers._inflight[box]) <= len(follows)
+    followers.remove(box, "s3")
+    assert all(f.session_id != "s3" for f in followers._inflight[box].values())
