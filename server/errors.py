@@ -13,6 +13,12 @@ class PlaygroundError(Exception):
         self.retry_after = retry_after  # seconds, for a Retry-After header
 
 
+class Unauthorized(PlaygroundError):
+    """A key header (an owner's, a teacher's) is missing or malformed."""
+
+    status = 401
+
+
 class NotFound(PlaygroundError):
     status = 404
 

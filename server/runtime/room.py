@@ -154,12 +154,17 @@ class Room:
             "members": [m.listed() for m in sorted(self.members.values(), key=lambda m: m.number)],
         }
 
-    def member_view(self, member: Member) -> dict[str, Any]:
-        """What a student's page is told (the session's ``room`` field)."""
+    def rank_of(self) -> dict[int, int]:
+        """Each finisher's rank, by member number (sort once for many members)."""
+        return {r["number"]: r["rank"] for r in self.ranks()}
+
+    def member_view(self, member: Member, ranks: dict[int, int] | None = None) -> dict[str, Any]:
+        """What a student's page is told (the session's ``room`` field); ``ranks``:
+        rank_of(), when the caller tells many members."""
         finish = self.finishes.get(member.session)
         rank = None
         if finish is not None:
-            rank = next((r["rank"] for r in self.ranks() if r["number"] == member.number), None)
+            rank = (self.rank_of() if ranks is None else ranks).get(member.number)
         return {
             "code": self.code,
             "nickname": member.nickname,

@@ -14,7 +14,7 @@ from server.errors import InvalidInput, NotFound, PlaygroundError
 from server.runtime.events import Events, LocalEvents
 from server.runtime.library import Library
 from server.runtime.manager import SessionManager
-from server.runtime.room import Member, Room, snapshots_owner, topic
+from server.runtime.room import Member, Room, topic
 from server.sessions.session import Session
 from server.storage import checkpoints
 from server.storage import rooms as stored
@@ -62,11 +62,14 @@ class RoomsCore:
         if self._writing is None:
             self._writing = asyncio.Lock()
         async with self._writing:
-            room = await self.worker.call(lambda: self.rooms.get(code))
-            if room is None:
-                return
-            setup, settings = await self.worker.call(lambda: (dict(room.setup), room.settings()))
-            await self._db(lambda c: stored.save_settings(c, code, setup, settings))
+            found = await self.worker.call(lambda: self._stored(code))
+            if found is not None:
+                await self._db(lambda c: stored.save_settings(c, *found))
+
+    def _stored(self, code: str) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+        """On the worker: what is committed of a room (code, setup, settings), if open."""
+        room = self.rooms.get(code)
+        return None if room is None else (code, dict(room.setup), room.settings())
 
     # -- on the worker -----------------------------------------------------------
     def _room(self, code: str) -> Room:
@@ -91,11 +94,11 @@ class RoomsCore:
     def _relink(self, room: Room, members: Iterable[Member] | None = None) -> None:
         """Tell members' sessions (all by default) what they see of the room and what they
         refuse; the worker posts their states after the job."""
-        reasons = room.lock_reasons()
+        reasons, ranks = room.lock_reasons(), room.rank_of()
         for member in room.members.values() if members is None else members:
             session = self.manager.sessions.get(member.session)
             if session is not None:
-                session.room, session.locks = room.member_view(member), reasons
+                session.room, session.locks = room.member_view(member, ranks), reasons
                 session.dirty = True
 
     def _announce(
@@ -108,10 +111,15 @@ class RoomsCore:
         if board:
             self.events.publish(topic(room.code), {"type": "board", "board": room.board()})
 
-    def _rename(self, room: Room, member: Member, name: str) -> None:
+    @staticmethod
+    def _free(room: Room, name: str, member: Member | None = None) -> None:
+        """``name`` is no other member's, ignoring case (a 422 on nickname if it is)."""
         taken = {m.nickname.casefold() for m in room.members.values() if m is not member}
         if name.casefold() in taken:
             raise InvalidInput("is taken in this class; pick another", "nickname")
+
+    def _rename(self, room: Room, member: Member, name: str) -> None:
+        self._free(room, name, member)
         member.nickname = name
         self._announce(room, board=True, members=[member])
 
@@ -124,9 +132,6 @@ class RoomsCore:
         if keeper is not None and sessions:
             ids = [s.id for s in sessions]
             keeper.writer.do(lambda c: checkpoints.forget(c, ids))
-
-    def _owner(self, code: str, teacher: str) -> str:
-        return snapshots_owner(code, teacher)
 
     async def act(self, code: str, teacher: str, fn: Callable[[Room], T], board: bool = False) -> T:
         """``fn(room)`` on the worker for the room's teacher, announced and committed."""

@@ -12,7 +12,7 @@ import time
 import zlib
 from typing import Any, TypeVar
 
-from server.errors import Conflict, InvalidInput, TooMany
+from server.errors import Conflict, TooMany
 from server.protocol.config import MAX_INT_SEED, Config
 from server.protocol.frames import View
 from server.protocol.rooms import CreateRoom, Join
@@ -21,7 +21,7 @@ from server.runtime.library import Library, iso
 from server.runtime.manager import SessionManager
 from server.runtime.outbox import Outbox
 from server.runtime.quotas import RateLimit
-from server.runtime.room import Member, Room, topic
+from server.runtime.room import Member, Room, snapshots_owner, topic
 from server.runtime.teaching import Teaching
 from server.sessions import challenge as challenges
 from server.sessions.nicknames import new_code, nickname
@@ -69,12 +69,7 @@ class Rooms(Teaching):
             return gone
 
         gone = self.worker.submit(relink).result()
-
-        def leave_all(c: Any) -> None:
-            for session in gone:
-                stored.leave(c, session)
-
-        self._db_now(leave_all)
+        self._db_now(lambda c: stored.leave(c, *gone))
         if rows:
             log.info("restored %d rooms", len(rows))
 
@@ -83,7 +78,7 @@ class Rooms(Teaching):
         while True:
             await asyncio.sleep(SAVE_EVERY)
             try:
-                await self._forget(await self.worker.call(self._take_left))
+                await self._leave(await self.worker.call(self._take_left))
                 codes = await self.worker.call(self._take_unsaved)
                 for code in codes:
                     await self._save(code)
@@ -96,15 +91,8 @@ class Rooms(Teaching):
             except Exception:  # never let the loop die
                 log.exception("saving rooms failed")
 
-    async def _forget(self, sessions: list[str]) -> None:
-        """Their members' rows go."""
-
-        def leave(c: Any) -> None:
-            for session in sessions:
-                stored.leave(c, session)
-
-        if sessions:
-            await self._db(leave)
+    async def _leave(self, sessions: list[str]) -> None:
+        await self._db(lambda c: stored.leave(c, *sessions))
 
     def _take_left(self) -> list[str]:
         left, self._left = self._left, []
@@ -115,16 +103,17 @@ class Rooms(Teaching):
         if self.database is None:
             return
         try:
-            rooms = self.worker.submit(
-                lambda: [(r.code, dict(r.setup), r.settings()) for r in self.rooms.values()]
-            ).result(30)
+            rooms = self.worker.submit(lambda: [self._stored(code) for code in self.rooms]).result(
+                30
+            )
         except Exception:  # the worker is gone: what the last commits have is kept
             log.exception("could not read the rooms at shutdown")
             return
 
         def save(c: Any) -> None:
-            for code, setup, settings in rooms:
-                stored.save_settings(c, code, setup, settings)
+            for found in rooms:
+                if found is not None:
+                    stored.save_settings(c, *found)
 
         self._db_now(save)
 
@@ -241,9 +230,8 @@ class Rooms(Teaching):
             most = self.settings.max_room_students
             if len(room.members) >= most:
                 raise Conflict(f"class {code} is full ({most} students, max_room_students)")
-            taken = {m.nickname.casefold() for m in room.members.values()}
-            if body.nickname is not None and body.nickname.casefold() in taken:
-                raise InvalidInput("is taken in this class; pick another", "nickname")
+            if body.nickname is not None:
+                self._free(room, body.nickname)
             name = body.nickname or nickname({m.nickname for m in room.members.values()})
             number = room.take_number()
             config = Config.model_validate(room.setup)
@@ -331,7 +319,7 @@ class Rooms(Teaching):
         room = await self.worker.call(close)
         if room is None:
             return
-        owner = self._owner(code, room.teacher)
+        owner = snapshots_owner(code, room.teacher)
 
         def forget(c: Any) -> None:
             stored.close(c, code)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from server.errors import Conflict, NotFound
 from server.protocol.config import ConfigPatch
 from server.protocol.rooms import Challenge, Push, RoomPatch
-from server.runtime.room import Member, Room
+from server.runtime.room import Member, Room, snapshots_owner
 from server.runtime.roomcore import RoomsCore
 from server.sessions import challenge as challenges
 from server.sessions import edits
@@ -87,15 +87,15 @@ class Teaching(RoomsCore):
             return name or f"{room.name(member)} · epoch {session.model.epoch}"
 
         titled = await self.act(code, teacher, title)
-        return await self.library.save(session_id, self._owner(code, teacher), titled)
+        return await self.library.save(session_id, snapshots_owner(code, teacher), titled)
 
     async def snapshots(self, code: str, teacher: str) -> dict[str, Any]:
         await self.worker.call(lambda: self._teacher(code, teacher))
-        return await self.library.listed(self._owner(code, teacher))
+        return await self.library.listed(snapshots_owner(code, teacher))
 
     async def drop_snapshot(self, code: str, teacher: str, experiment_id: str) -> None:
         await self.worker.call(lambda: self._teacher(code, teacher))
-        await self.library.remove(self._owner(code, teacher), experiment_id)
+        await self.library.remove(snapshots_owner(code, teacher), experiment_id)
 
     # -- the whole class ---------------------------------------------------------
     async def patch(self, code: str, teacher: str, patch: RoomPatch) -> dict[str, Any]:
@@ -225,7 +225,6 @@ class Teaching(RoomsCore):
     async def results_csv(self, code: str, teacher: str) -> str:
         def row(room: Room, member: Member, session: Session) -> dict[str, Any]:
             finish = room.finishes.get(member.session, {})
-            ranks = {r["number"]: r["rank"] for r in room.ranks()}
             return {"number": member.number, "nickname": room.name(member),
                     **challenges.standing(session),
                     "features": " ".join(session.config.features),
@@ -234,9 +233,14 @@ class Teaching(RoomsCore):
                     "reached_epoch": finish.get("epoch"), "reached_seconds": finish.get("seconds"),
                     "rank": ranks.get(member.number)}  # fmt: skip
 
-        rows = await self.worker.call(lambda: self._each(code, teacher, row))
+        def rows() -> list[dict[str, Any]]:
+            ranks.update(self._teacher(code, teacher).rank_of())  # sorted once for the class
+            return self._each(code, teacher, row)
+
+        ranks: dict[int, int] = {}
+        found = await self.worker.call(rows)
         out = io.StringIO()
         writer = csv.DictWriter(out, RESULT_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(found)
         return out.getvalue()

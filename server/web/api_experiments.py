@@ -4,12 +4,10 @@ is gone. Thin: validate, call the Library (runtime/library.py)."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
-from server.errors import PlaygroundError
 from server.protocol.rest import SessionState
 from server.protocol.stored import (
     OWNER_HEADER,
@@ -25,16 +23,12 @@ from server.protocol.stored import (
 )
 from server.runtime.library import Library
 from server.storage.experiments import by_id, by_token, owner_of
-from server.web.deps import client_address
+from server.web.deps import client_address, keyed
 from server.web.openapi import CONFLICT, TOO_MANY, DeclaredRoute, ErrorMessage, Responses
 
 experiments = APIRouter(prefix="/api/experiments", tags=["experiments"], route_class=DeclaredRoute)
 shares = APIRouter(prefix="/api/shares", tags=["shares"], route_class=DeclaredRoute)
 copies = APIRouter(prefix="/api/sessions", tags=["sessions"], route_class=DeclaredRoute)
-
-
-class Unauthorized(PlaygroundError):
-    status = 401
 
 
 def get_library(request: Request) -> Library:
@@ -67,13 +61,8 @@ def owner(
     ] = None,
 ) -> str:
     """The owner (the key's SHA-256), or 401 naming the header and its form."""
-    if key is None:
-        raise Unauthorized(f"the {OWNER_HEADER} header is required (the browser's own key)")
-    if not re.fullmatch(OWNER_KEY_PATTERN, key):
-        raise Unauthorized(
-            f"the {OWNER_HEADER} header must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -"
-        )
-    return owner_of(key)
+    form = "16 to 128 characters of A-Z, a-z, 0-9, _ and -"
+    return owner_of(keyed(key, OWNER_HEADER, OWNER_KEY_PATTERN, "the browser's own key", form))
 
 
 Owner = Annotated[str, Depends(owner)]

@@ -4,7 +4,6 @@ accounts; students join by code. Thin: validate, call Rooms (runtime/rooms.py)."
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,7 +11,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from server.errors import PlaygroundError
 from server.protocol.rest import SessionState
 from server.protocol.rooms import (
     CODE_ALPHABET,
@@ -33,16 +31,12 @@ from server.protocol.rooms import (
 from server.protocol.stored import TOKEN_PATTERN, Experiment, Experiments
 from server.runtime.rooms import Rooms
 from server.storage.rooms import teacher_of
-from server.web.deps import attachment, client_address
+from server.web.deps import attachment, client_address, keyed
 from server.web.openapi import CONFLICT, TOO_MANY, DeclaredRoute, ErrorMessage, Responses
 from server.web.share import lan_urls
 
 router = APIRouter(prefix="/api/rooms", tags=["rooms"], route_class=DeclaredRoute)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-class Unauthorized(PlaygroundError):
-    status = 401
 
 
 def get_rooms(request: Request) -> Rooms:
@@ -69,13 +63,10 @@ def teacher(
     ] = None,
 ) -> str:
     """The teacher (the key's SHA-256), or 401 naming the header and its form."""
-    if key is None:
-        raise Unauthorized(f"the {TEACHER_HEADER} header is required (the class's teacher key)")
-    if not re.fullmatch(TEACHER_KEY_PATTERN, key):
-        raise Unauthorized(
-            f"the {TEACHER_HEADER} header must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"
-        )
-    return teacher_of(key)
+    form = "32 to 128 characters of A-Z, a-z, 0-9, _ and -"
+    return teacher_of(
+        keyed(key, TEACHER_HEADER, TEACHER_KEY_PATTERN, "the class's teacher key", form)
+    )
 
 
 RoomsDep = Annotated[Rooms, Depends(get_rooms)]

@@ -4,11 +4,13 @@ bound on pictures drawn at once, attachments."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 
+from server.errors import Unauthorized
 from server.runtime.manager import SessionManager
 
 MAX_PICTURES = 4  # pictures (boundary.png, figure) drawn at once per app; the rest wait
@@ -21,6 +23,15 @@ def get_manager(request: Request) -> SessionManager:
 
 Manager = Annotated[SessionManager, Depends(get_manager)]
 GridSize = Annotated[int, Query(ge=10, le=400, description="points per side")]
+
+
+def keyed(key: str | None, header: str, pattern: str, what: str, form: str) -> str:
+    """``key`` from the ``header`` header, or 401 naming the header and its ``form``."""
+    if key is None:
+        raise Unauthorized(f"the {header} header is required ({what})")
+    if not re.fullmatch(pattern, key):
+        raise Unauthorized(f"the {header} header must be {form}")
+    return key
 
 
 def client_address(request: Request) -> str:

@@ -123,6 +123,14 @@ class Viewer:
             return
 
 
+async def stop_tasks(*tasks: asyncio.Task[Any]) -> None:
+    """Cancel a connection's send loop and watchdog and wait for them to end."""
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
 def _put_frames(frames: list[tuple[Outbox, str, bytes]]) -> None:
     for outbox, session_id, frame in frames:
         assert isinstance(outbox, Viewer)  # one channel: the viewers of one loop

@@ -5,7 +5,6 @@ loop on acks, detach in ``finally``."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -21,7 +20,7 @@ from server.runtime.room import topic
 from server.runtime.rooms import Rooms, tile_view
 from server.storage.rooms import teacher_of
 from server.web.security import refuse_foreign_origin
-from server.web.viewer import Viewer
+from server.web.viewer import Viewer, stop_tasks
 from server.web.ws import CLOSE_TOO_MANY, CLOSE_UNKNOWN, _ack
 
 log = logging.getLogger(__name__)
@@ -134,8 +133,5 @@ async def wall_stream(websocket: WebSocket, code: str) -> None:
         log.info("closed a wall of %s: %s", normal, viewer.timed_out)
     finally:
         subscription.close()
-        for task in (sender, watchdog):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(sender, watchdog)
         rooms.detach_wall(normal or code, viewer)

@@ -29,7 +29,7 @@ from server.protocol.messages import (
 from server.protocol.ranges import explain, is_field
 from server.runtime.manager import SessionManager
 from server.web.security import refuse_foreign_origin
-from server.web.viewer import CLOSE_ENDED, Viewer
+from server.web.viewer import CLOSE_ENDED, Viewer, stop_tasks
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -103,10 +103,7 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
             raise
         log.info("closed a viewer of %s: %s", session_id, viewer.timed_out)
     finally:
-        for task in (sender, watchdog):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(sender, watchdog)
         manager.detach(session_id, viewer)
 
 
