@@ -40,7 +40,6 @@ import json
 import os
 import struct
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -217,7 +216,6 @@ async def pushes(
 async def part(number: int, n: int, args: argparse.Namespace) -> None:
     speed = TARGETS[number][0]
     env = {
-        "PLAYGROUND_DATA_DIR": tempfile.mkdtemp(prefix="bench-rooms-"),
         "PLAYGROUND_JOIN_RATE": "100000",
         "PLAYGROUND_MAX_SESSIONS": str(max(500, 2 * n)),
     }

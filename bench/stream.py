@@ -129,6 +129,10 @@ class Server:
             cmd = [sys.executable, "-m", "server", *args]
         environ = {k: v for k, v in os.environ.items() if not k.startswith("PLAYGROUND_")}
         environ["PLAYGROUND_DEVICE"] = "cpu"
+        # a database of its own: in the user's data directory one run restored the last
+        # run's sessions (300 more to train and checkpoint, and a 429 at max_sessions)
+        self.data = tempfile.TemporaryDirectory(prefix="bench-")
+        environ["PLAYGROUND_DATA_DIR"] = self.data.name
         environ.update(ONE_ADDRESS, **(env or {}))  # a bench's own settings last
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=environ)
 
@@ -172,6 +176,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        self.data.cleanup()
 
 
 # -- clients --------------------------------------------------------------------------------
