@@ -1,0 +1,186 @@
+"""WIP (#15): one MLP's epochs as a compiled loop (numba), the same TFP rules and the same
+arithmetic order as engine/training.py where it matters, on the network's own tensors
+(zero-copy numpy views of torch's CPU float64 storage).
+
+Covered so far: every hidden activation (tanh, relu, sigmoid, linear), outputs tanh and
+linear with mse, sigmoid with binary cross-entropy, softmax with cross-entropy; SGD;
+no / L1 / L2 regularization with TFP's step order and L1's dead links; minibatch
+accumulation with the carry between epochs; slot-by-slot training from any position.
+Not yet: momentum and adam, the worker's choice of engine, compiling at start in the
+background with torch as the fallback.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+TANH, RELU, SIGMOID, LINEAR, SOFTMAX = 0, 1, 2, 3, 4
+ACT_CODES = {"tanh": TANH, "relu": RELU, "sigmoid": SIGMOID, "linear": LINEAR, "softmax": SOFTMAX}
+MSE, CE = 0, 1
+REG_NONE, REG_L1, REG_L2 = 0, 1, 2
+REG_CODES = {"none": REG_NONE, "l1": REG_L1, "l2": REG_L2}
+
+
+@njit(cache=True, inline="always")
+def _f(code: int, z: float) -> float:
+    if code == TANH:
+        return math.tanh(z)
+    if code == RELU:
+        return z if z > 0.0 else 0.0
+    if code == SIGMOID:
+        return 1.0 / (1.0 + math.exp(-z))
+    return z
+
+
+@njit(cache=True, inline="always")
+def _df(code: int, z: float, a: float) -> float:
+    if code == TANH:
+        return 1.0 - a * a
+    if code == RELU:
+        return 1.0 if z > 0.0 else 0.0
+    if code == SIGMOID:
+        return a * (1.0 - a)
+    return 1.0
+
+
+@njit(cache=True)
+def _forward(x, W, B, acts, zs, as_):  # type: ignore[no-untyped-def]
+    """Layer by layer for one point: zs[l], as_[l] (the last: the output)."""
+    below = x
+    layers = len(W)
+    for layer in range(layers):
+        w, b, z, a = W[layer], B[layer], zs[layer], as_[layer]
+        code = acts[layer]
+        for j in range(w.shape[0]):
+            s = 0.0
+            for k in range(w.shape[1]):
+                s += below[k] * w[j, k]
+            z[j] = b[j] + s
+        if code == SOFTMAX:
+            top = z.max()
+            total = 0.0
+            for j in range(z.shape[0]):
+                a[j] = math.exp(z[j] - top)
+                total += a[j]
+            for j in range(z.shape[0]):
+                a[j] /= total
+        else:
+            for j in range(z.shape[0]):
+                a[j] = _f(code, z[j])
+        below = a
+
+
+@njit(cache=True)
+def _accumulate(x, y, W, B, acts, loss, zs, as_, ds, AW, AB):  # type: ignore[no-untyped-def]
+    """Add one point's gradients to AW, AB (TFP: dLoss/dz, then back layer by layer)."""
+    _forward(x, W, B, acts, zs, as_)
+    last = len(W) - 1
+    out_z, out_a, delta = zs[last], as_[last], ds[last]
+    code = acts[last]
+    if loss == CE:
+        if code == SOFTMAX:
+            for j in range(out_a.shape[0]):
+                delta[j] = out_a[j] - (1.0 if j == int(y) else 0.0)
+        else:
+            delta[0] = out_a[0] - (y + 1.0) / 2.0
+    else:
+        delta[0] = (out_a[0] - y) * _df(code, out_z[0], out_a[0])
+    for layer in range(last, -1, -1):
+        below = as_[layer - 1] if layer > 0 else x
+        d, aw, ab = ds[layer], AW[layer], AB[layer]
+        for j in range(aw.shape[0]):
+            for k in range(aw.shape[1]):
+                aw[j, k] += d[j] * below[k]
+            ab[j] += d[j]
+        if layer > 0:
+            w, nd = W[layer], ds[layer - 1]
+            zb, ab_ = zs[layer - 1], as_[layer - 1]
+            hcode = acts[layer - 1]
+            for k in range(nd.shape[0]):
+                s = 0.0
+                for j in range(w.shape[0]):
+                    s += d[j] * w[j, k]
+                nd[k] = s * _df(hcode, zb[k], ab_[k])
+
+
+@njit(cache=True)
+def _update(W, B, ALIVE, AW, AB, count, lr, reg, rate):  # type: ignore[no-untyped-def]
+    """One TFP update from the sums over ``count`` points, then clear them."""
+    n = float(count)
+    for layer in range(len(W)):
+        w, b, alive, aw, ab = W[layer], B[layer], ALIVE[layer], AW[layer], AB[layer]
+        for j in range(b.shape[0]):
+            b[j] = b[j] - ab[j] * lr / n
+            ab[j] = 0.0
+        step = lr / n
+        for j in range(w.shape[0]):
+            for k in range(w.shape[1]):
+                if alive[j, k]:
+                    old = w[j, k]
+                    stepped = old - step * aw[j, k]
+                    if reg == REG_L2:
+                        stepped2 = stepped - (lr * rate) * old
+                        w[j, k] = stepped2
+                    elif reg == REG_L1:
+                        sign = 1.0 if old > 0.0 else (-1.0 if old < 0.0 else 0.0)
+                        stepped2 = stepped - (lr * rate) * sign
+                        if stepped * stepped2 < 0.0:
+                            w[j, k] = 0.0
+                            alive[j, k] = False
+                        else:
+                            w[j, k] = stepped2
+                    else:
+                        w[j, k] = stepped
+                aw[j, k] = 0.0
+
+
+@njit(cache=True)
+def train_points(
+    X, Y, W, B, ALIVE, AW, AB, acts, loss, zs, as_, ds, state, lr, batch, reg, rate, start, end
+):  # type: ignore[no-untyped-def]  # noqa: E501
+    """Points start..end of the epoch in order, updating after every batch-th point of the
+    epoch; ``state[0]`` is the points accumulated and carried. Returns ``end``."""
+    for i in range(start, end):
+        _accumulate(X[i], Y[i], W, B, acts, loss, zs, as_, ds, AW, AB)
+        state[0] += 1
+        if (i + 1) % batch == 0:
+            _update(W, B, ALIVE, AW, AB, state[0], lr, reg, rate)
+            state[0] = 0
+    return end
+
+
+@njit(cache=True)
+def mean_loss(X, Y, W, B, acts, loss, zs, as_):  # type: ignore[no-untyped-def]
+    """The loss over the points (engine/objectives.py's means)."""
+    if X.shape[0] == 0:
+        return math.nan
+    last = len(W) - 1
+    code = acts[last]
+    total = 0.0
+    for i in range(X.shape[0]):
+        _forward(X[i], W, B, acts, zs, as_)
+        out_z, out_a = zs[last], as_[last]
+        if loss == CE:
+            if code == SOFTMAX:
+                top = out_z.max()
+                s = 0.0
+                for j in range(out_z.shape[0]):
+                    s += math.exp(out_z[j] - top)
+                total += -(out_z[int(Y[i])] - top - math.log(s))
+            else:
+                z, t = out_z[0], (Y[i] + 1.0) / 2.0
+                total += max(z, 0.0) - z * t + math.log1p(math.exp(-abs(z)))
+        else:
+            p = out_a[0]
+            if code == SIGMOID:
+                p = 2.0 * p - 1.0
+            total += 0.5 * (p - Y[i]) ** 2
+    return total / X.shape[0]
+
+
+def scratch(sizes: list[int]) -> tuple[tuple[np.ndarray, ...], ...]:
+    """Per-layer buffers of z, a and delta for one point."""
+    return tuple(tuple(np.zeros(n) for n in sizes[1:]) for _ in range(3))  # type: ignore[return-value]
