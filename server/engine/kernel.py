@@ -140,7 +140,7 @@ def _update(W, B, ALIVE, AW, AB, count, lr, reg, rate):  # type: ignore[no-untyp
 @njit(cache=True)
 def train_points(
     X, Y, W, B, ALIVE, AW, AB, acts, loss, zs, as_, ds, state, lr, batch, reg, rate, start, end
-):  # type: ignore[no-untyped-def]  # noqa: E501
+):  # type: ignore[no-untyped-def]
     """Points start..end of the epoch in order, updating after every batch-th point of the
     epoch; ``state[0]`` is the points accumulated and carried. Returns ``end``."""
     for i in range(start, end):

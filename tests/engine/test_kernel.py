@@ -61,7 +61,7 @@ def test_the_kernel_trains_as_the_torch_engine(options: dict[str, object]) -> No
     m = mine.model
     X, Y = m.train_inputs.numpy(), m.train_y.numpy()
     h = m.hyper
-    for epoch in range(50):
+    for _ in range(50):
         kernel.train_points(
             X, Y, k["W"], k["B"], k["ALIVE"], k["AW"], k["AB"], k["acts"], k["loss"],
             k["zs"], k["as_"], k["ds"], k["state"], float(h.learning_rate), h.batch_size,
