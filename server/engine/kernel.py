@@ -3,10 +3,11 @@ arithmetic order as engine/training.py where it matters, on the network's own te
 (zero-copy numpy views of torch's CPU float64 storage).
 
 Covered so far: every hidden activation (tanh, relu, sigmoid, linear), outputs tanh and
-linear with mse, sigmoid with binary cross-entropy, softmax with cross-entropy; SGD;
+linear with mse, sigmoid with binary cross-entropy, softmax with cross-entropy; SGD,
+momentum and adam;
 no / L1 / L2 regularization with TFP's step order and L1's dead links; minibatch
 accumulation with the carry between epochs; slot-by-slot training from any position.
-Not yet: momentum and adam, the worker's choice of engine, compiling at start in the
+Not yet: the worker's choice of engine, compiling at start in the
 background with torch as the fallback.
 """
 
@@ -22,6 +23,8 @@ ACT_CODES = {"tanh": TANH, "relu": RELU, "sigmoid": SIGMOID, "linear": LINEAR, "
 MSE, CE = 0, 1
 REG_NONE, REG_L1, REG_L2 = 0, 1, 2
 REG_CODES = {"none": REG_NONE, "l1": REG_L1, "l2": REG_L2}
+SGD, MOMENTUM, ADAM = 0, 1, 2
+OPT_CODES = {"sgd": SGD, "momentum": MOMENTUM, "adam": ADAM}
 
 
 @njit(cache=True, inline="always")
@@ -106,24 +109,54 @@ def _accumulate(x, y, W, B, acts, loss, zs, as_, ds, AW, AB):  # type: ignore[no
                 nd[k] = s * _df(hcode, zb[k], ab_[k])
 
 
+@njit(cache=True, inline="always")
+def _step(opt, g, s1, s2, i, j, lr, mu, b1, b2, eps, t):  # type: ignore[no-untyped-def]
+    """The optimizer's amount to subtract for mean gradient g (optimizers.py's arithmetic),
+    updating its slots s1[i, j] (velocity or m) and s2[i, j] (v)."""
+    if opt == SGD:
+        return lr * g
+    if opt == MOMENTUM:
+        s1[i, j] = mu * s1[i, j] + g
+        return lr * s1[i, j]
+    s1[i, j] = b1 * s1[i, j] + (1 - b1) * g
+    s2[i, j] = b2 * s2[i, j] + (1 - b2) * g * g
+    m_hat = s1[i, j] / (1 - b1**t)
+    v_hat = s2[i, j] / (1 - b2**t)
+    return lr * m_hat / (math.sqrt(v_hat) + eps)
+
+
 @njit(cache=True)
-def _update(W, B, ALIVE, AW, AB, count, lr, reg, rate):  # type: ignore[no-untyped-def]
+def _update(
+    W, B, ALIVE, AW, AB, count, lr, reg, rate, opt, S1W, S1B, S2W, S2B, steps, mu, b1, b2, eps
+):  # type: ignore[no-untyped-def]
     """One TFP update from the sums over ``count`` points, then clear them."""
     n = float(count)
+    t = 0.0
+    if opt != SGD:
+        steps[0] += 1.0
+        t = steps[0]
     for layer in range(len(W)):
         w, b, alive, aw, ab = W[layer], B[layer], ALIVE[layer], AW[layer], AB[layer]
+        s1b, s2b = S1B[layer], S2B[layer]
+        s1w, s2w = S1W[layer], S2W[layer]
         for j in range(b.shape[0]):
-            b[j] = b[j] - ab[j] * lr / n
+            if opt == SGD:
+                b[j] = b[j] - ab[j] * lr / n
+            else:
+                b[j] = b[j] - _step(opt, ab[j] / n, s1b, s2b, 0, j, lr, mu, b1, b2, eps, t)
             ab[j] = 0.0
         step = lr / n
         for j in range(w.shape[0]):
             for k in range(w.shape[1]):
+                old = w[j, k]
+                if opt == SGD:
+                    stepped = old - step * aw[j, k] if alive[j, k] else old
+                else:  # a dead link's slots move on with a zero gradient, as in torch
+                    g = (aw[j, k] if alive[j, k] else 0.0) / n
+                    stepped = old - _step(opt, g, s1w, s2w, j, k, lr, mu, b1, b2, eps, t)
                 if alive[j, k]:
-                    old = w[j, k]
-                    stepped = old - step * aw[j, k]
                     if reg == REG_L2:
-                        stepped2 = stepped - (lr * rate) * old
-                        w[j, k] = stepped2
+                        w[j, k] = stepped - (lr * rate) * old
                     elif reg == REG_L1:
                         sign = 1.0 if old > 0.0 else (-1.0 if old < 0.0 else 0.0)
                         stepped2 = stepped - (lr * rate) * sign
@@ -139,7 +172,35 @@ def _update(W, B, ALIVE, AW, AB, count, lr, reg, rate):  # type: ignore[no-untyp
 
 @njit(cache=True)
 def train_points(
-    X, Y, W, B, ALIVE, AW, AB, acts, loss, zs, as_, ds, state, lr, batch, reg, rate, start, end
+    X,
+    Y,
+    W,
+    B,
+    ALIVE,
+    AW,
+    AB,
+    acts,
+    loss,
+    zs,
+    as_,
+    ds,
+    state,
+    lr,
+    batch,
+    reg,
+    rate,
+    start,
+    end,
+    opt,
+    S1W,
+    S1B,
+    S2W,
+    S2B,
+    steps,
+    mu,
+    b1,
+    b2,
+    eps,
 ):  # type: ignore[no-untyped-def]
     """Points start..end of the epoch in order, updating after every batch-th point of the
     epoch; ``state[0]`` is the points accumulated and carried. Returns ``end``."""
@@ -147,7 +208,8 @@ def train_points(
         _accumulate(X[i], Y[i], W, B, acts, loss, zs, as_, ds, AW, AB)
         state[0] += 1
         if (i + 1) % batch == 0:
-            _update(W, B, ALIVE, AW, AB, state[0], lr, reg, rate)
+            _update(W, B, ALIVE, AW, AB, state[0], lr, reg, rate, opt, S1W, S1B, S2W, S2B,
+                    steps, mu, b1, b2, eps)  # fmt: skip
             state[0] = 0
     return end
 

@@ -1,5 +1,8 @@
 """WIP (#15): the compiled kernel trains as the torch engine does, to 1e-12 after 50
-epochs, over a broad set of configs (seeded)."""
+epochs, over a broad set of configs (seeded). The configs are ones whose training is not
+chaotic: where the loss oscillates (momentum 0.8 at batch 4 on the circle), a difference
+of one rounding (BLAS sums a batch in its own order) doubles every epoch or so, and no
+two correct engines agree after 50 epochs."""
 
 from __future__ import annotations
 
@@ -27,6 +30,11 @@ CONFIGS = [
     {"loss": "cross_entropy"},
     {"loss": "cross_entropy", "classes": 3, "dataset": "clouds"},
     {"dataset": "xor", "seed": 7, "layer_activations": ["relu", "tanh"]},
+    {"optimizer": "momentum", "momentum": 0.5, "batch_size": 4},
+    {"optimizer": "adam", "learning_rate": 0.01, "activation": "relu"},
+    {"optimizer": "adam", "regularization": "l1", "regularization_rate": 0.003},
+    {"optimizer": "momentum", "regularization": "l2", "regularization_rate": 0.01,
+     "loss": "cross_entropy", "classes": 4, "dataset": "arms"},
 ]  # fmt: skip
 
 
@@ -47,6 +55,11 @@ def kernel_of(session: Session) -> dict[str, object]:
         "AB": tuple(np.zeros(tuple(b.shape)) for b in net.biases),
         "acts": acts, "loss": kernel.CE if m.loss == "cross_entropy" else kernel.MSE,
         "zs": zs, "as_": as_, "ds": ds, "state": np.zeros(1, dtype=np.int64),
+        "S1W": tuple(np.zeros(tuple(w.shape)) for w in net.weights),
+        "S2W": tuple(np.zeros(tuple(w.shape)) for w in net.weights),
+        "S1B": tuple(np.zeros((1, b.shape[0])) for b in net.biases),
+        "S2B": tuple(np.zeros((1, b.shape[0])) for b in net.biases),
+        "steps": np.zeros(1),
     }  # fmt: skip
 
 
@@ -66,6 +79,8 @@ def test_the_kernel_trains_as_the_torch_engine(options: dict[str, object]) -> No
             X, Y, k["W"], k["B"], k["ALIVE"], k["AW"], k["AB"], k["acts"], k["loss"],
             k["zs"], k["as_"], k["ds"], k["state"], float(h.learning_rate), h.batch_size,
             kernel.REG_CODES[h.regularization], float(h.regularization_rate), 0, X.shape[0],
+            kernel.OPT_CODES[h.optimizer], k["S1W"], k["S1B"], k["S2W"], k["S2B"], k["steps"],
+            float(h.momentum), float(h.beta1), float(h.beta2), float(h.epsilon),
         )  # fmt: skip
         theirs.model.train(1)
     for w, v in zip(
