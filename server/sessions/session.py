@@ -219,17 +219,18 @@ class Session:
 
     # -- training -----------------------------------------------------------------------
     def train(
-        self, count: int, stop: Callable[[], bool] | None = None
+        self, count: int, stop: Callable[[], bool] | None = None, kernel: bool = False
     ) -> list[tuple[int, float, float]]:
         """Train up to ``count`` epochs, one minibatch slot at a time; ``stop()``, asked
         after each slot, may end it mid-epoch (the next call goes on from there). Returns
-        the epochs completed; stops on divergence."""
+        the epochs completed; stops on divergence. ``kernel``: on the compiled CPU kernel
+        where it can (Model.train)."""
         if self.state in STOPPED or self.state == State.CLOSED:
             raise Conflict(f"cannot train: the session is {self.state}", "epochs")
         self.require_training_points("train")
         before = (self.model.epoch, self.model.cursor)
         try:
-            results = self.model.train(count, stop)
+            results = self.model.train(count, stop, kernel)
         except Exception as exc:
             self.fail(exc)
             raise

@@ -6,14 +6,13 @@ two correct engines agree after 50 epochs."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
 pytest.importorskip("numba")
 
 from server.config import Settings
-from server.engine import kernel
+from server.engine import compiled
 from server.protocol.rest import Config
 from server.sessions.session import Session
 
@@ -38,56 +37,40 @@ CONFIGS = [
 ]  # fmt: skip
 
 
-def kernel_of(session: Session) -> dict[str, object]:
-    m = session.model
-    net = m.net
-    sizes = list(net.sizes)
-    acts = np.array(
-        [kernel.ACT_CODES[a] for a in net.hidden_activations]
-        + [kernel.ACT_CODES[net.output_activation]],
-        dtype=np.int64,
+@pytest.fixture(scope="module", autouse=True)
+def compiled_kernel() -> None:
+    compiled.prepare(background=False)
+    assert compiled.ready(), compiled.why_not()
+
+
+def pair(options: dict[str, object]) -> tuple[Session, Session]:
+    config = Config(**{"seed": 3, **options})
+    return Session("a", config, Settings(), torch.device("cpu")), Session(
+        "b", config, Settings(), torch.device("cpu")
     )
-    zs, as_, ds = kernel.scratch(sizes)
-    return {
-        "W": tuple(w.numpy() for w in net.weights), "B": tuple(b.numpy() for b in net.biases),
-        "ALIVE": tuple(a.numpy() for a in net.alive),
-        "AW": tuple(np.zeros(tuple(w.shape)) for w in net.weights),
-        "AB": tuple(np.zeros(tuple(b.shape)) for b in net.biases),
-        "acts": acts, "loss": kernel.CE if m.loss == "cross_entropy" else kernel.MSE,
-        "zs": zs, "as_": as_, "ds": ds, "state": np.zeros(1, dtype=np.int64),
-        "S1W": tuple(np.zeros(tuple(w.shape)) for w in net.weights),
-        "S2W": tuple(np.zeros(tuple(w.shape)) for w in net.weights),
-        "S1B": tuple(np.zeros((1, b.shape[0])) for b in net.biases),
-        "S2B": tuple(np.zeros((1, b.shape[0])) for b in net.biases),
-        "steps": np.zeros(1),
-    }  # fmt: skip
+
+
+def assert_same(mine: Session, theirs: Session, tolerance: float = 1e-12) -> None:
+    a, b = mine.model, theirs.model
+    for w, v in zip(a.net.weights + a.net.biases, b.net.weights + b.net.biases, strict=True):
+        assert torch.allclose(w, v, rtol=0, atol=tolerance), (w - v).abs().max()
+    for w, v in zip(a.net.alive, b.net.alive, strict=True):
+        assert torch.equal(w, v)
+    assert (a.epoch, a.cursor, a.acc.count) == (b.epoch, b.cursor, b.acc.count)
+    assert abs(a.train_loss - b.train_loss) <= tolerance
+    assert abs(a.test_loss - b.test_loss) <= tolerance
 
 
 @pytest.mark.parametrize(
     "options", CONFIGS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "default"
 )
 def test_the_kernel_trains_as_the_torch_engine(options: dict[str, object]) -> None:
-    torch.set_grad_enabled(False)
-    config = Config(**{"seed": 3, **options})
-    mine, theirs = (Session(n, config, Settings(), torch.device("cpu")) for n in "ab")
-    k = kernel_of(mine)
-    m = mine.model
-    X, Y = m.train_inputs.numpy(), m.train_y.numpy()
-    h = m.hyper
-    for _ in range(50):
-        kernel.train_points(
-            X, Y, k["W"], k["B"], k["ALIVE"], k["AW"], k["AB"], k["acts"], k["loss"],
-            k["zs"], k["as_"], k["ds"], k["state"], float(h.learning_rate), h.batch_size,
-            kernel.REG_CODES[h.regularization], float(h.regularization_rate), 0, X.shape[0],
-            kernel.OPT_CODES[h.optimizer], k["S1W"], k["S1B"], k["S2W"], k["S2B"], k["steps"],
-            float(h.momentum), float(h.beta1), float(h.beta2), float(h.epsilon),
-        )  # fmt: skip
-        theirs.model.train(1)
-    for w, v in zip(
-        m.net.weights + m.net.biases,
-        theirs.model.net.weights + theirs.model.net.biases,
-        strict=True,
-    ):
-        assert torch.allclose(w, v, rtol=0, atol=1e-12), (w - v).abs().max()
-    loss = kernel.mean_loss(X, Y, k["W"], k["B"], k["acts"], k["loss"], k["zs"], k["as_"])
-    assert abs(loss - theirs.model.train_loss) <= 1e-12
+    mine, theirs = pair(options)
+    results = mine.model.train(50, kernel=True)
+    expected = theirs.model.train(50)
+    assert mine.model.bound is not None  # the kernel trained it
+    assert [r.epoch for r in results] == [r.epoch for r in expected] == list(range(1, 51))
+    for r, e in zip(results, expected, strict=True):
+        assert abs(r.train_loss - e.train_loss) <= 1e-12
+        assert abs(r.test_loss - e.test_loss) <= 1e-12
+    assert_same(mine, theirs)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from server.engine import compiled
 from server.engine.data import datasets
 from server.engine.data import tfp as tfp_datasets
 from server.engine.tfp_seed import SeedStream, next_seed, to_fixed5
@@ -129,8 +130,9 @@ def test_init_zero_starts_every_weight_and_bias_at_zero() -> None:
 
 
 # -- whole runs against TFP's page ----------------------------------------------------------
-def follow(session: Session, case: dict[str, Any]) -> None:
-    """Replay a recorded TFP page run on a session, step by step."""
+def follow(session: Session, case: dict[str, Any], kernel: bool = False) -> None:
+    """Replay a recorded TFP page run on a session, step by step (its epochs trained by
+    the compiled kernel if ``kernel``)."""
     steps = case["steps"]
     assert_network(session, steps[0]["start"]["weights"])
     train, test = split_digests(session)
@@ -139,7 +141,7 @@ def follow(session: Session, case: dict[str, Any]) -> None:
     for action, step in zip(case["actions"], steps[1:], strict=True):
         if "epochs" in action:
             for epoch, (train_loss, test_loss) in zip(
-                session.model.train(action["epochs"]), step["losses"], strict=True
+                session.model.train(action["epochs"], kernel=kernel), step["losses"], strict=True
             ):
                 assert epoch.train_loss == pytest.approx(train_loss, rel=1e-9, abs=1e-12)
                 assert epoch.test_loss == pytest.approx(test_loss, rel=1e-9, abs=1e-12)
@@ -167,3 +169,12 @@ def follow(session: Session, case: dict[str, Any]) -> None:
 def test_a_tfp_link_trains_as_tfps_page(name: str) -> None:
     case = CASES[name]
     follow(make(config_of(case["state"])), case)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_tfp_link_trains_as_tfps_page_on_the_compiled_kernel(name: str) -> None:
+    pytest.importorskip("numba")
+    compiled.prepare(background=False)
+    session = make(config_of(CASES[name]["state"]))
+    follow(session, CASES[name], kernel=True)
+    assert session.model.bound is not None  # the kernel trained it

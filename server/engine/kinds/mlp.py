@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from server.engine import metrics
+from server.engine import compiled, metrics
 from server.engine.data import datasets
 from server.engine.features import canonical, make_inputs
 from server.engine.kinds.base import EpochResult as EpochResult
@@ -125,6 +125,7 @@ class Model:
         # an epoch may span several calls of train() when a worker shares its time
         self.cursor = 0
         self.stack: object | None = None  # the batched.Stack this model's tensors live in
+        self.bound: compiled.Bound | None = None  # the kernel's buffers they live in
         # (epoch, train accuracy, test accuracy, the caller's time) of the last measurement
         # by batched training (engine/batched.py), for frames; None after any edit
         self.accuracy = None
@@ -167,11 +168,19 @@ class Model:
         (as TFP computes them after every epoch)."""
         return self.train(1)[0]
 
-    def train(self, epochs: int, stop: Callable[[], bool] | None = None) -> list[EpochResult]:
+    def train(
+        self, epochs: int, stop: Callable[[], bool] | None = None, kernel: bool = False
+    ) -> list[EpochResult]:
         """Up to ``epochs`` epochs, one minibatch slot at a time; after each slot ``stop()``
         may end the call, mid-epoch (the next call goes on from there, with the same
         numbers as an epoch trained in one go). Returns the epochs completed, each with
-        both losses; stops after an epoch whose train loss is not finite."""
+        both losses; stops after an epoch whose train loss is not finite.
+
+        ``kernel``: train with the compiled CPU kernel (engine/compiled.py) when it can
+        (ready, CPU, float64), asking ``stop()`` about every millisecond instead; the
+        numbers equal the torch engine's to rounding (≤ 1e-12 after 50 epochs)."""
+        if kernel and compiled.usable(self):
+            return self._train_compiled(epochs, stop)
         done: list[EpochResult] = []
         count = self.train_y.shape[-1]
         while len(done) < epochs:
@@ -191,6 +200,19 @@ class Model:
                 break
         return done
 
+    def _train_compiled(self, epochs: int, stop: Callable[[], bool] | None) -> list[EpochResult]:
+        if self.bound is None or not self.bound.holds(self):
+            self.bound = compiled.Bound(self)
+        losses = self.bound.train(self, epochs, stop)
+        if not len(losses):
+            return []
+        first = self.epoch + 1
+        self.epoch += len(losses)
+        self.train_loss, self.test_loss = float(losses[-1, 0]), float(losses[-1, 1])
+        return [
+            EpochResult(first + i, train, test) for i, (train, test) in enumerate(losses.tolist())
+        ]
+
     @property
     def fraction(self) -> float:
         """How far into the current epoch training is, 0 ≤ fraction < 1."""
@@ -198,9 +220,10 @@ class Model:
         return self.cursor / count if count else 0.0
 
     # -- as a kind (engine/kinds/base.py) -----------------------------------------------
-    def group_key(self) -> Hashable:
-        """Models with equal keys can train together (engine/batched.py). The rates and
-        the optimizer's settings are not part of it: a stack holds them as tensors."""
+    def shape_key(self) -> Hashable:
+        """What a model's cost per epoch depends on, and what models stacked together
+        must share besides their place in the epoch (group_key). The rates and the
+        optimizer's settings are not part of it: a stack holds them as tensors."""
         return (
             tuple(self.net.sizes),  # the output size carries the class count
             self.net.hidden_activations,
@@ -212,11 +235,14 @@ class Model:
             self.hyper.regularization,
             self.train_y.shape[-1],
             self.test_y.shape[-1],
-            self.acc.count,
-            self.cursor,  # where in the epoch: one slot sequence for the whole stack
             self.dtype,
             self.device,
         )
+
+    def group_key(self) -> Hashable:
+        """Models with equal keys can train together (engine/batched.py): one shape, at
+        one place in the epoch (one slot sequence for the whole stack)."""
+        return (self.shape_key(), self.acc.count, self.cursor)
 
     def snapshot(self) -> Snapshot:
         """The network and numbers a frame shows now."""
