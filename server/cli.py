@@ -102,6 +102,12 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
         "(default on; --no-batching trains each alone)",
     )
     p.add_argument(
+        "--kernel",
+        action=argparse.BooleanOptionalAction,
+        help="train on the CPU with the compiled kernel (numba) wherever it is faster than "
+        "torch, measured per group (default on; --no-kernel: torch only)",
+    )
+    p.add_argument(
         "--log-level", choices=["debug", "info", "warning", "error"], help="default info"
     )
     storage = p.add_argument_group("storage (sessions survive restarts; saved experiments)")

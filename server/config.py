@@ -28,6 +28,7 @@ class Settings:
     max_points: int = 10_000  # uploaded points (train + test)
     max_fps: float = 60.0  # frames per second per viewer, at most
     batching: bool = True  # train sessions of one shape together (engine/batched.py)
+    kernel: bool = True  # the compiled CPU kernel for sessions trained alone (engine/compiled.py)
     log_level: str = "info"
     # -- fairness and limits per client (one student cannot take the server) -------------
     max_sessions_per_client: int = 100  # live sessions one address may hold

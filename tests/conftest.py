@@ -11,10 +11,15 @@ from fastapi.testclient import TestClient
 
 from server.app import create_app
 from server.config import Settings
+from server.engine import compiled
 
 # as the worker does (server/runtime/worker.py): tests that train outside it would otherwise run
 # small steps on two threads, many times slower on a busy machine
 torch.set_num_threads(1)
+
+# the compiled kernel ready before any worker starts (from numba's disk cache after the
+# first run): which engine trains a session does not depend on how fast a test began
+compiled.prepare(background=False)
 
 # Storage (server/storage) defaults to the per-user data directory: every test run gets one
 # of its own (servers started in subprocesses inherit it), and every test below one more.

@@ -310,6 +310,11 @@ class Health(BaseModel):
     viewers: int = Field(description="websocket viewers connected")
     device: str
     dtype: str
+    kernel: str = Field(
+        "off",
+        description='the compiled CPU kernel: "ready", "compiling" (torch trains meanwhile), '
+        '"off" (--no-kernel, or a GPU) or why it is unavailable',
+    )
     storage: str = Field(
         "ok", description='"ok", "off" (--no-storage) or "failing: <why>" (writes do not commit)'
     )

@@ -78,6 +78,7 @@ class Work:
     sessions: list[Session]
     wants: int  # epochs at most this turn
     request: TrainJob | None = None
+    alone: bool = False  # one of a group sent to train each alone (runtime/paths.py)
 
     @property
     def cost_key(self) -> Hashable:
@@ -152,11 +153,12 @@ def start_request(session: Session, epochs: int, action: str, allowed: float) ->
     return job
 
 
-def train_request(job: TrainJob, stop: Callable[[], bool]) -> int:
-    """A turn of a REST request for N epochs; the epochs it completed."""
+def train_request(job: TrainJob, stop: Callable[[], bool], kernel: bool = False) -> int:
+    """A turn of a REST request for N epochs (on the compiled kernel if ``kernel``); the
+    epochs it completed."""
     session = job.session
     try:
-        done = session.train(job.remaining, stop)
+        done = session.train(job.remaining, stop, kernel)
     except PlaygroundError as exc:  # e.g. every point removed meanwhile: say so
         job.finish(exc.message)
         return 0

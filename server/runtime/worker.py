@@ -21,8 +21,10 @@ from typing import Any, TypeVar
 import torch
 
 from server.config import Settings
+from server.engine import compiled
 from server.engine.batched import group_key, train_together
 from server.runtime.outbox import Followers
+from server.runtime.paths import Paths
 from server.runtime.schedule import due, measure, next_due
 from server.runtime.streaming import Framer
 from server.runtime.turns import TICK, Work, shares, train_request
@@ -61,14 +63,25 @@ class Worker:
         # a session with no group trains as a stack of one on a GPU too: a CUDA graph per
         # epoch and one host transfer per pass, where alone every epoch's losses sync
         self.stack_alone = self.device.type == "cuda"
+        # which engine trains what on the CPU (torch stacked, or the compiled kernel)
+        self.paths = Paths(settings.kernel and self.device.type == "cpu")
         self.expire: Callable[[float], None] = lambda now: None
         # after each pass: checkpoints (keeper.py), rooms' challenges (rooms.py)
         self.ticks: list[Callable[[float], None]] = []
         self.on_stop: Callable[[], None] = lambda: None  # the last checkpoints
 
+    def kernel_status(self) -> str:
+        """The compiled CPU kernel: "ready", "compiling", "off" (--no-kernel, or a GPU
+        trains everything) or why it is unavailable (torch trains every session)."""
+        if not self.paths.enabled:
+            return "off"
+        return compiled.why_not() or "ready"
+
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
         self._stopping = False
+        if self.paths.enabled:
+            compiled.prepare()  # in the background: torch trains until it is ready
         self._thread = threading.Thread(target=self._run, name="playground-worker", daemon=True)
         self._thread.start()
 
@@ -183,7 +196,11 @@ class Worker:
         for session in owed:
             key = group_key(session.model) if self.settings.batching else session.id
             groups.setdefault(key, []).append(session)
-        work += [Work(k, g, min(owed[s] for s in g)) for k, g in groups.items()]
+        for key, group in groups.items():
+            if len(group) > 1 and self.paths.alone(group[0].model, len(group), now):
+                work += [Work(s.id, [s], owed[s], alone=True) for s in group]
+            else:
+                work.append(Work(key, group, min(owed[s] for s in group)))
         return work
 
     def _turns(self, work: list[Work]) -> list[float]:
@@ -218,6 +235,7 @@ class Worker:
             self._cost = {
                 w.cost_key: self._cost[w.cost_key] for w in work if w.cost_key in self._cost
             }
+        self.paths.forget(MAX_COSTS)
         for session in self.sessions.values():
             measure(session, now)
         return busy
@@ -231,9 +249,10 @@ class Worker:
             for s in piece.sessions
             if self.sessions.get(s.id) is s
             and due(s, now) > 0
-            and (group_key(s.model) if self.settings.batching else s.id) == piece.key
+            and (s.id if piece.alone or not self.settings.batching else group_key(s.model))
+            == piece.key
         ]
-        return Work(piece.key, sessions, piece.wants) if sessions else None
+        return Work(piece.key, sessions, piece.wants, alone=piece.alone) if sessions else None
 
     def _take_turn(self, piece: Work, seconds: float) -> bool:
         """Train ``piece`` for about ``seconds``; True if it wants more right away."""
@@ -244,9 +263,10 @@ class Worker:
 
         first = piece.sessions[0].model
         before = first.epoch + first.fraction
+        on_kernel = len(piece.sessions) == 1 and self.paths.kernel_for(first)
         started = time.perf_counter()
         if piece.request is not None:
-            trained = train_request(piece.request, stop)
+            trained = train_request(piece.request, stop, on_kernel)
         else:
             trained = self._train_group(piece.sessions, piece.wants, stop)
         progress = first.epoch + first.fraction - before
@@ -254,6 +274,7 @@ class Worker:
             cost = (time.perf_counter() - started) / progress
             key = piece.cost_key
             self._cost[key] = 0.5 * self._cost.get(key, cost) + 0.5 * cost
+            self.paths.measured(first, len(piece.sessions), on_kernel, cost)
         if piece.request is not None:
             return piece.request.session.pending is piece.request
         busy = False
@@ -296,7 +317,7 @@ class Worker:
         self, session: Session, count: int, stop: Callable[[], bool] | None = None
     ) -> int:
         try:
-            return len(session.train(count, stop))
+            return len(session.train(count, stop, self.paths.kernel_for(session.model)))
         except Exception:  # train() marked the session failed; the others go on
             log.exception("session %s failed", session.id)
             return 0

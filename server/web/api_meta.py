@@ -16,9 +16,9 @@ router = APIRouter(prefix="/api", route_class=DeclaredRoute)
 
 @router.get("/health", response_model=Health, tags=["server"])
 async def health(manager: Manager) -> dict[str, Any]:
-    """Liveness and load: sessions, live ones, REST requests in progress and viewers, and
-    whether storage is writing. Answered without waiting for the worker, so it stays fast
-    under any load."""
+    """Liveness and load: sessions, live ones, REST requests in progress and viewers, the
+    compiled CPU kernel's state, and whether storage is writing. Answered without waiting
+    for the worker, so it stays fast under any load."""
     keeper = manager.keeper
     storage = "off" if keeper is None else "ok"
     if keeper is not None and keeper.writer.failure:
@@ -28,6 +28,7 @@ async def health(manager: Manager) -> dict[str, Any]:
         **manager.counts(),
         "device": str(manager.worker.device),
         "dtype": manager.settings.dtype,
+        "kernel": manager.worker.kernel_status(),
         "storage": storage,
     }
 

@@ -138,6 +138,9 @@ def test_a_train_ended_by_removing_every_point_says_why(client: TestClient, sess
     assert reply["cut_short"] and "no training points" in reply["cut_short"]
 
 
+@pytest.mark.parametrize(
+    "settings", [Settings(max_sessions=20, kernel=False)], ids=["torch only"]
+)  # with the kernel, the worker may find two sessions train faster each alone (test_paths)
 def test_a_group_at_max_speed_trains_together(client: TestClient) -> None:
     """Two default sessions at "max" are one stack (they ask for endless epochs; the stack
     must not try to hold them), each far past what a turn alone would give."""
@@ -165,6 +168,9 @@ def test_a_group_at_max_speed_trains_together(client: TestClient) -> None:
     assert first is not None and first is second
 
 
+@pytest.mark.parametrize(
+    "settings", [Settings(max_sessions=20, max_points=2_000, kernel=False)], ids=["torch"]
+)  # the compiled kernel's turns: tests/runtime/test_paths.py
 def test_a_step_is_trained_in_turns_and_others_are_answered_meanwhile(
     client: TestClient, session: str
 ) -> None:

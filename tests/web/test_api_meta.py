@@ -22,7 +22,9 @@ def test_options_and_datasets_list_the_new_choices(client: TestClient) -> None:
 
 
 def test_health_and_options(client: TestClient) -> None:
-    assert client.get("/api/health").json()["status"] == "ok"
+    health = client.get("/api/health").json()
+    assert health["status"] == "ok"
+    assert health["kernel"] == "ready"  # tests/conftest.py compiled it before the server started
     options = client.get("/api/options").json()
     assert [d["name"] for d in options["datasets"]] == list(DATASETS)
     assert options["limits"]["max_layers"] == 6
