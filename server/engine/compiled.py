@@ -38,9 +38,10 @@ log = logging.getLogger(__name__)
 
 kernel: Any = None  # engine/kernel.py once loaded (importing numba takes seconds: lazily)
 
-CHUNK = 0.001  # seconds of training per kernel call, between two looks at ``stop``
+CHUNK = 0.0005  # seconds of training per kernel call, between two looks at ``stop``
 FIRST_CHUNK = 64  # points in the first call, before the cost per point is measured
-MAX_EPOCHS_PER_CALL = 4096  # losses a call can return at most
+MAX_EPOCHS_PER_CALL = 256  # losses a call can return at most
+SLOT_ROWS = {"velocity": 0, "m": 0, "v": 1}  # the optimizers' slots in S (kernel._step)
 
 _state: dict[str, Any] = {"ready": False, "failed": None}  # failed: why it cannot be used
 _lock = threading.Lock()
@@ -94,8 +95,9 @@ def _compile() -> None:
         # seconds, and the worker and the event loop with it
         root = str(Path(__file__).resolve().parents[2])  # where ``server`` is importable
         path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-        child = subprocess.run(
+        child = subprocess.run(  # from root: the very files this process imported
             [sys.executable, "-m", "server.engine.compiled"],
+            cwd=root,
             capture_output=True,
             text=True,
             timeout=600,
@@ -143,8 +145,9 @@ class Bound:
         size = n_weights + sum(sizes[1:])
         self.P, self.G = np.empty(size), np.empty(size)
         self.AL = np.empty(n_weights, dtype=np.bool_)
-        names = list(model.opt.slots)
-        self.S = np.zeros((2, size if names else 0))
+        # S's rows by slot name (an imported state may list adam's "v" before its "m")
+        rows = {name: SLOT_ROWS[name] for name in model.opt.slots}
+        self.S = np.zeros((2, size if rows else 0))
         self.steps = np.array([float(model.opt.steps)])
         self.acts = np.array(
             [kernel.ACT_CODES[a] for a in (*net.hidden_activations, net.output_activation)],
@@ -175,7 +178,7 @@ class Bound:
             net.alive[layer] = view(self.AL, w_at, net.alive[layer])
             model.acc.weights[layer] = view(self.G, w_at, model.acc.weights[layer])
             model.acc.biases[layer] = view(self.G, b_at, model.acc.biases[layer])
-            for row, name in enumerate(names):
+            for name, row in rows.items():
                 slots = model.opt.slots[name]
                 slots[layer] = view(self.S[row], w_at, slots[layer])
                 slots[layers + layer] = view(self.S[row], b_at, slots[layers + layer])

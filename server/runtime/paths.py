@@ -1,9 +1,11 @@
 """Which engine trains a group of sessions on the CPU: torch, stacked (engine/batched.py),
 or the compiled kernel (engine/compiled.py), each session alone. Picked per group from
 measured costs: a lone session takes the kernel; for a group of n of one shape, the
-kernel's measured cost per session-epoch times n against the stack's measured cost per
-epoch at about that size. A path not measured yet is tried first; the one that lost gets
-a turn now and then (PROBE_EVERY), as costs move with the machine's load. A group too big
+kernel's measured cost per session-epoch (from lone sessions of that shape) times n
+against the stack's measured cost per epoch at about that size; the one that lost gets a
+turn now and then (PROBE_EVERY), as costs move with the machine's load. Only shapes whose
+epochs fit one kernel call (compiled.CHUNK) are split: their lone turns end between
+epochs, so the group stays at one place in the epoch and can stack again. A group too big
 for its lone turns to fit one pass (n turns of MIN_TURN over TICK) stays a stack: the pass,
 and with it every viewer's frame rate, would stretch (measured: 100 default sessions
 alone on the kernel gave 46 epochs/s each at 42 passes/s, stacked 60 at 55).
@@ -52,13 +54,16 @@ class Paths:
         if not self.kernel_for(model) or n * MIN_TURN > TICK:
             return False
         shape = model.shape_key()
-        each, stacked = self.kernel.get(shape), self.stack.get((shape, size_class(n)))
-        if each is None or stacked is None:
-            choice = each is None  # measure the kernel first, then the stack
+        each = self.kernel.get(shape)
+        if each is None or each > compiled.CHUNK:
+            choice = False  # unmeasured (a lone session of the shape measures it), or
+            # epochs longer than a kernel call: lone turns would end at different places
+            # in the epoch and the group would never stack again
         else:
-            choice = each * n <= stacked
             key = (shape, size_class(n))
-            if now - self._probed.setdefault(key, now) >= PROBE_EVERY:
+            stacked = self.stack.get(key)
+            choice = stacked is not None and each * n <= stacked
+            if stacked is not None and now - self._probed.setdefault(key, now) >= PROBE_EVERY:
                 self._probed[key] = now
                 choice = not choice
         self.chosen["kernel" if choice else "stack"] += 1

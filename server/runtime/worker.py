@@ -64,15 +64,17 @@ class Worker:
         # epoch and one host transfer per pass, where alone every epoch's losses sync
         self.stack_alone = self.device.type == "cuda"
         # which engine trains what on the CPU (torch stacked, or the compiled kernel)
-        self.paths = Paths(settings.kernel and self.device.type == "cpu")
+        self.paths = Paths(
+            settings.kernel and self.device.type == "cpu" and settings.dtype == "float64"
+        )
         self.expire: Callable[[float], None] = lambda now: None
         # after each pass: checkpoints (keeper.py), rooms' challenges (rooms.py)
         self.ticks: list[Callable[[float], None]] = []
         self.on_stop: Callable[[], None] = lambda: None  # the last checkpoints
 
     def kernel_status(self) -> str:
-        """The compiled CPU kernel: "ready", "compiling", "off" (--no-kernel, or a GPU
-        trains everything) or why it is unavailable (torch trains every session)."""
+        """The compiled CPU kernel: "ready", "compiling", "off" (--no-kernel, float32, or a
+        GPU trains everything) or why it is unavailable (torch trains every session)."""
         if not self.paths.enabled:
             return "off"
         return compiled.why_not() or "ready"

@@ -120,3 +120,17 @@ def test_the_kernel_trains_only_float64_on_the_cpu(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(mine.model, "dtype", torch.float32)
     assert not compiled.usable(mine.model)
     assert isinstance(mine, Session)
+
+
+def test_adams_slots_are_bound_by_name_whatever_their_order() -> None:
+    """An imported state may list adam's "v" before its "m" (the format keys them by name)."""
+    mine, theirs = pair(HARD)
+    for session in (mine, theirs):
+        session.model.train(3, kernel=session is mine)
+        state = training_state(session.model)
+        state["slots"] = dict(reversed(list(state["slots"].items())))
+        load_training_state(session.model, TrainingState(**state))
+        assert list(session.model.opt.slots) == ["v", "m"]
+    mine.model.train(5, kernel=True)
+    theirs.model.train(5)
+    assert_same(mine, theirs)

@@ -1,8 +1,9 @@
-"""WIP (#15): the compiled kernel trains as the torch engine does, to 1e-12 after 50
-epochs, over a broad set of configs (seeded). The configs are ones whose training is not
-chaotic: where the loss oscillates (momentum 0.8 at batch 4 on the circle), a difference
-of one rounding (BLAS sums a batch in its own order) doubles every epoch or so, and no
-two correct engines agree after 50 epochs."""
+"""engine/kernel.py: the compiled kernel (through Model.train(kernel=True)) trains as the
+torch engine does, to 1e-12 after 50 epochs, over a broad set of configs (seeded): every
+activation, loss and optimizer, L1 with dead links, L2, k classes, the carry. The configs
+are ones whose training is not chaotic: where the loss oscillates (momentum 0.8 at batch
+4 on the circle), a difference of one rounding (BLAS sums a batch in its own order)
+doubles every epoch or so, and no two correct engines agree after 50 epochs."""
 
 from __future__ import annotations
 

@@ -55,13 +55,13 @@ def test_with_the_kernel_off_torch_trains_alone() -> None:
 def test_a_group_goes_the_way_measured_faster() -> None:
     model = Session("s", DEFAULT, Settings(), torch.device("cpu")).model
     paths, now = Paths(True), 100.0
-    assert paths.alone(model, 4, now)  # the kernel is measured first
-    paths.measured(model, 1, True, 0.001)  # a session-epoch on the kernel: 1 ms
-    assert not paths.alone(model, 4, now)  # then the stack
-    paths.measured(model, 4, False, 0.002)  # a stack of 4: 2 ms an epoch
-    assert not paths.alone(model, 4, now + 1)  # 4 x 1 ms alone > 2 ms stacked
+    assert not paths.alone(model, 4, now)  # the kernel unmeasured: stacked
+    paths.measured(model, 1, True, 0.0002)  # a lone session's epoch on the kernel: 0.2 ms
+    assert not paths.alone(model, 4, now)  # the stack is measured first (it is together)
+    paths.measured(model, 4, False, 0.0004)  # a stack of 4: 0.4 ms an epoch
+    assert not paths.alone(model, 4, now + 1)  # 4 x 0.2 ms alone > 0.4 ms stacked
     for _ in range(20):
-        paths.measured(model, 5, False, 0.008)  # the stacks of 4-7 grow slow: 8 ms
+        paths.measured(model, 5, False, 0.002)  # the stacks of 4-7 grow slow: 2 ms
     assert paths.alone(model, 4, now + 2)
     assert size_class(4) == size_class(7) != size_class(8)
     assert not paths.alone(model, 4, now + PROBE_EVERY + 1)  # the loser's turn, now and then
@@ -69,6 +69,16 @@ def test_a_group_goes_the_way_measured_faster() -> None:
     too_many = int(TICK / MIN_TURN) + 1  # their lone turns would not fit one pass
     paths.measured(model, too_many, False, 1.0)
     assert not paths.alone(model, too_many, now + 3)
+
+
+def test_a_group_with_epochs_longer_than_a_kernel_call_stays_stacked() -> None:
+    """Lone turns would end at different places in the epoch: never one group again."""
+    model = Session("s", DEFAULT, Settings(), torch.device("cpu")).model
+    paths = Paths(True)
+    for _ in range(20):
+        paths.measured(model, 1, True, 2 * compiled.CHUNK)
+        paths.measured(model, 4, False, 1.0)  # however slow the stack
+    assert not paths.alone(model, 4, 0.0)
 
 
 def test_no_kernel_for_a_group_when_it_is_off_or_not_ready() -> None:
@@ -84,16 +94,22 @@ def test_no_kernel_for_a_group_when_it_is_off_or_not_ready() -> None:
 def test_a_group_sent_alone_is_planned_as_lone_turns_that_stay_valid() -> None:
     worker = Worker(Settings(device="cpu"))
     a, b = running(worker, "a"), running(worker, "b")
-    work = worker._plan(time.monotonic())  # nothing measured: the kernel first
+    shape = a.model.shape_key()
+    worker.paths.kernel[shape] = 1e-5  # measured on lone sessions: fast
+    work = worker._plan(time.monotonic())  # the stack is measured first
+    assert [(len(w.sessions), w.alone) for w in work] == [(2, False)]
+    worker._train(time.monotonic())
+    assert a.model.stack is not None and a.model.stack is b.model.stack
+    worker.paths.stack = {k: 1.0 for k in worker.paths.stack}  # as if stacks were very slow
+    work = worker._plan(time.monotonic())
     assert [(w.sessions, w.alone) for w in work] == [([a], True), ([b], True)]
     assert worker._still(work[0], time.monotonic()) is not None
     worker._train(time.monotonic())
     assert a.model.bound is not None and b.model.bound is not None
-    worker.paths.kernel[a.model.shape_key()] = 1.0  # as if the kernel were very slow
+    assert a.model.group_key() == b.model.group_key()  # still one place in the epoch
+    worker.paths.kernel[shape] = 1.0  # now the kernel is the slow one
     work = worker._plan(time.monotonic())
     assert [(len(w.sessions), w.alone) for w in work] == [(2, False)]
-    worker._train(time.monotonic())
-    assert a.model.stack is not None and a.model.stack is b.model.stack
 
 
 BIG = {"features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"],

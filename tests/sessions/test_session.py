@@ -165,7 +165,14 @@ def test_frame_budget_counts_the_event_loops_cpu_but_not_the_workers_training() 
     assert budget.scale == pytest.approx(2.0 * 0.7)
 
 
-def test_under_overload_time_is_shared_by_sessions_not_by_epochs() -> None:
+@pytest.mark.parametrize(
+    ("kernel", "costly"),
+    [(False, [8, 8, 8]), (True, [64, 64, 64, 64])],  # the kernel is ~20x faster: a bigger net
+    ids=["torch", "kernel"],
+)
+def test_under_overload_time_is_shared_by_sessions_not_by_epochs(
+    kernel: bool, costly: list[int]
+) -> None:
     """Every running session at "max": a cheap lone session and a costly one (a bigger
     network with batch 1: hundreds of updates an epoch) are given the same time each pass,
     so the costly one gets far fewer epochs, never a longer turn: its turns end mid-epoch.
@@ -173,11 +180,11 @@ def test_under_overload_time_is_shared_by_sessions_not_by_epochs() -> None:
     from server.runtime.turns import TICK
     from server.runtime.worker import Worker
 
-    settings = Settings(batching=False)
+    settings = Settings(batching=False, kernel=kernel, max_neurons=64)
     worker = Worker(settings)
     configs = {
         "cheap": Config(hidden=[2], batch_size=30),
-        "costly": Config(hidden=[8, 8, 8], batch_size=1, train_ratio=90),
+        "costly": Config(hidden=costly, batch_size=1, train_ratio=90),
     }
     for name, config in configs.items():
         s = Session(name, config, settings, torch.device("cpu"))
@@ -203,3 +210,4 @@ def test_under_overload_time_is_shared_by_sessions_not_by_epochs() -> None:
     cheap, costly = worker.sessions["cheap"].model, worker.sessions["costly"].model
     assert mid_epoch > 20  # an epoch of the costly one spans several turns
     assert cheap.epoch > 5 * (costly.epoch + costly.fraction)
+    assert (costly.bound is not None) == kernel  # trained on the path under test

@@ -177,7 +177,7 @@ class Model:
         both losses; stops after an epoch whose train loss is not finite.
 
         ``kernel``: train with the compiled CPU kernel (engine/compiled.py) when it can
-        (ready, CPU, float64), asking ``stop()`` about every millisecond instead; the
+        (ready, CPU, float64), asking ``stop()`` every half millisecond or so instead; the
         numbers equal the torch engine's to rounding (≤ 1e-12 after 50 epochs)."""
         if kernel and compiled.usable(self):
             return self._train_compiled(epochs, stop)
