@@ -1,23 +1,36 @@
-"""Training and rendering speed of the engine against a plain nn.Module + optim.SGD baseline.
+"""Training and rendering speed: the compiled kernel, the torch engine, a plain nn.Module +
+optim.SGD baseline, and TensorFlow Playground's own engine.
 
-Run: ``python -m bench.engine``. One torch thread, float64, CPU. Prints epochs/s for one
-TFP epoch plus the train and test losses (what the server does per epoch), for the engine
-and for a baseline of nn.Linear layers trained with autograd and torch.optim.SGD on the
-same data, batch size and initial weights, measured in the same run; then the time to
-render the 100x100 output grid and every 25x25 neuron map, quantized to uint8.
+Run: ``python -m bench.engine [--tfp DIR]``. One torch thread, float64, CPU. Prints epochs/s
+for one TFP epoch plus the train and test losses (what the server does per epoch): for the
+compiled kernel (engine/compiled.py, as the worker runs it: many epochs per call), the
+torch engine, and a baseline of nn.Linear layers trained with autograd and
+torch.optim.SGD on the same data, batch size and initial weights, all measured in the same
+run; then the time to render the 100x100 output grid and every 25x25 neuron map,
+quantized to uint8. With ``--tfp DIR`` (a checkout or bare git directory of
+tensorflow/playground, or $TFP_DIR) and Node on the PATH, TFP's own engine is built from
+its sources and timed in the same run (../shared/tfp-bench/run, the house's harness), and
+the kernel's ratio to it printed.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import shutil
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import torch
 from torch import nn
 
+from server.engine import compiled
 from server.engine.data import datasets
 from server.engine.kinds.mlp import Model
 from server.engine.render import quantize, render
@@ -27,6 +40,8 @@ REPEATS = 7  # timed repeats per figure; the median is reported
 SECONDS = 0.4  # target length of one timed repeat
 RENDER_REPEATS = 30
 AGREE_EPOCHS = 20  # epochs for the engine-vs-baseline sanity check
+KERNEL_EPOCHS = 100  # epochs per kernel call (the worker's turns train many)
+TFP_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "tfp-bench" / "run"
 ALL_FEATURES = ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
 
 
@@ -143,33 +158,71 @@ def agreement(config: Config) -> float:
     )
 
 
+def tfp_rates(tfp: str | None, seconds: int = 3) -> dict[str, float] | str:
+    """TFP's engine's epochs/s with both losses, by net ("default", "largest"), or why not."""
+    if not tfp:
+        return "no --tfp DIR (a tensorflow/playground checkout) given"
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return "Node is not installed"
+    if not TFP_BENCH.exists():
+        return f"no harness at {TFP_BENCH}"
+    try:
+        run = subprocess.run(
+            [str(TFP_BENCH), tfp, str(seconds)], capture_output=True, text=True, timeout=600
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"the harness failed: {exc}"
+    if run.returncode != 0:
+        return f"the harness failed: {run.stderr.strip()[-300:]}"
+    rates = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            rates[row["net"].split()[0]] = float(row["epoch_loss_per_s"])
+    return rates
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tfp", default=os.environ.get("TFP_DIR"), help="tensorflow/playground")
+    args = parser.parse_args()
     torch.set_num_threads(1)
-    print("Engine vs baseline: one epoch + train/test loss, float64, 1 torch thread, CPU.")
+    compiled.prepare(background=False)
+    print("Kernel, engine and baseline: one epoch + train/test loss, float64, 1 thread, CPU.")
     print("Baseline: nn.Linear layers + autograd + optim.SGD, same data, batch, initial weights.")
     print(f"Medians of {REPEATS} runs of ~{SECONDS}s; render = 100x100 output + 25x25 neuron")
     print(f"maps + uint8 quantize, median of {RENDER_REPEATS}. torch {torch.__version__}.")
+    print(f"Kernel: {compiled.why_not() or 'ready'}, {KERNEL_EPOCHS} epochs per call.")
+    tfp = tfp_rates(args.tfp)
+    print(f"TFP's engine (Node): {'measured' if isinstance(tfp, dict) else tfp}.")
     print()
     header = (
-        f"{'net (250 train points, batch 10)':<34}{'engine ep/s':>12}{'baseline ep/s':>15}"
-        f"{'ratio':>8}{'render ms':>11}{'max |dw| @20':>14}"
+        f"{'net (250 train points, batch 10)':<34}{'kernel':>9}{'engine':>9}{'baseline':>10}"
+        f"{'TFP':>8}{'k/TFP':>8}{'k/engine':>10}{'render ms':>11}{'max |dw| @20':>14}"
     )
     print(header)
     print("-" * len(header))
     for config in CONFIGS:
         model = make_model(config)
         engine_rate = per_second(model.train_epoch)
+        fast = make_model(config)
+        kernel_rate = KERNEL_EPOCHS * per_second(partial(fast.train, KERNEL_EPOCHS, kernel=True))
         base = make_model(config)
         module = Baseline(base)
         opt = torch.optim.SGD(module.parameters(), lr=config.learning_rate)
         baseline_rate = per_second(partial(baseline_epoch, base, module, opt))
+        theirs = tfp.get(config.label.split()[0]) if isinstance(tfp, dict) else None
+        tfp_cells = (
+            f"{theirs:>8,.0f}{kernel_rate / theirs:>7.1f}x" if theirs else f"{'-':>8}{'-':>8}"
+        )
         print(
-            f"{config.label:<34}{engine_rate:>12,.0f}{baseline_rate:>15,.0f}"
-            f"{engine_rate / baseline_rate:>7.2f}x{render_ms(model):>11.2f}"
+            f"{config.label:<34}{kernel_rate:>9,.0f}{engine_rate:>9,.0f}{baseline_rate:>10,.0f}"
+            f"{tfp_cells}{kernel_rate / engine_rate:>9.1f}x{render_ms(model):>11.2f}"
             f"{agreement(config):>14.1e}"
         )
     print()
-    print("ratio = engine / baseline epochs per second (higher is faster).")
+    print("epochs/s, each with both losses (higher is faster); k/TFP, k/engine: the kernel's")
+    print("ratios. TFP's engine trains the circle for both nets (the same work per epoch).")
     print("max |dw| @20: engine vs baseline weights after 20 epochs from the same start")
     print("(250 divisible by 10, no regularization: the same maths, so only rounding differs).")
 

@@ -110,6 +110,9 @@ def stamp_batched() -> None:
     sessions.Session.record = recorded  # type: ignore[method-assign]
 
 
+KERNEL = [True]  # the compiled CPU kernel on (--no-kernel: torch only)
+
+
 def start_server(batching: bool, max_sessions: int, device: str = "cpu") -> stream.Server:
     """bench.stream.Server (stamped), with batching, the session limit and the device set.
 
@@ -119,6 +122,7 @@ def start_server(batching: bool, max_sessions: int, device: str = "cpu") -> stre
         "PLAYGROUND_BATCHING": "1" if batching else "0",
         "PLAYGROUND_MAX_SESSIONS": str(max_sessions),
         "PLAYGROUND_DEVICE": device,
+        "PLAYGROUND_KERNEL": "1" if KERNEL[0] else "0",
     }
     real = subprocess.Popen
 
@@ -646,9 +650,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--no-costs", action="store_true", help="skip the in-process costs of the worker's pieces"
     )
+    p.add_argument(
+        "--no-kernel",
+        dest="kernel",
+        action="store_false",
+        help="torch only: no compiled kernel (PLAYGROUND_KERNEL=0), for a baseline",
+    )
     p.add_argument("--quick", action="store_true", help="smoke check: 3 s windows, S=1,10,100")
     p.add_argument("--big", action="store_true", help="add S=1000 (clients in this process)")
     args = p.parse_args(argv)
+    KERNEL[0] = args.kernel
     quick = args.quick
     sizes = args.sizes or ("1,10,100" if quick else "1,10,100,300")
     args.sizes = [int(x) for x in sizes.split(",") if x]

@@ -43,7 +43,9 @@ FIRST_CHUNK = 64  # points in the first call, before the cost per point is measu
 MAX_EPOCHS_PER_CALL = 256  # losses a call can return at most
 SLOT_ROWS = {"velocity": 0, "m": 0, "v": 1}  # the optimizers' slots in S (kernel._step)
 
-_state: dict[str, Any] = {"ready": False, "failed": None}  # failed: why it cannot be used
+# failed: why it cannot be used; unit: seconds per unit of work (``estimate``); cpu: the
+# compiling thread's CPU seconds, once it is done
+_state: dict[str, Any] = {"ready": False, "failed": None, "unit": None, "cpu": 0.0}
 _lock = threading.Lock()
 _started: list[threading.Thread] = []
 
@@ -110,27 +112,69 @@ def _compile() -> None:
         _state["failed"] = f"the kernel failed to compile: {type(exc).__name__}: {exc}"
         log.warning("%s; torch trains every session", _state["failed"])
         return
+    finally:
+        _state["cpu"] = time.thread_time()
     _state["ready"] = True
     log.info("compiled CPU kernel ready in %.1f s", time.perf_counter() - started)
 
 
+def compile_cpu() -> float:
+    """CPU seconds the compiling thread has used (importing numba, loading the cache: a
+    second or two at start, which frames' budget must not take for their own)."""
+    thread = _started[0] if _started else None
+    if thread is None or thread.ident is None or not thread.is_alive():
+        return float(_state["cpu"])
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    except (OSError, AttributeError):  # a platform without per-thread CPU clocks
+        return float(_state["cpu"])
+
+
 def warm() -> None:
-    """Run every compiled function once on a tiny network (the one signature all share)."""
+    """Run every compiled function once on a tiny network (the one signature all share),
+    then time an epoch of the default net: the cost per unit ``estimate`` scales."""
     global kernel
     from server.engine import kernel
 
-    sizes = [2, 2, 1]
+    _run([2, 2, 1], 2, 1)
+    sizes, points, epochs = [2, 4, 2, 1], 250, 20
+    seconds = min(_run(sizes, points, epochs) for _ in range(3))
+    _state["unit"] = seconds / (epochs * _units(sizes, points, points))
+
+
+def _units(sizes: list[int], train: int, test: int) -> int:
+    """An epoch's work as the kernel does it: points through (weights + biases), a
+    training point about three times a loss point (forward, back, gradient sums)."""
+    params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    return (3 * train + test) * params
+
+
+def estimate(model: Model) -> float | None:
+    """About what an epoch of ``model`` costs on the kernel, seconds (None: not timed yet).
+    From the default net's timing: an overestimate for bigger nets, whose loops run longer."""
+    unit = _state.get("unit")
+    if unit is None:
+        return None
+    sizes = list(model.net.sizes)
+    return float(unit) * _units(sizes, model.train_y.shape[-1], model.test_y.shape[-1])
+
+
+def _run(sizes: list[int], points: int, epochs: int) -> float:
+    """Seconds of ``epochs`` epochs of a seeded network and points of these sizes."""
     lay = kernel.layout(sizes)
     params = int(lay[-1, kernel.B_AT] + sizes[-1])
-    X, Y = np.zeros((2, 2)), np.ones(2)
-    cfg = np.array([kernel.MSE, kernel.REG_NONE, kernel.SGD, 1, 0, 0], dtype=np.int64)
+    rng = np.random.default_rng(0)
+    X, Y = rng.uniform(-6, 6, (points, sizes[0])), np.sign(rng.uniform(-1, 1, points))
+    P = rng.uniform(-0.5, 0.5, params)
+    cfg = np.array([kernel.MSE, kernel.REG_NONE, kernel.SGD, 10, 0, 0], dtype=np.int64)
     hyp = np.array([0.03, 0.0, 0.9, 0.9, 0.999, 1e-8])
-    tmp = np.zeros((3, sum(sizes)))
+    started = time.perf_counter()
     kernel.run(
-        X, Y, X, Y, np.zeros(params), np.ones(params, dtype=np.bool_), np.zeros(params),
-        np.zeros((2, params)), np.zeros(1), lay, np.zeros(2, dtype=np.int64), cfg, hyp, tmp,
-        np.zeros((1, 2)), 2,
+        X, Y, X, Y, P, np.ones(params, dtype=np.bool_), np.zeros(params),
+        np.zeros((2, params)), np.zeros(1), lay, np.zeros(len(sizes) - 1, dtype=np.int64),
+        cfg, hyp, np.zeros((3, sum(sizes))), np.zeros((epochs, 2)), epochs * points,
     )  # fmt: skip
+    return time.perf_counter() - started
 
 
 class Bound:

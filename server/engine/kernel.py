@@ -77,6 +77,15 @@ def _df(code: int, z: float, a: float) -> float:
     return 1.0
 
 
+@njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
+def _top(Z, at, n):  # type: ignore[no-untyped-def]
+    """The largest of Z[at : at + n] (softmax's shift)."""
+    top = Z[at]
+    for j in range(1, n):
+        top = max(top, Z[at + j])
+    return top
+
+
 @njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _forward(x, P, lay, acts, Z, A):  # type: ignore[no-untyped-def]
     """One point through every layer: Z and A hold each layer's z and f(z) (A's first
@@ -93,9 +102,7 @@ def _forward(x, P, lay, acts, Z, A):  # type: ignore[no-untyped-def]
                 s += A[io + k] * P[row + k]
             Z[oo + j] = P[bo + j] + s
         if code == SOFTMAX:
-            top = Z[oo]
-            for j in range(1, n_out):
-                top = max(top, Z[oo + j])
+            top = _top(Z, oo, n_out)
             total = 0.0
             for j in range(n_out):
                 A[oo + j] = math.exp(Z[oo + j] - top)
@@ -218,9 +225,7 @@ def mean_loss(X, Y, P, lay, acts, loss, Z, A):  # type: ignore[no-untyped-def]
         _forward(X[i], P, lay, acts, Z, A)
         if loss == CE:
             if code == SOFTMAX:
-                top = Z[oo]
-                for j in range(1, n_out):
-                    top = max(top, Z[oo + j])
+                top = _top(Z, oo, n_out)
                 s = 0.0
                 for j in range(n_out):
                     s += math.exp(Z[oo + j] - top)

@@ -1,7 +1,8 @@
 """Which engine trains a group of sessions on the CPU: torch, stacked (engine/batched.py),
 or the compiled kernel (engine/compiled.py), each session alone. Picked per group from
 measured costs: a lone session takes the kernel; for a group of n of one shape, the
-kernel's measured cost per session-epoch (from lone sessions of that shape) times n
+kernel's measured cost per session-epoch (from lone turns; until then compiled.estimate's
+guess from the points and weights) times n
 against the stack's measured cost per epoch at about that size; the one that lost gets a
 turn now and then (PROBE_EVERY), as costs move with the machine's load. Only shapes whose
 epochs fit one kernel call (compiled.CHUNK) are split: their lone turns end between
@@ -54,11 +55,10 @@ class Paths:
         if not self.kernel_for(model) or n * MIN_TURN > TICK:
             return False
         shape = model.shape_key()
-        each = self.kernel.get(shape)
+        each = self.kernel.get(shape) or compiled.estimate(model)  # measured, or guessed
         if each is None or each > compiled.CHUNK:
-            choice = False  # unmeasured (a lone session of the shape measures it), or
-            # epochs longer than a kernel call: lone turns would end at different places
-            # in the epoch and the group would never stack again
+            choice = False  # epochs longer than a kernel call: lone turns would end at
+            # different places in the epoch and the group would never stack again
         else:
             key = (shape, size_class(n))
             stacked = self.stack.get(key)

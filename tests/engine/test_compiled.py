@@ -134,3 +134,34 @@ def test_adams_slots_are_bound_by_name_whatever_their_order() -> None:
     mine.model.train(5, kernel=True)
     theirs.model.train(5)
     assert_same(mine, theirs)
+
+
+def test_without_numba_torch_trains_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = compiled.importlib.util.find_spec
+    monkeypatch.setattr(
+        compiled.importlib.util, "find_spec", lambda name: None if name == "numba" else real(name)
+    )
+    assert not compiled.available()
+    assert compiled.why_not() == "numba is not installed"
+
+
+def test_a_kernel_that_fails_to_compile_leaves_torch_training(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("no LLVM for this platform")
+
+    monkeypatch.setattr(compiled, "warm", broken)
+    monkeypatch.setattr(compiled, "_state", {"ready": False, "failed": None})
+    monkeypatch.setattr(
+        compiled.subprocess,
+        "run",
+        lambda *a, **k: type("R", (), {"returncode": 1, "stderr": "x"})(),
+    )
+    compiled._compile()
+    assert not compiled.ready() and not compiled.available()
+    assert "no LLVM for this platform" in str(compiled.why_not())
+    mine, theirs = pair({})
+    assert len(mine.model.train(3, kernel=True)) == 3 and mine.model.bound is None
+    theirs.model.train(3)
+    assert_same(mine, theirs, tolerance=0.0)

@@ -55,7 +55,7 @@ def test_with_the_kernel_off_torch_trains_alone() -> None:
 def test_a_group_goes_the_way_measured_faster() -> None:
     model = Session("s", DEFAULT, Settings(), torch.device("cpu")).model
     paths, now = Paths(True), 100.0
-    assert not paths.alone(model, 4, now)  # the kernel unmeasured: stacked
+    assert not paths.alone(model, 4, now)  # the stack not measured yet: stacked first
     paths.measured(model, 1, True, 0.0002)  # a lone session's epoch on the kernel: 0.2 ms
     assert not paths.alone(model, 4, now)  # the stack is measured first (it is together)
     paths.measured(model, 4, False, 0.0004)  # a stack of 4: 0.4 ms an epoch

@@ -87,8 +87,11 @@ def test_model_json_import_trains_on_as_the_original(client: TestClient) -> None
     assert r.status_code == 200, r.text
     state = r.json()
     expected = client.get(api(original)).json()
-    for key in ("config", "epoch", "train_loss", "test_loss", "dead_links"):
+    for key in ("config", "epoch", "dead_links"):
         assert state[key] == expected[key], key
+    for key in ("train_loss", "test_loss"):  # the original's from the compiled kernel, the
+        # copy's from torch: the same to rounding (docs/engine.md), not bit for bit
+        assert state[key] == pytest.approx(expected[key], rel=1e-12, abs=1e-15), key
     assert client.get(api(copy, "/params")).json() == client.get(api(original, "/params")).json()
     assert client.get(api(copy, "/data")).json() == client.get(api(original, "/data")).json()
     # the loss chart goes on: the file carries the history
