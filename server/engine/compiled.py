@@ -26,13 +26,31 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 
-if TYPE_CHECKING:
-    from server.engine.kinds.mlp import Model
+from server.engine.network import Network
+from server.engine.optimizers import OptState
+from server.engine.training import Accumulator, Hyper
+
+
+class Model(Protocol):
+    """What the kernel reads and writes of a model (engine/kinds/mlp.Model is one)."""
+
+    net: Network
+    acc: Accumulator
+    opt: OptState
+    hyper: Hyper
+    loss: str
+    cursor: int
+    dtype: torch.dtype
+    device: torch.device
+    train_inputs: torch.Tensor
+    train_y: torch.Tensor
+    test_inputs: torch.Tensor
+    test_y: torch.Tensor
 
 log = logging.getLogger(__name__)
 
