@@ -5,6 +5,7 @@ output plot without scrolling. Screenshots land in test-artifacts/e2e/layout-*.p
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -170,3 +171,29 @@ def test_presenter_toggle_refits_and_back(playground: Playground) -> None:
         "(w) => document.querySelector('[data-heatmap-plot]').getBoundingClientRect().width === w",
         arg=normal["width"],
     )
+
+
+@pytest.mark.parametrize("presenter", [False, True], ids=["normal", "presenter"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_an_epoch_in_the_millions_widens_its_control(
+    playground: Playground, size: tuple[int, int], presenter: bool
+) -> None:
+    """At 6,000 epochs/s (the compiled kernel) a lone learner passes 999,999 in three
+    minutes: the count widens its control instead of running into the learning rate."""
+    width, height = size
+    page = open_at(playground, width, height, "presenter=true" if presenter else "")
+    api = f"{playground.base}/api/sessions/{playground.session_id()}"
+    model = httpx.get(f"{api}/export/model.json").json()
+    model["epoch"] = 12_345_678
+    assert httpx.post(f"{api}/import", json=model).status_code == 200
+    expect(page.locator("[data-epoch]")).to_have_text("12,345,678")
+    # where the digits themselves end (a box may be narrower than the text it overflows)
+    digits_end = page.evaluate(
+        "() => { const r = document.createRange();"
+        " r.selectNodeContents(document.querySelector('[data-epoch]'));"
+        " return r.getBoundingClientRect().right; }"
+    )
+    after = page.locator(".control-epoch + .control").bounding_box()
+    assert after is not None and digits_end <= after["x"], (digits_end, after)
+    mode = "presenter" if presenter else "normal"
+    check_layout(page, width, height, presenter, f"{width}x{height}-{mode}-epoch-millions")
