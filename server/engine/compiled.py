@@ -52,6 +52,7 @@ class Model(Protocol):
     test_inputs: torch.Tensor
     test_y: torch.Tensor
 
+
 log = logging.getLogger(__name__)
 
 kernel: Any = None  # engine/kernel.py once loaded (importing numba takes seconds: lazily)
