@@ -112,7 +112,7 @@ class Stack:
                 m.opt.slots[name] = [t[i] for t in tensors]
             m.opt.steps = self.opt.steps[i]
             m.stack = self
-        self._bindings = [self._binding(m) for m in models]
+        self._bindings = [m.tensors_identity() for m in models]
         self._index = {id(m): i for i, m in enumerate(models)}
         self._losses = torch.empty(len(models), 2, dtype=first.dtype, device=first.device)
         # CUDA graphs: None until captured, False if capture failed or is not wanted
@@ -125,15 +125,7 @@ class Stack:
         self._measured = -math.inf  # the caller's time of the last accuracy measurement
         self.rebuilds_avoided = 0  # calls that found a model's rates changed, kept the stack
 
-    _FIRST_WEIGHT = 5  # where m.net.weights[0] sits in a binding
-
-    @staticmethod
-    def _binding(m: Model) -> tuple[object, ...]:
-        """What any replacement of a model's tensors changes: the network, accumulator and
-        optimizer objects, the data, and the first weight tensor (every code path that
-        swaps weights — set_layers, a rebuild — swaps that one too). Not the step settings:
-        their rates are copied in each call, and the rest is the group key's."""
-        return (m.net, m.acc, m.opt, m.train_inputs, m.test_inputs, m.net.weights[0])
+    _FIRST_WEIGHT = 5  # where m.net.weights[0] sits in a binding (Model.tensors_identity)
 
     def _refresh_rates(self) -> bool:
         """Copy the rates of every model whose step settings changed (Model.set_hyper gives
@@ -172,7 +164,7 @@ class Stack:
             return False
         structure = (self.hyper.batch_size, self.hyper.regularization, self.hyper.optimizer)
         for m, mine, binding in zip(models, self.models, self._bindings, strict=True):
-            if m is not mine or not all(map(operator.is_, self._binding(m), binding)):
+            if m is not mine or not all(map(operator.is_, m.tensors_identity(), binding)):
                 return False
             if (m.hyper.batch_size, m.hyper.regularization, m.hyper.optimizer) != structure:
                 return False

@@ -52,6 +52,8 @@ class Model(Protocol):
     test_inputs: torch.Tensor
     test_y: torch.Tensor
 
+    def tensors_identity(self) -> tuple[object, ...]: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -246,16 +248,11 @@ class Bound:
                 slots[layer] = view(self.S[row], w_at, slots[layer])
                 slots[layers + layer] = view(self.S[row], b_at, slots[layers + layer])
         model.opt.steps = torch.from_numpy(self.steps).view(())
-        self._binding = self._of(model)
-
-    @staticmethod
-    def _of(m: Model) -> tuple[object, ...]:
-        """What any replacement of the model's tensors changes (batched.Stack._binding)."""
-        return (m.net, m.acc, m.opt, m.train_inputs, m.test_inputs, m.net.weights[0])
+        self._binding = model.tensors_identity()
 
     def holds(self, model: Model) -> bool:
         """Are the model's tensors still these buffers' views?"""
-        return all(map(operator.is_, self._of(model), self._binding))
+        return all(map(operator.is_, model.tensors_identity(), self._binding))
 
     def _budget(self, cursor: int) -> int:
         """Points for the next call: about CHUNK seconds; when an epoch takes less, whole

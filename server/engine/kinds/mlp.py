@@ -200,6 +200,14 @@ class Model:
                 break
         return done
 
+    def tensors_identity(self) -> tuple[object, ...]:
+        """What any replacement of this model's tensors changes, for a stack or the kernel
+        holding views of them: the network, accumulator and optimizer objects, the data,
+        and the first weight tensor (every code path that swaps weights — set_layers, a
+        rebuild — swaps that one too). Not the step settings: they are read each call."""
+        return (self.net, self.acc, self.opt, self.train_inputs, self.test_inputs,
+                self.net.weights[0])  # fmt: skip
+
     def _train_compiled(self, epochs: int, stop: Callable[[], bool] | None) -> list[EpochResult]:
         if self.bound is None or not self.bound.holds(self):
             self.bound = compiled.Bound(self)
