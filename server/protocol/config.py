@@ -7,8 +7,6 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PlainValidator,
     WithJsonSchema,
@@ -19,6 +17,13 @@ from pydantic import (
 from server.engine.data.datasets import DATASETS, MAX_CLASSES
 from server.engine.features import FEATURES, canonical
 from server.engine.tfp_seed import SEED_RULE, SEED_TEXT, seed_error
+from server.protocol.base import Strict as Strict
+from server.protocol.generative import (
+    AutoencoderOptions,
+    AutoencoderPatch,
+    GanOptions,
+    GanPatch,
+)
 
 Problem = Literal["classification", "regression"]
 FeatureName = Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
@@ -47,7 +52,7 @@ class State(StrEnum):
 
 
 _STATE_CODES = {state: code for code, state in enumerate(State)}
-KindName = Literal["mlp"]  # engine/kinds/registry.py: the union's discriminator
+KindName = Literal["mlp", "gan", "autoencoder"]  # engine/kinds/registry.py
 
 SPEEDS: list[float | str] = [1, 3, 10, 30, 60, 120, 300, 1000, "max"]
 DEFAULT_SPEED = 60  # epochs/s: about one epoch per displayed frame, as TFP animates
@@ -90,17 +95,15 @@ Seed = Annotated[
 assert set(FeatureName.__args__) == set(FEATURES)  # type: ignore[attr-defined]
 
 
-class Strict(BaseModel):
-    """A body or message: no unknown fields and no lax coercion ("5" is not 5, 0 is not
-    false); a JSON integer still reads as a float."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
 class Config(Strict):
     """Everything that defines a run. Defaults are TensorFlow Playground's."""
 
-    kind: KindName = Field("mlp", description="the model kind (a body without it is an mlp)")
+    kind: KindName = Field(
+        "mlp",
+        description="the model kind (a body without it is an mlp): mlp, TFP's network; gan, "
+        "a generator and a discriminator on 2-D points (the settings in `gan`); autoencoder, "
+        "2-D points through a bottleneck and back (`autoencoder`)",
+    )
     problem: Problem = "classification"
     dataset: str = Field("circle", description=f"one of {', '.join(DATASETS)}")
     noise: int = Field(0, ge=0, le=50, description="percent")
@@ -143,6 +146,20 @@ class Config(Strict):
         description="per hidden layer: an activation, or null for `activation` "
         "(at most one entry per hidden layer)",
     )
+    # -- the generative kinds' own settings (null until the kind is first chosen) ----------
+    gan: GanOptions | None = Field(None, description="kind gan: its nets, noise, steps, loss")
+    autoencoder: AutoencoderOptions | None = Field(
+        None, description="kind autoencoder: its nets, bottleneck, input noise"
+    )
+
+    @model_validator(mode="after")
+    def _kind_settings(self) -> Config:
+        # a generative kind without its settings gets the defaults
+        if self.kind == "gan" and self.gan is None:
+            self.gan = GanOptions()
+        if self.kind == "autoencoder" and self.autoencoder is None:
+            self.autoencoder = AutoencoderOptions()
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -193,6 +210,10 @@ class ConfigPatch(Strict):
     same_init: bool | None = None
     init_zero: bool | None = None
     layer_activations: list[ActivationName | None] | None = None
+    gan: GanPatch | None = Field(None, description="changes some of the GAN's settings")
+    autoencoder: AutoencoderPatch | None = Field(
+        None, description="changes some of the autoencoder's settings"
+    )
 
     @field_validator("dataset")
     @classmethod

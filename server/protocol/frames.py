@@ -97,6 +97,28 @@ def encode(
     return bytearray(b"".join(parts))
 
 
+def encode_body(
+    *,
+    kind: int,
+    state_code: int,
+    epoch: int,
+    rate: float,
+    train_loss: float,
+    test_loss: float,
+    body: bytes,
+) -> bytearray:
+    """A frame of a kind that writes its own body (the generative kinds): the header with
+    no layers, grid or maps (n, G, M, classes 0; accuracies NaN), then ``body``."""
+
+    def finite(value: float) -> float:
+        return value if math.isfinite(value) else math.nan
+
+    header = HEADER.pack(VERSION, state_code, 0, 0, 0, 0, epoch & 0xFFFFFFFF, rate,
+                         finite(train_loss), finite(test_loss), 0, 0, kind, 0, math.nan,
+                         math.nan)  # fmt: skip
+    return bytearray(header + body)
+
+
 def set_seq(frame: bytearray, seq: int) -> bytes:
     """A copy of ``frame`` carrying this connection's sequence number."""
     out = bytearray(frame)

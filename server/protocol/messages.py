@@ -23,6 +23,18 @@ class Step(Strict):
     type: Literal["step"]
 
 
+class StepD(Strict):
+    """A GAN's discriminator stage alone."""
+
+    type: Literal["step_d"]
+
+
+class StepG(Strict):
+    """A GAN's generator stage alone."""
+
+    type: Literal["step_g"]
+
+
 class Reset(Strict):
     type: Literal["reset"]
 
@@ -84,6 +96,8 @@ ClientMessage = Annotated[
     Play
     | Pause
     | Step
+    | StepD
+    | StepG
     | Reset
     | Regenerate
     | SetConfig

@@ -53,6 +53,26 @@ class PackedModel(Strict):
     tensors: str = Field(max_length=20_000_000, description="base64 of float64s")
 
 
+class PackedGenerative(Strict):
+    """A generative kind's stored state (sessions/checkpoint.py): both nets' numbers
+    packed, its sampling stream, and where training stands."""
+
+    config: dict[str, Any] = Field(description="checked as a Config")
+    epoch: int = Field(ge=0, le=MAX_IMPORT_EPOCH)
+    custom_data: bool
+    cursor: int = Field(0, ge=0, le=2**31)
+    order: list[Annotated[int, Field(ge=0, le=10**7)]] = Field(default_factory=list,
+                                                                max_length=10**6)  # fmt: skip
+    updates: dict[Literal["d", "g"], Annotated[int, Field(ge=0, le=2**53)]] = Field(
+        default_factory=dict
+    )
+    divergences: list[tuple[int, float, float]] = Field(
+        default_factory=list, max_length=4096, strict=False
+    )
+    tensors: str = Field(max_length=2_000_000, description="base64 of float64s")
+    rng: str = Field(max_length=20_000, description="torch's sampling stream (base64)")
+
+
 class Checkpoint(Strict):
     """One live session as stored: its model file (without the chart, stored packed beside
     it), what the model file lacks to go on exactly, and the points when they are its own."""
@@ -61,7 +81,8 @@ class Checkpoint(Strict):
     version: int = Field(description=f"this server reads {', '.join(map(str, READABLE))}")
     id: Token
     owner: str = Field("", max_length=200, description="the address that created it")
-    model: PackedModel
+    model: PackedModel | None = Field(None, description="an mlp session's model")
+    generative: PackedGenerative | None = Field(None, description="a gan's or autoencoder's")
     state: Literal["idle", "running", "paused", "diverged", "failed"]
     speed: Speed
     data_version: int = Field(ge=1, le=2**53)

@@ -71,7 +71,10 @@ ACTIONS: dict[str, Callable[[Session], None]] = {
     "pause": Session.pause,
     "reset": Session.reset,
     "regenerate": Session.regenerate,
+    "step_d": lambda s: s.step_part("d"),  # a GAN's stages alone: D's updates, or G's
+    "step_g": lambda s: s.step_part("g"),
 }
+LOCK_OF = {"step_d": "step", "step_g": "step"}  # what a room's lock on an action covers
 
 
 class SessionActions:
@@ -89,10 +92,12 @@ class SessionActions:
         return await self.on(session_id, Session.public)
 
     async def act(self, session_id: str, action: str) -> dict[str, Any]:
-        """play, pause, step, reset or regenerate. A step is one epoch trained in turns
-        like a REST request (an epoch of 10,000 points at batch 1 takes seconds)."""
+        """play, pause, step, reset, regenerate, or a GAN's step_d / step_g. A step is one
+        epoch (a GAN's iteration) trained in turns like a REST request (an epoch of 10,000
+        points at batch 1 takes seconds)."""
         if action != "step":
-            return await self.on(session_id, then(guarded(action, ACTIONS[action]), Session.public))
+            lock = LOCK_OF.get(action, action)
+            return await self.on(session_id, then(guarded(lock, ACTIONS[action]), Session.public))
         most = self.settings.max_train_seconds
         job = await self.on(
             session_id, guarded("step", lambda s: start_request(s, 1, "step", most))

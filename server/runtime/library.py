@@ -189,7 +189,11 @@ class Library:
         if found is None or found.ended not in ("expired", "deleted"):
             raise NotFound(f"no last copy of session {session_id}", "id")
         try:  # read as a checkpoint is: a tampered row is a 409, not a 500
-            raw = Checkpoint.model_validate_json(found.stored.body).model.config
+            cp = Checkpoint.model_validate_json(found.stored.body)
+            packed = cp.model or cp.generative
+            if packed is None:
+                raise Conflict(f"the last copy of session {session_id} is damaged")
+            raw = packed.config
             config = Config.model_validate(raw).model_dump()
         except ValidationError:
             raise Conflict(f"the last copy of session {session_id} is damaged") from None

@@ -19,6 +19,7 @@ from collections.abc import Hashable
 
 from server.engine import compiled
 from server.engine.kinds.mlp import Model
+from server.engine.kinds.registry import AnyModel
 from server.runtime.turns import MIN_TURN, TICK
 
 PROBE_EVERY = 5.0  # seconds between turns given to the losing path of a group, to measure it
@@ -45,14 +46,14 @@ class Paths:
         self._probed: dict[tuple[Hashable, int], float] = {}
         self.chosen = {"kernel": 0, "stack": 0}  # groups of 2+ sent each way (for benches)
 
-    def kernel_for(self, model: Model) -> bool:
-        """Does the kernel train this model when it trains alone?"""
-        return self.enabled and compiled.usable(model)
+    def kernel_for(self, model: AnyModel) -> bool:
+        """Does the kernel train this model when it trains alone? (MLPs only.)"""
+        return self.enabled and isinstance(model, Model) and compiled.usable(model)
 
-    def alone(self, model: Model, n: int, now: float) -> bool:
+    def alone(self, model: AnyModel, n: int, now: float) -> bool:
         """Should a group of ``n`` > 1 sessions shaped as ``model`` train each alone on the
         kernel rather than as one stack?"""
-        if not self.kernel_for(model) or n * MIN_TURN > TICK:
+        if not isinstance(model, Model) or not self.kernel_for(model) or n * MIN_TURN > TICK:
             return False
         shape = model.shape_key()
         each = self.kernel.get(shape) or compiled.estimate(model)  # measured, or guessed
@@ -69,7 +70,7 @@ class Paths:
         self.chosen["kernel" if choice else "stack"] += 1
         return choice
 
-    def measured(self, model: Model, n: int, on_kernel: bool, seconds: float) -> None:
+    def measured(self, model: AnyModel, n: int, on_kernel: bool, seconds: float) -> None:
         """A turn of ``n`` sessions took ``seconds`` per epoch (of the group)."""
         shape = model.shape_key()
         if on_kernel:

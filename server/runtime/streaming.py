@@ -15,11 +15,13 @@ import torch
 from server.config import Settings
 from server.engine import compiled
 from server.engine.batched import Stack
-from server.protocol.frames import encode, set_seq
+from server.engine.kinds.mlp import Model
+from server.protocol.frames import encode, encode_body, set_seq
 from server.runtime.outbox import Followers, Outbox
 from server.sessions.session import METRICS_EVERY, Session
 from server.sessions.state import State
 
+GENERATIVE_GRID = 60  # the most cells a side of a GAN's discriminator map in a frame
 FRAME_TURN = 0.010  # seconds of encoding per pass at most
 SLOWEST = 0.75  # seconds: the budget stretches no viewer's frame interval past this
 
@@ -136,6 +138,17 @@ class Framer:
     ) -> bytearray:
         """One frame of ``session``; ``host`` caches stacks' parameters for this pass."""
         m = session.model
+        if not isinstance(m, Model):  # a kind that writes its own frame body
+            shown = m.snapshot()
+            return encode_body(
+                kind=shown.kind,
+                state_code=session.state.code,
+                epoch=shown.epoch,
+                rate=session.rate if session.state == State.RUNNING else 0.0,
+                train_loss=shown.train_loss,
+                test_loss=shown.test_loss,
+                body=m.frame(min(view.grid, GENERATIVE_GRID)),
+            )
         params = None
         stack = m.stack
         if host is not None and isinstance(stack, Stack):  # on the CPU too: one cat a pass
@@ -159,6 +172,7 @@ class Framer:
             metrics = session.metrics()
             right = (metrics["train_accuracy"], metrics["test_accuracy"])
         shown = m.snapshot()  # what the kind shows (the MLP: its network and losses)
+        assert shown.net is not None
         return encode(
             net=shown.net,
             features=shown.features,

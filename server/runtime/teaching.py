@@ -152,10 +152,16 @@ class Teaching(RoomsCore):
                 raise Conflict("the session to push is gone: open the playground and start "
                                "the class from it again", "session")  # fmt: skip
             room.setup = source.config.model_dump()
-            net = source.model.net
-            layers = [
-                (w.tolist(), b.tolist()) for w, b in zip(net.weights, net.biases, strict=True)
-            ]
+            if body.weights and source.config.kind != "mlp":
+                raise Conflict(f"weights: a {source.config.kind} session's setup is pushed "
+                               "without its weights (each student's nets start fresh)",
+                               "weights")  # fmt: skip
+            layers = []
+            if body.weights:
+                net = source.mlp.net
+                layers = [
+                    (w.tolist(), b.tolist()) for w, b in zip(net.weights, net.biases, strict=True)
+                ]
             pushed = 0
             for member in room.members.values():
                 session = self.manager.sessions.get(member.session)

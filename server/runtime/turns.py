@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.engine.kinds.mlp import Model
+from server.engine.kinds.registry import AnyModel
 from server.errors import Conflict, InvalidInput, PlaygroundError
 from server.sessions.session import Session
 from server.sessions.state import STOPPED, State
@@ -36,9 +37,12 @@ SLOT_SECONDS = 40e-6
 LOSS_SECONDS = 5e-9
 
 
-def estimate_seconds(model: Model, epochs: int) -> float:
+def estimate_seconds(model: AnyModel, epochs: int) -> float:
     """About how long ``epochs`` epochs of ``model`` take the worker alone (its minibatch
-    slots, then both losses after each epoch), for refusing absurd requests up front."""
+    slots, then both losses after each epoch), for refusing absurd requests up front
+    (a generative kind estimates its own)."""
+    if not isinstance(model, Model):
+        return model.seconds(epochs)
     n_train, n_test = model.train_y.shape[-1], model.test_y.shape[-1]
     slots = -(-n_train // model.hyper.batch_size)
     layers = len(model.net.weights)
@@ -120,11 +124,16 @@ def check_cost(session: Session, epochs: int, allowed: float) -> None:
         raise InvalidInput(
             f"{epochs:,} epochs of this network would take about {duration(seconds)} "
             f"of training ({duration(each)} an epoch: {session.model.train_y.shape[-1]:,} "
-            f"points in batches of {session.config.batch_size}); the server allows "
+            f"points in batches of {_batch(session)}); the server allows "
             f"{duration(allowed)} per request (max_train_seconds): ask for at most "
             f"{most:,} epochs",
             "epochs",
         )
+
+
+def _batch(session: Session) -> int:
+    kind = session.config.kind
+    return session.config.batch_size if kind == "mlp" else getattr(session.config, kind).batch_size
 
 
 def duration(seconds: float) -> str:

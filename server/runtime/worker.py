@@ -22,7 +22,7 @@ import torch
 
 from server.config import Settings
 from server.engine import compiled
-from server.engine.batched import group_key, train_together
+from server.engine.kinds.registry import group_key, train_together
 from server.runtime.outbox import Followers
 from server.runtime.paths import Paths
 from server.runtime.schedule import due, measure, next_due
@@ -309,7 +309,7 @@ class Worker:
             for session in group:
                 session.changed(frame_only=True)  # the weights moved within the epoch
             return 0
-        losses = out.to("cpu", torch.float64).numpy()  # one transfer, no Python float each
+        losses = out  # one transfer, no Python float each
         for index, session in enumerate(group):
             first = session.model.epoch - done + 1  # epochs differ within a group
             session.record(first, losses[:, index])

@@ -13,7 +13,7 @@ from server.sessions.session import Session
 
 def parameters(session: Session) -> int:
     """Weights and biases of the network (the leaderboard's "fewest parameters")."""
-    net = session.model.net
+    net = session.mlp.net
     return sum(int(w.numel()) for w in net.weights) + sum(int(b.numel()) for b in net.biases)
 
 

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from server.config import Settings
 from server.engine.data import datasets
 from server.errors import InvalidInput
+from server.protocol.generative import KEEPS_NETS
 from server.protocol.rest import Config, ConfigPatch
 from server.sessions.rules import check_config, follow_changes
 
@@ -30,6 +31,11 @@ def next_config(
     value changed. A new problem type starts on its first dataset and the follow rules
     apply (rules.follow_changes), as TFP does; InvalidInput names a bad combination."""
     changes = patch.model_dump(exclude_none=True)
+    for part in ("gan", "autoencoder"):  # a kind's settings: the named ones change
+        if part in changes:
+            current_part = getattr(config, part)
+            base = current_part.model_dump() if current_part is not None else {}
+            changes[part] = {**base, **changes[part]}
     problem = changes.get("problem")
     current = datasets.DATASETS[config.dataset].problem
     if problem and problem != current and "dataset" not in changes:
@@ -44,4 +50,25 @@ def next_config(
         field = ".".join(["config", *map(str, error["loc"])])
         raise InvalidInput(error["msg"], field) from None
     check_config(new, settings)
-    return new, set(changes), {k for k in changes if getattr(new, k) != getattr(config, k)}
+    changed = {k for k in changes if getattr(new, k) != getattr(config, k)}
+    for part in {"gan", "autoencoder"} & changed:  # which of the kind's settings changed
+        old, now = getattr(config, part), getattr(new, part)
+        changed |= {f"{part}.{k}" for k, v in now if old is None or getattr(old, k) != v}
+    return new, set(changes), changed
+
+
+def generative_change(config: Config, changed: set[str]) -> str:
+    """What a change of a generative session's config does: "keep" (the nets stay, new
+    settings), "data" (new points and nets), "rebuild" (new nets, same points) or
+    "inert" (only fields its kind does not use changed: stored, nothing else)."""
+    kind = config.kind
+    own = {name.split(".", 1)[1] for name in changed if name.startswith(f"{kind}.")}
+    source = getattr(config, kind).source
+    data = (
+        {"dataset", "noise", "train_ratio", "classes", "problem"} if source == "dataset" else set()
+    )
+    if "kind" in changed or "source" in own or changed & (data | {"seed"}):
+        return "data"
+    if own - KEEPS_NETS[kind]:
+        return "rebuild"
+    return "keep" if own else "inert"

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from server.engine.data import datasets
+from server.engine.kinds.mlp import Model
 from server.engine.network import check_layers, set_layers
 from server.errors import InvalidInput
 from server.formats.export import check_finite, load_params, load_training_state
@@ -29,7 +30,7 @@ from server.sessions.state import State
 
 # -- weights --------------------------------------------------------------------------------
 def set_param(session: Session, p: SetParam) -> None:
-    net = session.model.net
+    net = session.mlp.net
     if p.layer >= len(net.weights):
         raise InvalidInput(f"layer must be 0..{len(net.weights) - 1}", "layer")
     out, inp = net.weights[p.layer].shape
@@ -46,16 +47,16 @@ def set_param(session: Session, p: SetParam) -> None:
 
 
 def set_params(session: Session, layers: list[tuple[list[list[float]], list[float]]]) -> None:
-    problem = check_layers(session.model.net, layers)
+    problem = check_layers(session.mlp.net, layers)
     if problem:
         raise InvalidInput(problem, "layers")
     check_finite(layers, "layers")
-    set_layers(session.model.net, layers)
+    set_layers(session.mlp.net, layers)
     _weights_edited(session)
 
 
 def _weights_edited(session: Session) -> None:
-    session.model.weights_changed()
+    session.mlp.weights_changed()
     if session.state == State.DIVERGED and math.isfinite(session.model.train_loss):
         session.transition(State.PAUSED, "edit weights")
     session.changed()
@@ -117,6 +118,10 @@ def load_model(session: Session, file: ModelFile) -> None:
     The points come from the config, unless both the file and the session have
     uploaded points: then the session's are kept."""
     config = file.config
+    if config.kind != "mlp":
+        raise InvalidInput(f"model files hold mlp sessions; a {config.kind} session is saved "
+                           "and shared from the page or POST /api/experiments",
+                           "config.kind")  # fmt: skip
     if file.stream is not None and not isinstance(config.seed, str):
         raise InvalidInput("must be null for an integer seed (it is a TFP seed's stream)", "stream")
     check_config(config, session.settings)
@@ -138,6 +143,7 @@ def load_model(session: Session, file: ModelFile) -> None:
         if session.seeds.tfp and not keep:
             split = session.seeds.points(config)  # the stream as the file's session had it
         model = session.build(config, split)
+        assert isinstance(model, Model)  # (a model file's config is an mlp's: checked above)
         load_params(model.net, file.params)
         model.weights_changed()  # fresh carried gradients and optimizer state ...
         if file.state is not None:  # ... unless the file has them

@@ -14,11 +14,12 @@ in TFP's page's order, so a TFP link opens with TFP's very points and weights:
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import torch
 
-from server.engine.data import datasets
+from server.engine.data import datasets, distributions
 from server.engine.data import tfp as tfp_datasets
 from server.engine.network import Uniform
 from server.engine.tfp_seed import SeedStream, next_seed
@@ -48,7 +49,12 @@ class SeedState:
 
     def points(self, config: Config, thumbnails: bool = False) -> datasets.Split:
         """The config's points; for a TFP seed drawn from the stream, which then stands
-        where TFP builds the network (after the thumbnails TFP redraws on a new problem)."""
+        where TFP builds the network (after the thumbnails TFP redraws on a new problem).
+        A generative kind's own distribution (its ``source``) draws from numpy."""
+        source = getattr(config, config.kind).source if config.kind != "mlp" else "dataset"
+        if source != "dataset":
+            seed = config.seed if isinstance(config.seed, int) else zlib.crc32(config.seed.encode())
+            return distributions.generate(source, config.noise, config.train_ratio, seed)
         if self.stream is None:
             return datasets.generate(
                 config.dataset, config.noise, config.train_ratio, config.seed, config.classes

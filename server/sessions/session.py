@@ -16,11 +16,13 @@ import torch
 
 from server.config import Settings
 from server.engine.data import datasets
+from server.engine.kinds.autoencoder import Autoencoder
+from server.engine.kinds.gan import Gan
 from server.engine.kinds.mlp import Model
-from server.engine.kinds.registry import KINDS
+from server.engine.kinds.registry import KINDS, AnyModel
 from server.errors import Conflict
 from server.protocol.rest import DEFAULT_SPEED, Config, ConfigPatch
-from server.sessions.configure import KEEPS_WEIGHTS, NEW_DATA, next_config
+from server.sessions.configure import KEEPS_WEIGHTS, NEW_DATA, generative_change, next_config
 from server.sessions.diagnosis import divergence_message
 from server.sessions.history import LossHistory, finite
 from server.sessions.rules import hyper_of
@@ -74,11 +76,22 @@ class Session:
     # -- construction -------------------------------------------------------------------
     def generate(self, config: Config) -> datasets.Split:
         """The config's points, without touching this session's streams."""
+        if config.kind != "mlp":
+            return SeedState(config.seed).points(config)
         return datasets.generate(
             config.dataset, config.noise, config.train_ratio, config.seed, config.classes
         )
 
-    def build(self, config: Config, split: datasets.Split) -> Model:
+    @property
+    def mlp(self) -> Model:
+        """The model when it is an MLP; a Conflict naming the kind when it is not (the
+        network's weights, boundary and TFP exports are the MLP's)."""
+        if not isinstance(self.model, Model):
+            raise Conflict(f"this is a {self.config.kind} session: that is for mlp sessions "
+                           "(see /api/sessions/{id}/generative)", "kind")  # fmt: skip
+        return self.model
+
+    def build(self, config: Config, split: datasets.Split) -> AnyModel:
         if config.same_init:  # every fresh network starts from the seed's first weights
             self.seeds.start_weights(config, self.init_generator)
         built = KINDS[config.kind].build(
@@ -88,7 +101,7 @@ class Session:
             self.dtype,
             self.device,
         )
-        assert isinstance(built, Model)  # sessions still use the MLP's insides (net, opt)
+        assert isinstance(built, (Model, Gan, Autoencoder))
         return built
 
     def fresh_weights(self) -> None:
@@ -153,6 +166,22 @@ class Session:
         self.train(1)
         self.changed()
 
+    def step_part(self, part: str) -> None:
+        """A GAN's discriminator stage alone (``part`` "d") or its generator's ("g")."""
+        if not isinstance(self.model, Gan):
+            raise Conflict(f"cannot step {part}: only a gan session has a discriminator and a "
+                           f"generator (this one is {self.config.kind})", "part")  # fmt: skip
+        if self.state in STOPPED:
+            raise Conflict(f"cannot step: the session is {self.state} (reset it first)", "type")
+        self.require_training_points("step")
+        self.transition(State.PAUSED, "step")
+        try:
+            self.model.step_part(part)
+        except Exception as exc:
+            self.fail(exc)
+            raise
+        self.changed()
+
     def reset(self) -> None:
         """New initial weights (the seed's stream goes on, or with same_init the seed's
         first weights again), epoch 0, same data."""
@@ -180,9 +209,12 @@ class Session:
         config, named, changed = next_config(self.config, patch, self.settings)
         if not changed:
             return
+        if config.kind != "mlp" or "kind" in changed:
+            self._apply_generative(config, changed)
+            return
         if changed <= KEEPS_WEIGHTS:
             self.config = config
-            self.model.set_hyper(hyper_of(config))
+            self.mlp.set_hyper(hyper_of(config))
             self.changed()
             return
         if changed & NEW_DATA:
@@ -196,6 +228,27 @@ class Session:
             self.data_version += 1
         else:
             split = self.model.split  # generated or the caller's own points
+        self.config = config
+        self.model = self.build(config, split)
+        self.rebuilt()
+
+    def _apply_generative(self, config: Config, changed: set[str]) -> None:
+        """A config change of a generative session, or of any session's kind."""
+        what = "data" if "kind" in changed else generative_change(config, changed)
+        if what in ("keep", "inert"):
+            self.config = config
+            if what == "keep":
+                assert isinstance(self.model, (Gan, Autoencoder))
+                self.model.set_options(getattr(config, config.kind).model_dump())
+            self.changed()
+            return
+        split = self.model.split
+        if what == "data":
+            self.seeds.reseed(config.seed)
+            split = self.seeds.points(config)
+            self.seeds.start_weights(config, self.init_generator, reseeded="seed" in changed)
+            self.custom_data = False
+            self.data_version += 1
         self.config = config
         self.model = self.build(config, split)
         self.rebuilt()
@@ -260,7 +313,10 @@ class Session:
         self.history.extend(first, train[:kept], test[:kept])
         if diverged:
             m = self.model
-            self.transition(State.DIVERGED, "train", divergence_message(m, m.epoch, m.train_loss))
+            why = (divergence_message(m, m.epoch, m.train_loss) if isinstance(m, Model) else
+                   f"the losses are no longer finite numbers at iteration {m.epoch:,}: lower the "
+                   "learning rates, then reset")  # fmt: skip
+            self.transition(State.DIVERGED, "train", why)
         elif kept:
             self.changed(frame_only=True)
         return kept
@@ -282,7 +338,7 @@ class Session:
             "speed": self.speed,
             "rate": round(self.rate, 1),
             "message": self.message,
-            "dead_links": len(m.net.dead_links()),
+            "dead_links": len(m.net.dead_links()) if isinstance(m, Model) else 0,
             "data_version": self.data_version,
             "custom_data": self.custom_data,
             "metrics": self.metrics(),

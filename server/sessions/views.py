@@ -8,8 +8,11 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 
 from server.engine.data.datasets import Split
+from server.engine.kinds.autoencoder import Autoencoder
+from server.engine.kinds.gan import Gan
 from server.engine.render import render
 from server.errors import Conflict
 from server.formats.export import (
@@ -19,6 +22,8 @@ from server.formats.export import (
     state_dict_bytes,
     training_state,
 )
+from server.formats.export_generative import script as generative_script
+from server.formats.export_generative import state_dict_bytes as generative_state_dict
 from server.formats.points import format_csv
 
 if TYPE_CHECKING:
@@ -26,7 +31,7 @@ if TYPE_CHECKING:
 
 
 def params(session: Session) -> dict[str, Any]:
-    net = session.model.net
+    net = session.mlp.net
     return {"layers": layers_json(net.weights, net.biases), "dead": net.dead_links()}
 
 
@@ -47,6 +52,10 @@ def metrics(session: Session) -> dict[str, Any]:
     return session.metrics()
 
 
+def kind(session: Session) -> str:
+    return session.config.kind
+
+
 def epoch(session: Session) -> int:
     return session.model.epoch
 
@@ -57,14 +66,14 @@ def config(session: Session) -> Any:
 
 def grid(session: Session, size: int) -> np.ndarray:
     """(G, G) the shown output in [-1, 1] (a single output only)."""
-    net = session.model.net
+    net = session.mlp.net
     if net.sizes[-1] > 1:
         raise Conflict(
             f"pictures show one output; this session has {net.sizes[-1]} classes: "
             "use GET …/boundary",
             "classes",
         )
-    return render(net, session.model.features, size, 5).output.cpu().numpy()
+    return render(net, session.mlp.features, size, 5).output.cpu().numpy()
 
 
 def picture(session: Session, size: int) -> tuple[np.ndarray, Split]:
@@ -80,20 +89,20 @@ def figure(session: Session) -> tuple[np.ndarray, Split, dict[str, Any]]:
 def maps(session: Session, size: int) -> tuple[np.ndarray, np.ndarray | None]:
     """(output, confidence) on a size×size grid: the output in [-1, 1], or with k > 2
     classes the winning class and its probability."""
-    m = render(session.model.net, session.model.features, size, 5)
+    m = render(session.mlp.net, session.mlp.features, size, 5)
     confidence = None if m.confidence is None else m.confidence.cpu().numpy()
     return m.output.cpu().numpy(), confidence
 
 
 def boundary(session: Session, size: int) -> dict[str, Any]:
-    maps = render(session.model.net, session.model.features, size, 5)
+    maps = render(session.mlp.net, session.mlp.features, size, 5)
     values = np.nan_to_num(maps.output.cpu().numpy()).tolist()
     if maps.confidence is None:
         return {"size": size, "values": values}
     return {
         "size": size,
         "values": values,
-        "classes": session.model.net.sizes[-1],
+        "classes": session.mlp.net.sizes[-1],
         "confidence": np.nan_to_num(maps.confidence.cpu().numpy()).tolist(),
     }
 
@@ -103,7 +112,9 @@ def csv_text(session: Session) -> str:
 
 
 def script(session: Session) -> str:
-    c, m = session.config, session.model
+    if session.config.kind != "mlp":
+        return generative_script(session.model, session.config.kind, session.model.epoch)
+    c, m = session.config, session.mlp
     title = (
         f"A {c.problem} network exported from Neural Playground at epoch {m.epoch} "
         f"({'uploaded points' if session.custom_data else c.dataset})."
@@ -112,7 +123,9 @@ def script(session: Session) -> str:
 
 
 def state_dict(session: Session) -> bytes:
-    return state_dict_bytes(session.model.net)
+    if session.config.kind != "mlp":
+        return generative_state_dict(session.model)
+    return state_dict_bytes(session.mlp.net)
 
 
 def model(session: Session) -> dict[str, Any]:
@@ -124,6 +137,53 @@ def model(session: Session) -> dict[str, Any]:
         raise Conflict("the weights are not finite (the session diverged); reset first", "params")
     s = session
     return model_file(
-        s.config.model_dump(), p, s.model.epoch, s.custom_data, training_state(s.model),
+        s.config.model_dump(), p, s.mlp.epoch, s.custom_data, training_state(s.mlp),
         s.seeds.state(), {**s.history.as_dict(), "stride": s.history.stride},
     )  # fmt: skip
+
+
+# -- the generative kinds ---------------------------------------------------------------------
+def generative(session: Session, size: int) -> dict[str, Any]:
+    """What a GAN's or an autoencoder's page draws, in plane units (kinds/gan.py's and
+    kinds/autoencoder.py's ``views``), with the divergences over time (a GAN's)."""
+    m = session.model
+    if isinstance(m, Gan):
+        v = m.views(size)
+        out: dict[str, Any] = {
+            "kind": "gan",
+            "epoch": m.epoch,
+            "real": v["real"].tolist(),
+            "fake": v["fake"].tolist(),
+            "push": v["push"].tolist(),
+            "dmap": (v["dmap"].to(torch.float64) / 255).tolist(),
+            "manifold": v["manifold"].tolist(),
+            "divergences": [[e, _num(kl), _num(js)] for e, kl, js in m.divergences],
+        }
+    elif isinstance(m, Autoencoder):
+        v = m.views()
+        out = {
+            "kind": "autoencoder",
+            "epoch": m.epoch,
+            "points": v["points"].tolist(),
+            "recon": v["recon"].tolist(),
+            "codes": v["codes"].tolist(),
+            "code_range": v["code_range"],
+            "manifold": v["manifold"].tolist(),
+        }
+    else:
+        raise Conflict("this is an mlp session: its views are /boundary, /params and "
+                       "/figure", "kind")  # fmt: skip
+    return out | {"metrics": m.metrics(), "train_loss": _num(m.train_loss),
+                  "test_loss": _num(m.test_loss)}  # fmt: skip
+
+
+def _num(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def generative_picture(session: Session, size: int) -> dict[str, Any]:
+    return generative(session, size)
+
+
+def generative_figure(session: Session) -> tuple[dict[str, Any], dict[str, Any]]:
+    return generative(session, 60), session.history.as_dict()

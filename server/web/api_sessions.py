@@ -70,11 +70,14 @@ async def train(
 @sessions.post("/{session_id}/{action}", response_model=SessionState, responses=CONFLICT)
 async def act(
     session_id: str,
-    action: Literal["reset", "regenerate", "play", "pause", "step"],
+    action: Literal["reset", "regenerate", "play", "pause", "step", "step_d", "step_g"],
     manager: Manager,
 ) -> dict[str, Any]:
     """reset: new initial weights from the seed's stream, same data. regenerate: new seed
-    and points, weights kept. play / pause: live training. step: exactly one epoch."""
+    and points, weights kept. play / pause: live training. step: exactly one epoch (a
+    GAN: one iteration, D's updates then G's). step_d / step_g (a GAN only): the
+    discriminator's updates alone, or the generator's (`d_steps` / `g_steps` of them, at
+    least one); the iteration count stays."""
     return await manager.act(session_id, action)
 
 

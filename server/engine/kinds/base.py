@@ -28,11 +28,12 @@ class EpochResult:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What a frame shows of a model now: the kind's code, the network, its inputs' names,
-    the epoch and both losses."""
+    """What a frame shows of a model now: the kind's code, the network (the MLP's; None
+    for a kind that encodes its own frame body), its inputs' names, the epoch and both
+    losses."""
 
     kind: int
-    net: Network
+    net: Network | None
     features: list[str]
     epoch: int
     train_loss: float

@@ -1,0 +1,381 @@
+"""A generative adversarial network on 2-D points, as GAN Lab shows one: a generator G
+maps noise (1-D or 2-D, uniform or Gaussian) to points; a discriminator D scores points
+as real (1) or generated (0). An iteration is ``d_steps`` updates of D on a batch of real
+and a batch of generated points, then ``g_steps`` updates of G through D.
+
+Losses (s = sigmoid(D's logit)): D minimises −log s(real) − log(1 − s(fake)) (the mean
+over each batch); G either the original minimax log(1 − s(fake)), or the non-saturating
+−log s(fake); least squares (LSGAN) drops the sigmoid: D ½(D(real) − 1)² + ½D(fake)², G
+½(D(fake) − 1)². A frame's "train loss" is D's, its "test loss" G's.
+
+KL and JS divergence between the real and the generated density are estimated on a grid
+(DIVERGENCE_GRID cells a side over the plane, from every real point and EVAL_SAMPLES
+generated ones, in bits) every DIVERGENCE_EVERY iterations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from server.engine import dense
+from server.engine.data.split import Split
+from server.engine.kinds.base import EpochResult, Snapshot
+from server.engine.kinds.generative import (
+    GAN_CODE,
+    SCALE,
+    Section,
+    downsample,
+    frame_body,
+    net_key,
+    points_of,
+    rates,
+    stack_of,
+    stream_of,
+)
+from server.engine.network import Uniform
+from server.engine.render import DOMAIN, grid_points, quantize_probability
+
+LOSSES = ("minimax", "non_saturating", "least_squares")
+NOISES = ("uniform", "gaussian")
+EVAL_SAMPLES = 2000  # generated points the divergences and the frames' samples come from
+SHOWN = 300  # generated points a frame shows, with their gradient arrows
+DIVERGENCE_GRID = 16
+DIVERGENCE_EVERY = 10  # iterations between divergence estimates
+MOST_HISTORY = 2000  # divergence entries kept (then every other one)
+UPDATE_SECONDS = 0.5e-3  # one update of G or D (2×16, batch 128), for estimates
+MANIFOLD_1D, MANIFOLD_2D = 64, 15  # noise values along the line / on each side of the mesh
+
+
+class Gan:
+    """A GAN, its real points, its sampling stream and its training counters."""
+
+    code = GAN_CODE
+
+    def __init__(
+        self,
+        options: Mapping[str, Any],
+        split: Split,
+        generator: torch.Generator,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        self.options = dict(options)
+        self.generator = generator
+        self.dtype = dtype
+        self.device = torch.device(device)
+        self.accuracy = None  # (the MLP's batched accuracy; a GAN has none)
+        self.set_data(split)
+        self.reset()
+
+    @classmethod
+    def from_options(
+        cls,
+        options: Mapping[str, Any],
+        split: Split,
+        generator: torch.Generator | Uniform,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str = "cpu",
+    ) -> Gan:
+        """engine/kinds/registry.py's builder: the config's ``gan`` fields."""
+        return cls(options["gan"], split, stream_of(generator, options.get("seed")), dtype, device)
+
+    # -- data and nets ------------------------------------------------------------------
+    def set_data(self, split: Split) -> None:
+        """Learn these points (training and test points alike are real samples)."""
+        self.split = split
+        train, test = points_of(split, self.dtype)
+        self.real = torch.cat([train, test])  # (N, 2) net units
+        self.train_y = torch.ones(len(self.real))  # how many points there are to learn
+        self.real_density = _density(self.real)
+        if hasattr(self, "nets"):
+            self.refresh_losses()
+
+    def reset(self) -> None:
+        o = self.options
+        k = o["noise_dim"]
+        self.nets: dict[str, dense.Net] = {
+            "g": dense.build([k, *o["g_hidden"], 2], [*[o["g_activation"]] * len(o["g_hidden"]),
+                             "linear"], o["g_optimizer"], self.generator, self.dtype),
+            "d": dense.build([2, *o["d_hidden"], 1], [*[o["d_activation"]] * len(o["d_hidden"]),
+                             "linear"], o["d_optimizer"], self.generator, self.dtype),
+        }  # fmt: skip
+        self.rng = torch.Generator()  # batches and noise: a stream of its own, seeded
+        self.rng.manual_seed(int(torch.randint(0, 2**62, (1,), generator=self.generator)))
+        # fixed noise for the frames' samples and the divergences: the same points move
+        fixed = torch.Generator()
+        fixed.manual_seed(0)
+        self.eval_noise = self._noise(EVAL_SAMPLES, fixed)
+        self.epoch = 0  # iterations
+        self.cursor = 0
+        self.updates = {"d": 0, "g": 0}
+        self.stack: object | None = None
+        self.divergences: list[tuple[int, float, float]] = []
+        self.refresh_losses()
+        self.measure()
+
+    def set_options(self, options: Mapping[str, Any]) -> None:
+        """New rates, batch, steps or loss; the nets stay (a new optimizer starts over)."""
+        old, self.options = self.options, dict(options)
+        for part in ("g", "d"):
+            if options[f"{part}_optimizer"] != old[f"{part}_optimizer"]:
+                net = self.nets[part]
+                self.nets[part] = dense.Net(
+                    net.sizes, net.activations, options[f"{part}_optimizer"], net.flat.clone()
+                )
+        self.refresh_losses()
+
+    def tensors_identity(self) -> tuple[object, ...]:
+        return (self.nets["g"].weights[0], self.nets["d"].weights[0], self.real)
+
+    def _noise(self, count: int, rng: torch.Generator, stack: int = 1) -> torch.Tensor:
+        shape = (stack, count, self.options["noise_dim"])
+        if self.options["noise"] == "gaussian":
+            return torch.randn(shape, generator=rng, dtype=torch.float64).to(self.dtype)
+        return (2 * torch.rand(shape, generator=rng, dtype=torch.float64) - 1).to(self.dtype)
+
+    # -- training -----------------------------------------------------------------------
+    def train(
+        self, epochs: int, stop: Callable[[], bool] | None = None, kernel: bool = False
+    ) -> list[EpochResult]:
+        """Up to ``epochs`` iterations, asking ``stop()`` after each."""
+        first = self.epoch + 1
+        out = train_together([self], epochs, stop)
+        return [EpochResult(first + i, float(d), float(g)) for i, (d, g) in
+                enumerate(out[:, 0].tolist())]  # fmt: skip
+
+    def seconds(self, iterations: int) -> float:
+        """About how long ``iterations`` take the worker alone (measured: 2×16 nets,
+        batch 128, one step each: 1 ms an iteration on a 2-core CPU)."""
+        o = self.options
+        per_update = UPDATE_SECONDS * (0.5 + o["batch_size"] / 256)
+        return iterations * per_update * (max(1, o["d_steps"]) + max(1, o["g_steps"]))
+
+    def train_epoch(self) -> EpochResult:
+        return self.train(1)[0]
+
+    def step_part(self, part: str) -> None:
+        """One stage alone: D's updates (``part`` "d") or G's ("g"), at least one; the
+        iteration count stays."""
+        steps = max(1, self.options[f"{part}_steps"])
+        _stage([self], stack_of([self]), part, steps)
+        self.refresh_losses()
+        self.measure()
+
+    def refresh_losses(self) -> None:
+        """Both losses on a fresh batch of the eval noise and every real point."""
+        fake = self._generate(self.eval_noise[:, :SHOWN])
+        real_logits = dense.forward(self.nets["d"], self.real.unsqueeze(0))[0]
+        fake_logits = dense.forward(self.nets["d"], fake)[0]
+        loss = self.options["loss"]
+        self.train_loss = float(_d_loss(loss, real_logits, fake_logits)[0])
+        self.test_loss = float(_g_loss(loss, fake_logits)[0])
+
+    def measure(self) -> None:
+        """Estimate the divergences now and keep them (the chart's history)."""
+        kl, js = self.divergence()
+        entry = (self.epoch, kl, js)
+        if self.divergences and self.divergences[-1][0] == self.epoch:
+            self.divergences[-1] = entry
+        else:
+            self.divergences = downsample([*self.divergences, entry], MOST_HISTORY)
+
+    def divergence(self) -> tuple[float, float]:
+        """KL(real ‖ generated) and JS between them, in bits, on the grid."""
+        p = self.real_density
+        q = _density(self._generate(self.eval_noise)[0])
+        m = (p + q) / 2
+        kl = float((p * (p / q).log2()).sum())
+        js = float(0.5 * (p * (p / m).log2()).sum() + 0.5 * (q * (q / m).log2()).sum())
+        return kl, js
+
+    def _generate(self, noise: torch.Tensor) -> torch.Tensor:
+        return dense.forward(self.nets["g"], noise)[0]  # (1, count, 2) net units
+
+    # -- as a kind ----------------------------------------------------------------------
+    @property
+    def fraction(self) -> float:
+        return 0.0
+
+    def metrics(self) -> dict[str, object]:
+        kl, js = self.divergences[-1][1:] if self.divergences else self.divergence()
+        real = torch.sigmoid(dense.forward(self.nets["d"], self.real.unsqueeze(0))[0])
+        fake = torch.sigmoid(dense.forward(self.nets["d"], self._generate(self.eval_noise))[0])
+        return {
+            "train_accuracy": None,
+            "test_accuracy": None,
+            "kl": _finite(kl),
+            "js": _finite(js),
+            "d_real": _finite(float(real.mean())),
+            "d_fake": _finite(float(fake.mean())),
+            "updates": dict(self.updates),
+        }
+
+    def shape_key(self) -> Hashable:
+        o = self.options
+        return ("gan", net_key(self.nets["g"]), net_key(self.nets["d"]), o["loss"], o["noise"],
+                o["batch_size"], o["d_steps"], o["g_steps"], len(self.real), self.dtype,
+                self.device)  # fmt: skip
+
+    def group_key(self) -> Hashable:
+        return self.shape_key()
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(GAN_CODE, None, [], self.epoch, self.train_loss, self.test_loss)
+
+    def views(self, grid: int) -> dict[str, Any]:
+        """What the page draws, in plane units: real and generated samples, the gradient
+        on each generated point (where G's step pushes it), D's map (G×G probabilities of
+        "real", rows from y = +6 down), and G's manifold (the noise grid mapped through G:
+        a curve (M, 2) for 1-D noise, a mesh (M, M, 2) for 2-D)."""
+        d = self.nets["d"]
+        noise = self.eval_noise[:, :SHOWN]
+        fake = self._generate(noise)
+        logits, cache = dense.forward(d, fake)
+        _, push = dense.backward(d, cache, -_g_logit_grad(self.options["loss"], logits), False)
+        points = grid_points(grid, self.dtype, "cpu") / SCALE
+        scores = dense.forward(d, points.unsqueeze(0))[0].reshape(grid, grid)
+        shown = scores.clamp(0, 1) if self.options["loss"] == "least_squares" else scores.sigmoid()
+        manifold = self._generate(self._noise_grid())[0]
+        return {
+            "real": self.real * SCALE,
+            "fake": fake[0] * SCALE,
+            "push": push[0] * SCALE,
+            "dmap": quantize_probability(shown),
+            "manifold": manifold.reshape(*self._manifold_shape(), 2) * SCALE,
+        }
+
+    def _noise_grid(self) -> torch.Tensor:
+        span = 2.5 if self.options["noise"] == "gaussian" else 1.0
+        if self.options["noise_dim"] == 1:
+            return torch.linspace(-span, span, MANIFOLD_1D, dtype=self.dtype).reshape(1, -1, 1)
+        axis = torch.linspace(-span, span, MANIFOLD_2D, dtype=self.dtype)
+        a, b = torch.meshgrid(axis, axis, indexing="ij")
+        return torch.stack([a.reshape(-1), b.reshape(-1)], dim=1).unsqueeze(0)
+
+    def _manifold_shape(self) -> tuple[int, ...]:
+        return (MANIFOLD_1D,) if self.options["noise_dim"] == 1 else (MANIFOLD_2D, MANIFOLD_2D)
+
+    def frame(self, grid: int) -> bytes:
+        """The frame body (generative.frame_body) for a view of ``grid`` cells a side."""
+        v = self.views(grid)
+        kl, js = self.divergences[-1][1:] if self.divergences else (math.nan, math.nan)
+        meta = {"kind": "gan", "grid": grid, "domain": DOMAIN, "kl": _finite(kl),
+                "js": _finite(js), "updates": self.updates,
+                "noise_dim": self.options["noise_dim"]}  # fmt: skip
+        return frame_body(meta, [Section("real", v["real"]), Section("fake", v["fake"]),
+                                 Section("push", v["push"]), Section("dmap", v["dmap"], "u1"),
+                                 Section("manifold", v["manifold"])])  # fmt: skip
+
+
+# -- the arithmetic, for a stack of S models (a lone model is a stack of one) -----------------
+def train_together(
+    models: Sequence[Gan], iterations: int, stop: Callable[[], bool] | None = None
+) -> np.ndarray:
+    """Up to ``iterations`` iterations of every model at once (one group key); returns
+    the losses after each, (done, S, 2): D's, G's."""
+    stack = stack_of(models)
+    o = models[0].options
+    out = []
+    for _ in range(iterations):
+        d_loss = _stage(models, stack, "d", o["d_steps"])
+        g_loss = _stage(models, stack, "g", o["g_steps"])
+        for m in models:
+            m.epoch += 1
+        losses = torch.stack([d_loss, g_loss], dim=1)  # (S, 2)
+        out.append(losses.to("cpu", torch.float64).numpy())
+        for i, m in enumerate(models):
+            m.train_loss, m.test_loss = (float(v) for v in out[-1][i])
+            if m.epoch % DIVERGENCE_EVERY == 0:
+                m.measure()
+        if not np.isfinite(out[-1]).all() or (stop is not None and stop()):
+            break
+    return np.stack(out) if out else np.zeros((0, len(models), 2))
+
+
+def _stage(models: Sequence[Gan], stack: Any, part: str, steps: int) -> torch.Tensor:
+    """``steps`` updates of every model's D (``part`` "d") or G; the loss of the last
+    update (S,), or the loss with no update when ``steps`` is 0."""
+    g, d = stack.nets["g"], stack.nets["d"]
+    first = models[0]
+    batch, loss = first.options["batch_size"], first.options["loss"]
+    rate = rates(models, f"{part}_learning_rate", first.dtype)
+    value = torch.zeros(len(models), dtype=first.dtype)
+    for index in range(max(steps, 1)):
+        update = index < steps
+        noise = torch.cat([m._noise(batch, m.rng) for m in models])  # (S, B, k)
+        fake, g_cache = dense.forward(g, noise)
+        if part == "d":
+            real = torch.stack([m.real[torch.randint(len(m.real), (batch,), generator=m.rng)]
+                                for m in models])  # fmt: skip
+            logits, cache = dense.forward(d, torch.cat([real, fake], dim=1))  # (S, 2B, 1)
+            real_l, fake_l = logits[:, :batch], logits[:, batch:]
+            value = _d_loss(loss, real_l, fake_l)
+            if update:
+                grad = torch.cat([_d_real_grad(loss, real_l), _d_fake_grad(loss, fake_l)], 1)
+                grads, _ = dense.backward(d, cache, grad / batch)
+                dense.step(d, grads, rate)
+        else:
+            logits, d_cache = dense.forward(d, fake)
+            value = _g_loss(loss, logits)
+            if update:
+                _, dx = dense.backward(d, d_cache, _g_logit_grad(loss, logits) / batch, False)
+                grads, _ = dense.backward(g, g_cache, dx)
+                dense.step(g, grads, rate)
+        if update:
+            for m in models:
+                m.updates[part] += 1
+    return value
+
+
+def _d_loss(loss: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """D's loss per model (S,) from its logits on real and generated points (S, B, 1)."""
+    if loss == "least_squares":
+        return 0.5 * ((real - 1) ** 2).mean((1, 2)) + 0.5 * (fake**2).mean((1, 2))
+    return F.softplus(-real).mean((1, 2)) + F.softplus(fake).mean((1, 2))
+
+
+def _g_loss(loss: str, fake: torch.Tensor) -> torch.Tensor:
+    if loss == "least_squares":
+        return 0.5 * ((fake - 1) ** 2).mean((1, 2))
+    if loss == "minimax":
+        return -F.softplus(fake).mean((1, 2))  # log(1 − s)
+    return F.softplus(-fake).mean((1, 2))  # −log s
+
+
+def _d_real_grad(loss: str, logits: torch.Tensor) -> torch.Tensor:
+    """d(D's per-point loss)/d(logit) on real points."""
+    return logits - 1 if loss == "least_squares" else torch.sigmoid(logits) - 1
+
+
+def _d_fake_grad(loss: str, logits: torch.Tensor) -> torch.Tensor:
+    return logits if loss == "least_squares" else torch.sigmoid(logits)
+
+
+def _g_logit_grad(loss: str, logits: torch.Tensor) -> torch.Tensor:
+    """d(G's per-point loss)/d(D's logit on the generated point)."""
+    if loss == "least_squares":
+        return logits - 1
+    if loss == "minimax":
+        return -torch.sigmoid(logits)
+    return torch.sigmoid(logits) - 1
+
+
+def _density(points: torch.Tensor) -> torch.Tensor:
+    """A smoothed histogram of net-unit points on the divergence grid, summing to 1."""
+    cells = DIVERGENCE_GRID
+    scaled = ((points.reshape(-1, 2) * SCALE + DOMAIN) / (2 * DOMAIN) * cells).floor()
+    inside = ((scaled >= 0) & (scaled < cells)).all(1)
+    index = (scaled[inside, 1] * cells + scaled[inside, 0]).long()
+    counts = torch.bincount(index, minlength=cells * cells).to(torch.float64)
+    counts = counts / max(1.0, float(counts.sum())) + 1e-4  # no empty cell: logs stay finite
+    return counts / counts.sum()
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
