@@ -27,6 +27,7 @@ from server.protocol.config import (
     Config,
     Speed,
 )
+from server.protocol.generative import generative_options
 
 PROBLEM_TITLES = {"classification": "Classification", "regression": "Regression"}
 # Choices for the optimizer settings (a link may carry any value the server accepts).
@@ -120,6 +121,8 @@ def option_lists(s: Settings) -> dict[str, Any]:
         "bounds": limits,
         "seed_text": seed_text(),
         "defaults": Config().model_dump(),
+        "kinds": ["mlp", "gan", "autoencoder"],
+        "generative": generative_options(),
     }
 
 

@@ -8,6 +8,9 @@ import { bindControls } from "./controls/controls.js";
 import { bindExperiments } from "./controls/experiments.js";
 import { bindExporter } from "./controls/exporter.js";
 import { bindExtras } from "./controls/extras.js";
+import { bindGenerative } from "./controls/generative.js";
+import { DivergenceChart } from "./views/divergenceChart.js";
+import { GenerativePlot } from "./views/generative.js";
 import { bindGone } from "./views/gone.js";
 import { Heatmap } from "./views/heatmap.js";
 import { HoverCard } from "./views/hovercard.js";
@@ -68,6 +71,9 @@ const card = new HoverCard(document.querySelector("[data-hovercard]"), store, ac
 new NetworkView(document.querySelector("[data-network]"), store, card, featureMaps);
 new Heatmap(document.querySelector("[data-heatmap]"), store, featureMaps, (view) => connection.setView(view));
 new LossChart(document.querySelector("[data-loss-chart]"), store);
+const generativePlot = new GenerativePlot(document, store, actions);
+bindGenerative(document, store, actions, generativePlot);
+new DivergenceChart(document.querySelector("[data-divergence-chart]"), store, api);
 bindTooltips(document);
 bindKeyboard(document, actions);
 

@@ -6,6 +6,8 @@ export function pageActions(connection, store) {
   return {
     play: () => send(store.session?.state === "running" ? "pause" : "play"),
     step: () => send("step"),
+    step_d: () => send("step_d"), // a GAN's discriminator stage alone
+    step_g: () => send("step_g"), // and its generator's
     reset: () => send("reset"),
     regenerate: () => send("regenerate"),
     setWeight: ({ layer, neuron, input, value }) => {

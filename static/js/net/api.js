@@ -66,6 +66,7 @@ export const api = {
   data: (id) => request("GET", `${session(id)}/data`),
   history: (id) => request("GET", `${session(id)}/history`),
   metrics: (id) => request("GET", `${session(id)}/metrics`),
+  generative: (id, size = 50) => request("GET", `${session(id)}/generative?size=${size}`),
   /** Your own points from a CSV file (a File or text); a bad file is a 422 naming row and column. */
   uploadCsv: (id, file) => request("PUT", `${session(id)}/data.csv`, file, { contentType: "text/csv" }),
   importModel: (id, model) => request("POST", `${session(id)}/import`, model),

@@ -44,6 +44,7 @@ export function parsers(options) {
   const featureNames = names(options.features);
   const bounded = (field) => (t) => parseWithin(t, boundOf(options, field));
   return {
+    kind: (t) => ((options.kinds ?? ["mlp"]).includes(t) ? t : undefined),
     problem: (t) => (names(options.problems).includes(t) ? t : undefined),
     dataset: (t) => (names(options.datasets).includes(t) ? t : undefined),
     noise: bounded("noise"),
@@ -85,6 +86,25 @@ export function parsers(options) {
   };
 }
 
+/** A generative kind's setting from a link (`gan.d_steps=3`): text -> value or undefined,
+ * checked against the server's description of the field (options.generative). */
+export function parseGenerative(field, text) {
+  if (field.type === "choice") return field.values.find((v) => String(v) === text);
+  if (field.type === "layers") {
+    if (text === "") return [];
+    const sizes = text.split(",").map((s) => parseWithin(s, { min: 1, max: field.max_neurons, integer: true }));
+    return sizes.length <= field.max_layers && sizes.every((s) => s !== undefined) ? sizes : undefined;
+  }
+  return parseWithin(text, { min: field.min, max: field.max, integer: field.type === "int" });
+}
+
+/** What a generative setting takes, in words. */
+export function generativeRule(field) {
+  if (field.type === "choice") return field.values.join(", ");
+  if (field.type === "layers") return `at most ${field.max_layers} layers of 1 to ${field.max_neurons} neurons, comma-separated`;
+  return `${field.type === "int" ? "a whole number" : "a number"} from ${field.min} to ${field.max}`;
+}
+
 /** What each field takes, in words, for the notice about a link's refused values. */
 export function allowed(options) {
   const words = (field) => boundText(boundOf(options, field));
@@ -94,6 +114,7 @@ export function allowed(options) {
   const sizes = neurons ? `${neurons.min} to ${neurons.max} neurons` : "neurons";
   const speed = boundOf(options, "speed");
   return {
+    kind: (options.kinds ?? ["mlp"]).join(", "),
     problem: listed(options.problems),
     dataset: listed(options.datasets),
     regDataset: "reg-plane, reg-gauss",

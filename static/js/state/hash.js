@@ -3,7 +3,9 @@
 // Both our names and TensorFlow Playground's (tfp.js) are read, mixed in any order: the
 // later key wins where two give the same field. formatHash writes our names.
 
-import { allowed, bool, byType, freshSeed, parsers, VIEW_DEFAULTS, viewParsers } from "./fields.js";
+import {
+  allowed, bool, byType, freshSeed, generativeRule, parseGenerative, parsers, VIEW_DEFAULTS, viewParsers,
+} from "./fields.js";
 import { classRange, dataLoss, trimActivations } from "./rules.js";
 import {
   TFP_BOOLEANS, TFP_COS, TFP_DEFAULT_FEATURES, TFP_FEATURES, TFP_FIELDS, TFP_HIDE, TFP_KEPT,
@@ -84,7 +86,21 @@ export function parseHash(hash, options, { fresh = freshSeed } = {}) {
     if (v === undefined) refuse(rawKey, text, key);
   }
 
+  const generative = options.generative ?? {};
   for (const [rawKey, value] of pairs(hash)) {
+    const dot = rawKey.indexOf(".");
+    if (dot > 0 && Object.hasOwn(generative, rawKey.slice(0, dot)) && generative[rawKey.slice(0, dot)].fields) {
+      // a generative kind's setting: gan.d_steps=3
+      const kind = rawKey.slice(0, dot);
+      const field = generative[kind].fields.find((f) => f.name === rawKey.slice(dot + 1));
+      const v = field ? parseGenerative(field, value) : undefined;
+      if (v === undefined) {
+        refused.push({ key: rawKey, value, rule: field ? generativeRule(field) : `not a setting of the ${kind}` });
+      } else {
+        given[kind] = { ...(given[kind] ?? generative[kind].defaults), [field.name]: v };
+      }
+      continue;
+    }
     if (rawKey.endsWith("_hide")) {
       const name = rawKey.slice(0, -5);
       const ours = TFP_HIDE[name] ?? name;
@@ -147,6 +163,10 @@ export function parseHash(hash, options, { fresh = freshSeed } = {}) {
     if (!config.features.length) config.features = visible.slice(0, 1);
   }
   if (given.seed === undefined) config.seed = fresh();
+  // a generative kind has its settings (the server fills the defaults in the same way)
+  for (const kind of ["gan", "autoencoder"]) {
+    if (config.kind === kind && !config[kind] && generative[kind]) config[kind] = structuredClone(generative[kind].defaults);
+  }
   // the server's rules between fields (rules.js): a field that does not fit the others
   // falls back, the one given wins where it can
   if (config.problem === "regression") {
@@ -193,7 +213,16 @@ export function formatHash({ config, view, hide, hideText, kept = {} }, { compac
   const defaults = compact?.defaults ?? {};
   const viewDefaults = { ...VIEW_DEFAULTS, speed: compact?.default_speed };
   const skip = (key, value) => compact !== null && key !== "seed" && key in defaults && same(defaults[key], value);
-  for (const [key, value] of Object.entries(config)) if (!skip(key, value)) parts.push([key, formatValue(value)]);
+  for (const [key, value] of Object.entries(config)) {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      // a generative kind's settings, each as kind.field (only the kind in use)
+      if (key === config.kind) for (const [k, v] of Object.entries(value)) parts.push([`${key}.${k}`, formatValue(v)]);
+    } else if (value === null) {
+      // a generative kind's settings not chosen yet: nothing to write
+    } else if (!skip(key, value)) {
+      parts.push([key, formatValue(value)]);
+    }
+  }
   for (const key of ["speed", "show_test", "discretize"]) {
     if (compact === null || view[key] !== viewDefaults[key]) parts.push([key, String(view[key])]);
   }

@@ -82,7 +82,7 @@ export class Heatmap {
     const frame = store.frame;
     const scale = scaleFor(store.view.palette);
     const hover = store.hover;
-    if (hover?.kind === "neuron" && frame?.maps) {
+    if (hover?.kind === "neuron" && frame?.kind === "mlp" && frame.maps) {
       const M = frame.mapSize;
       const maps = frame.maps;
       if ((hover.index + 1) * M * M <= maps.length) {
@@ -98,7 +98,7 @@ export class Heatmap {
       return true;
     }
     this.caption.textContent = "";
-    if (!frame) return false;
+    if (frame?.kind !== "mlp") return false; // none yet, or another kind's (its own plot)
     const discrete = store.view.discretize;
     if (frame.classes > 0 && frame.confidence) {
       paintClasses(this.background, frame.grid, frame.confidence, frame.gridSize, frame.classes, { discrete });

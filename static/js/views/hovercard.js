@@ -2,7 +2,7 @@
 // Enter) becomes a small form that sets the weight or bias on the server.
 
 function valueOf(frame, target) {
-  if (!frame) return null;
+  if (frame?.kind !== "mlp") return null;
   if (target.kind === "bias") return frame.biases[target.layer]?.[target.neuron] ?? null;
   const inputs = frame.sizes[target.layer];
   return frame.weights[target.layer]?.[target.neuron * inputs + target.input] ?? null;

@@ -5,6 +5,12 @@
 export const MAX_POINTS = 1000;
 const REDRAW_MS = 250;
 
+// what the two curves are, by model kind (a GAN's "train" loss is D's, its "test" loss G's)
+const NAMES = {
+  mlp: ["Training loss", "Test loss"],
+  gan: ["Discriminator loss", "Generator loss"],
+  autoencoder: ["Training error", "Test error"],
+};
 const line = (color) => ({ color, width: 1.5 });
 const finite = (v) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
 
@@ -138,9 +144,10 @@ export class LossChart {
     const s = this.series;
     const alone = s.epoch.length < 2; // epoch 0, or a fresh page: one point or none
     const mode = alone ? "lines+markers" : "lines"; // a single point has no line to draw
+    const [train, test] = NAMES[this.store.config.kind] ?? NAMES.mlp;
     const traces = [
-      { x: s.epoch, y: s.train, name: "Training loss", mode, line: line("#888"), hovertemplate: "%{y:.3f}" },
-      { x: s.epoch, y: s.test, name: "Test loss", mode, line: line("#222"), hovertemplate: "%{y:.3f}" },
+      { x: s.epoch, y: s.train, name: train, mode, line: line("#888"), hovertemplate: "%{y:.3f}" },
+      { x: s.epoch, y: s.test, name: test, mode, line: line("#222"), hovertemplate: "%{y:.3f}" },
     ];
     const presenter = Boolean(this.store.view.presenter);
     const axis = {

@@ -248,7 +248,7 @@ export class NetworkView {
   draw() {
     const frame = this.store.frame;
     const fits =
-      frame && frame.sizes.length === this.sizes.length && frame.sizes.every((n, i) => n === this.sizes[i]);
+      frame?.kind === "mlp" && frame.sizes.length === this.sizes.length && frame.sizes.every((n, i) => n === this.sizes[i]);
     // A frame of another shape is older than the config (a rebuild is on its way).
     this.el.classList.toggle("stale", !fits);
     if (!fits) return;

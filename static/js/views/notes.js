@@ -11,7 +11,15 @@ import { COS_NOTICE } from "../state/tfp.js";
 const LOSS_WORDS = { mse: "mean squared error", cross_entropy: "cross-entropy" };
 
 /** "Loss: mean squared error" for a config. */
+const GENERATIVE_LOSSES = {
+  minimax: "minimax, G minimises log(1 − D(G(z)))",
+  non_saturating: "non-saturating, G minimises −log D(G(z))",
+  least_squares: "least squares (LSGAN)",
+};
+
 export function lossText(config, options) {
+  if (config.kind === "gan") return `Loss: ${GENERATIVE_LOSSES[config.gan?.loss] ?? config.gan?.loss ?? ""}`;
+  if (config.kind === "autoencoder") return "Loss: mean squared reconstruction error (plane units²)";
   const title = options.losses.find((l) => l.name === config.loss)?.title ?? config.loss;
   return `Loss: ${LOSS_WORDS[config.loss] ?? title}`;
 }
