@@ -39,7 +39,7 @@ from server.protocol.rest import Config
 from server.sessions.session import Session
 
 EVERY, ITERATIONS, JS_TARGET = 250, 3000, 0.1
-COLLAPSE_ITERATIONS, COLLAPSE_EVERY = 3000, 500
+COLLAPSE_ITERATIONS, COLLAPSE_EVERY, QUICK_COLLAPSE = 3000, 500, 1500
 BLOB_ANGLES = np.pi / 2 + 2 * np.pi * np.arange(3) / 3  # engine/data/distributions.three_blobs
 BLOB_CENTRES = 3.5 * np.stack([np.cos(BLOB_ANGLES), np.sin(BLOB_ANGLES)], axis=1)  # (3, 2)
 BLOB_RADIUS = 1.5  # plane units: the blobs' σ is 0.4
@@ -82,13 +82,13 @@ def held(counts: list[int]) -> int:
     return sum(c >= HOLDS * EVAL_SAMPLES for c in counts)
 
 
-def collapse(seed: int, preset: str) -> tuple[float, list[int], list[int]]:
+def collapse(seed: int, preset: str, iterations: int) -> tuple[float, list[int], list[int]]:
     """JS at the end, the points per blob at the end, blobs held every COLLAPSE_EVERY."""
     options = {**PRESETS[preset], "source": "three_blobs"}
     gan = build({"kind": "gan", "seed": seed, "gan": options})
     assert isinstance(gan, Gan)
     along = []
-    while gan.epoch < COLLAPSE_ITERATIONS:
+    while gan.epoch < iterations:
         gan.train(COLLAPSE_EVERY)
         along.append(held(blob_counts(gan)))
     return float(gan.metrics()["js"] or math.nan), blob_counts(gan), along  # type: ignore[arg-type]
@@ -114,11 +114,12 @@ def pca_check(seed: int, epochs: int) -> dict[str, float]:
 
 
 # -- printing -------------------------------------------------------------------------------
-def report(seeds: list[int], gan: bool = True, autoencoder: bool = True) -> None:
-    if gan:
+def report(seeds: list[int], kinds: list[str], quick: bool = False) -> None:
+    """Every table of the kinds named (``quick``: the collapse runs are cut short)."""
+    if "gan" in kinds:
         print_js(seeds)
-        print_collapse(seeds)
-    if autoencoder:
+        print_collapse(seeds, QUICK_COLLAPSE if quick else COLLAPSE_ITERATIONS)
+    if "autoencoder" in kinds:
         print_pca(seeds)
 
 
@@ -142,9 +143,9 @@ def print_js(seeds: list[int]) -> None:
         )  # fmt: skip
 
 
-def print_collapse(seeds: list[int]) -> None:
+def print_collapse(seeds: list[int], iterations: int) -> None:
     print(
-        f"\nMode collapse on three blobs, {COLLAPSE_ITERATIONS:,} iterations: JS at the end, "
+        f"\nMode collapse on three blobs, {iterations:,} iterations: JS at the end, "
         f"{EVAL_SAMPLES:,} generated points per blob, blobs with >= {HOLDS:.0%} of them "
         f"(at the end; along: every {COLLAPSE_EVERY})"
     )
@@ -155,7 +156,7 @@ def print_collapse(seeds: list[int]) -> None:
     print("-" * len(head))
     for preset, name in (("mode_collapse", "mode_collapse"), ("balanced", "balanced (control)")):
         for seed in seeds:
-            js, counts, along = collapse(seed, preset)
+            js, counts, along = collapse(seed, preset, iterations)
             n = held(counts)
             verdict = "collapsed" if n < len(BLOB_CENTRES) else "all three blobs"
             print(
