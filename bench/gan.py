@@ -1,6 +1,8 @@
 """The GAN and the autoencoder (issue #16): live speed over websockets, and quality in process.
 
-Run: ``python -m bench.gan`` (about 3 minutes), ``--quick`` for a smoke check (about 1 minute).
+Run: ``python -m bench.gan`` (about 2 minutes), ``--quick`` for a smoke check (under a minute:
+2 s windows, one seed, the collapse runs cut to 1,500 iterations); ``--no-live`` or
+``--no-quality`` for one half, ``--kinds gan`` for one kind.
 
 Live (bench/stream.py's ``Server``: ``python -m server`` as a subprocess on a free loopback
 port, its own database, per-address limits lifted). Every session is created over REST
@@ -30,6 +32,17 @@ with JS < 0.1; the "mode_collapse" preset on three blobs (and, as a control, the
 one there): JS and how many blobs hold >= 10 % of 2,000 generated points; a linear
 autoencoder (no hidden layers, bottleneck 1) against numpy's SVD: |cos| between the decoded
 line and the first principal axis, and its MSE over PCA's rank-1 residual.
+
+Measured on the 2-core machine (two runs, shared with other work; README.md has the table),
+GAN defaults with 2 D steps: a GAN alone 709-896 it/s at 41-44 fr/s (1 D step: 1,004-1,081);
+30 GANs 37-46 it/s and 14-15 fr/s each (batching off 13-16: 2.8-2.9x); an autoencoder
+alone 266-267 ep/s at 32-33 fr/s; 30 of them 32-35 ep/s and 35-36 fr/s each (off: 5-6,
+6.1-6.4x). Where the worker's time goes with 30 GANs stacked (a stack sampler in the
+server): training about 63 % (a stacked iteration of 30 costs 10-13 ms, mostly float64
+bmm; the per-model noise and batch draws about 10 % of it), frames about 30 % (one frame
+0.6-1.4 ms, drawn per session, not per stack), divergence estimates 6-7 % (9 ms for 30,
+every 10th iteration). With 30 autoencoders stacked, 30 % of an epoch (4.8 of 16 ms) is
+each model's own loss refresh over its 500 points, outside the stack.
 """
 
 from __future__ import annotations
@@ -259,6 +272,20 @@ async def run_live(args: argparse.Namespace) -> list[Live]:
     return runs
 
 
+def defaults() -> str:
+    """The kinds' defaults as this tree has them (they are what the targets are about)."""
+    from server.protocol.generative import AutoencoderOptions, GanOptions
+
+    g, a = GanOptions(), AutoencoderOptions()
+    return (
+        f"GAN {g.source}, G {g.g_hidden} {g.g_activation}, D {g.d_hidden} {g.d_activation}, "
+        f"{g.g_optimizer} {g.g_learning_rate:g}/{g.d_learning_rate:g}, batch {g.batch_size}, "
+        f"{g.d_steps} D + {g.g_steps} G steps, {g.loss}; autoencoder {a.encoder} "
+        f"{a.encoder_activation} -> {a.bottleneck} -> {a.decoder}, {a.optimizer} "
+        f"{a.learning_rate:g}, batch {a.batch_size}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.gan", description=__doc__.split("\n")[0])
     p.add_argument("--seconds", type=float, default=None, help="timed window (default 8 s)")
@@ -285,6 +312,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.seconds:g} s window after {args.warmup:g} s warm-up; "
         f"load average {os.getloadavg()[0]:.1f} (other processes share these CPUs)\n"
     )
+    print(f"Measured defaults (server/protocol/generative.py): {defaults()}\n")
     t = time.monotonic()
     if args.live:
         runs = asyncio.run(run_live(args))
