@@ -304,15 +304,14 @@ class Worker:
         except Exception:  # find the culprit: each trains alone, failing only itself
             log.exception("batched training of %d sessions failed; trying each alone", len(group))
             return min(self._train_alone(session, count, stop) for session in group)
-        done = out.shape[0]
+        done = int(out.shape[0])
         if not done:
             for session in group:
                 session.changed(frame_only=True)  # the weights moved within the epoch
             return 0
-        losses = out  # one transfer, no Python float each
-        for index, session in enumerate(group):
+        for index, session in enumerate(group):  # (one transfer, no Python float each)
             first = session.model.epoch - done + 1  # epochs differ within a group
-            session.record(first, losses[:, index])
+            session.record(first, out[:, index])
         return done
 
     def _train_alone(

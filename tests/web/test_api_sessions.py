@@ -40,6 +40,8 @@ def test_create_has_tfp_defaults(client: TestClient) -> None:
         "same_init": False,
         "init_zero": False,
         "layer_activations": [],
+        "gan": None,  # the generative kinds' settings: null until the kind is chosen
+        "autoencoder": None,
     }
     assert body["epoch"] == 0 and body["state"] == "idle"
     assert len(body["id"]) >= 20  # secrets.token_urlsafe(16)

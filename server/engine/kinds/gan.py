@@ -151,10 +151,10 @@ class Gan:
 
     def seconds(self, iterations: int) -> float:
         """About how long ``iterations`` take the worker alone (measured: 2×16 nets,
-        batch 128, one step each: 1 ms an iteration on a 2-core CPU)."""
+        batch 128, one D and one G step: 1 ms an iteration on a 2-core CPU)."""
         o = self.options
         per_update = UPDATE_SECONDS * (0.5 + o["batch_size"] / 256)
-        return iterations * per_update * (max(1, o["d_steps"]) + max(1, o["g_steps"]))
+        return float(iterations * per_update * (max(1, o["d_steps"]) + max(1, o["g_steps"])))
 
     def train_epoch(self) -> EpochResult:
         return self.train(1)[0]

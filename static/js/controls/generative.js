@@ -27,9 +27,11 @@ const LOSS_NAMES = {
 };
 const PRESET_TITLES = { balanced: "Balanced run", mode_collapse: "Mode collapse" };
 const PRESET_TIPS = {
-  balanced: "A GAN that learns the ring: both nets 2×16 ReLU, Adam, one D and one G step per iteration.",
+  balanced: "A GAN that learns the ring: both nets 2×16 ReLU, Adam, two D steps and one G step per iteration.",
   mode_collapse: "A generator that is too strong for its discriminator on three blobs: it keeps jumping between modes and covers fewer than three.",
 };
+
+const fmt = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(3));
 
 const el = (tag, props = {}, ...children) => {
   const node = Object.assign(document.createElement(tag), props);
@@ -168,7 +170,6 @@ export function bindGenerative(root, store, actions, plot) {
   // -- the divergences ----------------------------------------------------------------------
   const js = root.querySelector('[data-divergence="js"]');
   const kl = root.querySelector('[data-divergence="kl"]');
-  const fmt = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(3));
   store.addEventListener("frame", () => {
     const f = store.frame;
     if (f?.kind !== "gan") return;
@@ -178,8 +179,7 @@ export function bindGenerative(root, store, actions, plot) {
 
   // -- slow motion ----------------------------------------------------------------------------
   const slow = root.querySelector("[data-slow-motion]");
-  let running = false;
-  let timer = null;
+  const motion = { running: false, timer: null }; // slow motion under way, its pause
   const nextFrame = () => new Promise((resolve) => store.addEventListener("frame", resolve, { once: true }));
   async function stage(part) {
     const shown = nextFrame();
@@ -187,26 +187,26 @@ export function bindGenerative(root, store, actions, plot) {
     actions[part === "d" ? "step_d" : "step_g"]();
     await shown;
     await new Promise((resolve) => {
-      timer = setTimeout(resolve, STAGE_PAUSE_MS);
+      motion.timer = setTimeout(resolve, STAGE_PAUSE_MS);
     });
   }
   async function loop() {
-    while (running && store.config.kind === "gan" && store.connection.state === "connected") {
+    while (motion.running && store.config.kind === "gan" && store.connection.state === "connected") {
       await stage("d");
-      if (!running) break;
+      if (!motion.running) break;
       await stage("g");
     }
     stop();
   }
   function stop() {
-    running = false;
-    clearTimeout(timer);
+    motion.running = false;
+    clearTimeout(motion.timer);
     slow.setAttribute("aria-pressed", "false");
   }
   slow.addEventListener("click", () => {
-    if (running) return stop();
+    if (motion.running) return stop();
     if (store.session?.state === "running") actions.play(); // pauses live training first
-    running = true;
+    motion.running = true;
     slow.setAttribute("aria-pressed", "true");
     loop();
   });

@@ -4,6 +4,7 @@
 // member's next tile waits for its ack). Sorting sets CSS `order`, so no tile moves in the
 // DOM; text is written only where it changed. 200 tiles stay cheap.
 
+import { paintFrame } from "../draw/generative.js";
 import { decodeFrame } from "../net/frame.js";
 import { paintClasses, paintGrid } from "../draw/canvas.js";
 import { scaleFor } from "../draw/colors.js";
@@ -16,8 +17,11 @@ const SORT_EVERY_MS = 1000; // a sort by loss follows the numbers, not every til
 export const displayName = (member, anonymise) => (anonymise || !member.nickname ? `Student ${member.number}` : member.nickname);
 
 /** "loss 0.123 · 93 %" of a decoded frame. */
+const GENERATIVE_TILE = 120; // pixels a side of a GAN's or an autoencoder's tile canvas
+
 export function scoreText(frame) {
   const parts = [];
+  if (frame.kind === "gan") return Number.isFinite(frame.meta?.js) ? `JS ${frame.meta.js.toFixed(3)}` : "–";
   if (Number.isFinite(frame.testLoss)) parts.push(`loss ${frame.testLoss.toFixed(3)}`);
   if (Number.isFinite(frame.testAccuracy) && frame.testAccuracy >= 0) parts.push(`${(frame.testAccuracy * 100).toFixed(0)}%`);
   return parts.join(" · ") || "–";
@@ -168,11 +172,17 @@ export class TileBoard {
   }
 
   paint(tile, frame) {
-    if (frame.grid && frame.gridSize) {
+    if (frame.kind !== "mlp") {
+      // a GAN's or an autoencoder's tile: its samples (on D's map), drawn small
+      if (tile.canvas.width !== GENERATIVE_TILE) tile.canvas.width = tile.canvas.height = GENERATIVE_TILE;
+      const size = tile.canvas.width;
+      paintFrame(tile.canvas.getContext("2d"), frame, size, this.scale);
+    } else if (frame.grid && frame.gridSize) {
       if (frame.classes > 0) paintClasses(tile.canvas, frame.grid, frame.confidence, frame.gridSize, frame.classes);
       else paintGrid(tile.canvas, frame.grid, frame.gridSize, this.scale.lut);
     }
-    tile.member.testLoss = frame.testLoss;
+    // a GAN sorts by how far its samples are from the real ones (JS), not by G's loss
+    tile.member.testLoss = frame.kind === "gan" ? frame.meta?.js ?? Infinity : frame.testLoss;
     tile.member.epoch = frame.epoch;
     setText(tile.stats, scoreText(frame));
     setText(tile.epoch, `epoch ${frame.epoch.toLocaleString("en-US")}`);

@@ -6,7 +6,8 @@
 // draw real points; shift-click removes the nearest.
 
 import { scaleFor } from "../draw/colors.js";
-import { DOMAIN, fromPixels, toX, toY } from "../draw/plane.js";
+import { paintFrame } from "../draw/generative.js";
+import { DOMAIN, fromPixels } from "../draw/plane.js";
 
 export const LAYERS = Object.freeze({
   gan: [
@@ -105,27 +106,8 @@ export class GenerativePlot {
     const size = Math.round(this.box.clientWidth * (window.devicePixelRatio || 1));
     if (this.canvas.width !== size) this.canvas.width = this.canvas.height = size;
     const ctx = this.canvas.getContext("2d");
-    const scale = scaleFor(this.store.view.palette);
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, size, size);
-    const s = f.sections;
-    const dot = Math.max(2, size / 160);
-    if (f.kind === "gan") {
-      if (this.shown.dmap && s.dmap) this.paintMap(ctx, s.dmap, size, scale);
-      if (this.shown.manifold && s.manifold) this.mesh(ctx, s.manifold, size, "rgba(40,40,40,0.55)");
-      if (this.shown.real) this.points(ctx, s.real.values, size, scale.css(1), dot, "#fff");
-      const fake = this.interpolated(s.fake.values);
-      if (this.shown.fake) this.points(ctx, fake, size, scale.css(-1), dot, "#fff");
-      if (this.shown.push && s.push) this.arrows(ctx, fake, s.push.values, size);
-    } else {
-      const points = s.points.values;
-      const recon = s.recon.values;
-      if (this.shown.recon) this.joins(ctx, points, recon, size);
-      if (this.shown.manifold && s.manifold) this.mesh(ctx, s.manifold, size, "rgba(40,40,40,0.8)");
-      const colours = this.shown.codes ? this.codeColours(s.codes, f.meta.code_range, scale) : null;
-      this.points(ctx, points, size, colours ?? scale.css(1), dot, "#fff");
-      if (this.shown.recon) this.points(ctx, recon, size, scale.css(-1), dot * 0.7, null);
-    }
+    const fake = f.kind === "gan" ? this.interpolated(f.sections.fake.values) : null;
+    paintFrame(ctx, f, size, scaleFor(this.store.view.palette), this.shown, fake);
     this.caption.textContent = this.captionText(f);
   }
 
@@ -142,104 +124,6 @@ export class GenerativePlot {
     const t = Math.min(1, (performance.now() - this.moveStart) / MOVE_MS);
     const ease = t * t * (3 - 2 * t);
     return target.map((v, i) => this.moving[i] + (v - this.moving[i]) * ease);
-  }
-
-  paintMap(ctx, dmap, size, scale) {
-    const [rows, cols] = dmap.shape;
-    const image = new ImageData(cols, rows);
-    const pixels = new Uint32Array(image.data.buffer);
-    for (let i = 0; i < rows * cols; i++) pixels[i] = scale.lut[Math.min(255, Math.round(dmap.values[i]))];
-    const tile = document.createElement("canvas");
-    tile.width = cols;
-    tile.height = rows;
-    tile.getContext("2d").putImageData(image, 0, 0);
-    ctx.save();
-    ctx.globalAlpha = 0.75;
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(tile, 0, 0, size, size);
-    ctx.restore();
-  }
-
-  points(ctx, xy, size, colour, r, outline) {
-    const fixed = typeof colour === "string";
-    ctx.lineWidth = Math.max(1, r / 3);
-    if (outline) ctx.strokeStyle = outline;
-    for (let i = 0; i + 1 < xy.length; i += 2) {
-      ctx.beginPath();
-      ctx.arc(toX(xy[i], size), toY(xy[i + 1], size), r, 0, 2 * Math.PI);
-      ctx.fillStyle = fixed ? colour : colour[i / 2];
-      ctx.fill();
-      if (outline) ctx.stroke();
-    }
-  }
-
-  arrows(ctx, xy, push, size) {
-    let longest = 0;
-    for (let i = 0; i < push.length; i += 2) longest = Math.max(longest, Math.hypot(push[i], push[i + 1]));
-    if (!longest) return;
-    const reach = size / 24 / longest; // the longest arrow: a 24th of the plot
-    ctx.strokeStyle = "rgba(30,30,30,0.7)";
-    ctx.lineWidth = Math.max(1, size / 500);
-    ctx.beginPath();
-    for (let i = 0; i + 1 < xy.length; i += 4) { // every other point: arrows stay readable
-      const x = toX(xy[i], size);
-      const y = toY(xy[i + 1], size);
-      const dx = push[i] * reach;
-      const dy = -push[i + 1] * reach;
-      ctx.moveTo(x, y);
-      ctx.lineTo(x + dx, y + dy);
-      const angle = Math.atan2(dy, dx);
-      const head = Math.min(6, Math.hypot(dx, dy) / 3);
-      ctx.lineTo(x + dx - head * Math.cos(angle - 0.5), y + dy - head * Math.sin(angle - 0.5));
-      ctx.moveTo(x + dx, y + dy);
-      ctx.lineTo(x + dx - head * Math.cos(angle + 0.5), y + dy - head * Math.sin(angle + 0.5));
-    }
-    ctx.stroke();
-  }
-
-  mesh(ctx, manifold, size, colour) {
-    const v = manifold.values;
-    ctx.strokeStyle = colour;
-    ctx.lineWidth = Math.max(1, size / 400);
-    ctx.beginPath();
-    const at = (i) => [toX(v[2 * i], size), toY(v[2 * i + 1], size)];
-    const line = (indices) => {
-      indices.forEach((index, k) => {
-        const [x, y] = at(index);
-        if (k === 0) ctx.moveTo(x, y);
-        else ctx.lineTo(x, y);
-      });
-    };
-    if (manifold.shape.length === 2) {
-      line([...Array(manifold.shape[0]).keys()]);
-    } else {
-      const [m, n] = manifold.shape;
-      for (let r = 0; r < m; r++) line([...Array(n).keys()].map((c) => r * n + c));
-      for (let c = 0; c < n; c++) line([...Array(m).keys()].map((r) => r * n + c));
-    }
-    ctx.stroke();
-  }
-
-  joins(ctx, a, b, size) {
-    ctx.strokeStyle = "rgba(120,120,120,0.45)";
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    for (let i = 0; i + 1 < a.length; i += 2) {
-      ctx.moveTo(toX(a[i], size), toY(a[i + 1], size));
-      ctx.lineTo(toX(b[i], size), toY(b[i + 1], size));
-    }
-    ctx.stroke();
-  }
-
-  /** Each point's colour from its first code, low (orange) to high (blue). */
-  codeColours(codes, range, scale) {
-    const k = codes.shape[1] ?? 1;
-    const [low, high] = [range[0][0], range[1][0]];
-    const out = [];
-    for (let i = 0; i < codes.values.length; i += k) {
-      out.push(scale.css(high > low ? (2 * (codes.values[i] - low)) / (high - low) - 1 : 0));
-    }
-    return out;
   }
 
   // -- drawing your own points -------------------------------------------------------------
