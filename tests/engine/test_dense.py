@@ -39,7 +39,8 @@ def test_gradients_equal_autograds(activation: str) -> None:
             loss = 0.5 * ((ref(xi) - target[i]) ** 2).sum()
             loss.backward()
         assert torch.allclose(ref(xi).detach(), out[i], atol=1e-12)
-        expected = torch.cat([p.grad.reshape(-1) for layer in ref if isinstance(layer, torch.nn.Linear)
+        linears = [layer for layer in ref if isinstance(layer, torch.nn.Linear)]
+        expected = torch.cat([p.grad.reshape(-1) for layer in linears
                               for p in (layer.weight, layer.bias)])  # fmt: skip
         assert torch.allclose(grad[i], expected, atol=1e-12)
         assert xi.grad is not None

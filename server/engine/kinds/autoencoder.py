@@ -249,19 +249,33 @@ def train_together(
         for m in models:
             m.cursor = end
         if end >= n:
-            losses = []
-            for m in models:
+            losses = _stack_losses(enc, dec, x_all, torch.stack([m.test_x for m in models]))
+            for m, (train, test) in zip(models, losses.tolist(), strict=True):
                 m.cursor = 0
                 m.epoch += 1
                 m.order = torch.randperm(n, generator=m.rng)
-                m.refresh_losses()
-                losses.append((m.train_loss, m.test_loss))
-            out.append(np.array(losses))
+                m.train_loss, m.test_loss = train, test
+            out.append(losses)
             if not np.isfinite(out[-1][:, 0]).all():
                 break
         if stop is not None and stop():
             break
     return np.stack(out) if out else np.zeros((0, len(models), 2))
+
+
+def _stack_losses(
+    enc: dense.Net, dec: dense.Net, train: torch.Tensor, test: torch.Tensor
+) -> np.ndarray:
+    """Every model's training and test error at once, (S, 2), plane units² (NaN without
+    points), as Autoencoder.refresh_losses computes each one's."""
+
+    def error(x: torch.Tensor) -> torch.Tensor:
+        if not x.shape[1]:
+            return torch.full((x.shape[0],), math.nan, dtype=x.dtype)
+        y = dense.forward(dec, dense.forward(enc, x)[0])[0]
+        return ((y - x) ** 2).mean((1, 2)) * SCALE**2
+
+    return torch.stack([error(train), error(test)], dim=1).numpy()
 
 
 def _finite(value: float) -> float | None:

@@ -176,9 +176,10 @@ class Gan:
         self.train_loss = float(_d_loss(loss, real_logits, fake_logits)[0])
         self.test_loss = float(_g_loss(loss, fake_logits)[0])
 
-    def measure(self) -> None:
-        """Estimate the divergences now and keep them (the chart's history)."""
-        kl, js = self.divergence()
+    def measure(self, divergence: tuple[float, float] | None = None) -> None:
+        """Estimate the divergences now (or take ``divergence``, estimated for a whole
+        stack at once) and keep them (the chart's history)."""
+        kl, js = divergence or self.divergence()
         entry = (self.epoch, kl, js)
         if self.divergences and self.divergences[-1][0] == self.epoch:
             self.divergences[-1] = entry
@@ -187,12 +188,7 @@ class Gan:
 
     def divergence(self) -> tuple[float, float]:
         """KL(real ‖ generated) and JS between them, in bits, on the grid."""
-        p = self.real_density
-        q = _density(self._generate(self.eval_noise)[0])
-        m = (p + q) / 2
-        kl = float((p * (p / q).log2()).sum())
-        js = float(0.5 * (p * (p / m).log2()).sum() + 0.5 * (q * (q / m).log2()).sum())
-        return kl, js
+        return _divergence(self.real_density, self._generate(self.eval_noise)[0])
 
     def _generate(self, noise: torch.Tensor) -> torch.Tensor:
         return dense.forward(self.nets["g"], noise)[0]  # (1, count, 2) net units
@@ -291,8 +287,12 @@ def train_together(
         out.append(losses.to("cpu", torch.float64).numpy())
         for i, m in enumerate(models):
             m.train_loss, m.test_loss = (float(v) for v in out[-1][i])
-            if m.epoch % DIVERGENCE_EVERY == 0:
-                m.measure()
+        if models[0].epoch % DIVERGENCE_EVERY == 0:  # (a stack's models share the epoch)
+            _measure_all(models, stack)
+        else:
+            for m in models:
+                if m.epoch % DIVERGENCE_EVERY == 0:
+                    m.measure()
         if not np.isfinite(out[-1]).all() or (stop is not None and stop()):
             break
     return np.stack(out) if out else np.zeros((0, len(models), 2))
@@ -364,6 +364,24 @@ def _g_logit_grad(loss: str, logits: torch.Tensor) -> torch.Tensor:
     if loss == "minimax":
         return -torch.sigmoid(logits)
     return torch.sigmoid(logits) - 1
+
+
+def _measure_all(models: Sequence[Gan], stack: Any) -> None:
+    """Every model's divergences from one pass of G over the stack (the eval noise is
+    the same fixed draw for every model of a shape)."""
+    noise = models[0].eval_noise.expand(len(models), -1, -1)
+    fake = dense.forward(stack.nets["g"], noise)[0]  # (S, EVAL_SAMPLES, 2)
+    for m, points in zip(models, fake, strict=True):
+        m.measure(_divergence(m.real_density, points))
+
+
+def _divergence(p: torch.Tensor, generated: torch.Tensor) -> tuple[float, float]:
+    """KL(p ‖ q) and JS(p, q) in bits, q the density of ``generated`` (net units)."""
+    q = _density(generated)
+    m = (p + q) / 2
+    kl = float((p * (p / q).log2()).sum())
+    js = float(0.5 * (p * (p / m).log2()).sum() + 0.5 * (q * (q / m).log2()).sum())
+    return kl, js
 
 
 def _density(points: torch.Tensor) -> torch.Tensor:
