@@ -124,6 +124,17 @@ PRESETS: dict[str, dict[str, object]] = {
                       "g_learning_rate": 0.01, "d_learning_rate": 0.001, "g_steps": 3},
 }  # fmt: skip
 
+# a generative kind's setting -> the lock of the MLP's control that does the same job
+GENERATIVE_LOCKS = {
+    "source": "dataset", "noise_dim": "features", "noise": "features", "g_hidden": "hidden",
+    "d_hidden": "hidden", "encoder": "hidden", "decoder": "hidden", "bottleneck": "hidden",
+    "g_activation": "activation", "d_activation": "activation",
+    "encoder_activation": "activation", "decoder_activation": "activation",
+    "g_optimizer": "optimizer", "d_optimizer": "optimizer", "optimizer": "optimizer",
+    "g_learning_rate": "learning_rate", "d_learning_rate": "learning_rate",
+    "learning_rate": "learning_rate", "batch_size": "batch_size", "d_steps": "extras",
+    "g_steps": "extras", "loss": "loss_function", "input_noise": "noise",
+}  # fmt: skip
 TITLES = {
     "source": "Real data", "noise_dim": "Noise dimensions", "noise": "Noise",
     "g_hidden": "Generator layers", "g_activation": "Generator activation",
@@ -145,7 +156,8 @@ GAN_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1]
 def _field(name: str, info: Any) -> dict[str, Any]:
     """One setting as the page builds its control: choices, a range or layer sizes."""
     out: dict[str, Any] = {"name": name, "title": TITLES.get(name, name),
-                           "description": info.description or ""}  # fmt: skip
+                           "description": info.description or "",
+                           "lock": GENERATIVE_LOCKS[name]}  # fmt: skip
     args = getattr(info.annotation, "__args__", ())
     origin = getattr(info.annotation, "__origin__", None)
     if origin is Literal or (args and all(isinstance(a, (str, int)) for a in args)):

@@ -147,7 +147,9 @@ class Shared(BaseModel):
     test_loss: float | None
     config: Config
     history: History
-    params: Params
+    params: Params | None = Field(
+        None, description="an mlp's weights; null for a gan or autoencoder"
+    )
     picture: str = Field(description="URL of the boundary with its points (PNG, 400×400)")
     thumbnail: str
 

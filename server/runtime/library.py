@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from server.errors import Conflict, NotFound, StorageFailed
 from server.formats.images import stored_pictures
+from server.formats.images_generative import generative_png
 from server.protocol.config import Config
 from server.protocol.stored import Checkpoint
 from server.runtime.manager import SessionManager
@@ -68,28 +69,28 @@ class Library:
 
     # -- experiments ------------------------------------------------------------------------
     async def save(self, session_id: str, owner: str, name: str) -> dict[str, Any]:
-        def read(s: Session) -> tuple[Stored, dict[str, Any], Any, Any, Any, int]:
+        def read(s: Session) -> tuple[Stored, dict[str, Any], Callable[[], tuple[bytes, bytes]]]:
             stored = capture(s)
             if stored is None:
                 raise Conflict(
                     "the session cannot be saved as it is: its weights or training state are "
                     "not finite or run away (it diverged); reset it first"
                 )
-            output, confidence = views.maps(s, PICTURE_GRID)
             summary = {
                 "config": s.config.model_dump(),
                 "train_loss": finite(s.model.train_loss),
                 "test_loss": finite(s.model.test_loss),
             }
-            return stored, summary, output, confidence, s.model.split, s.config.classes
+            if s.config.kind != "mlp":  # a GAN's or an autoencoder's plot, 100 and 400 px
+                shown = views.generative(s, PICTURE_GRID)
+                return stored, summary, lambda: (generative_png(shown, 1), generative_png(shown, 4))
+            output, confidence = views.maps(s, PICTURE_GRID)
+            split, classes = s.model.split, s.config.classes
+            return stored, summary, lambda: stored_pictures(output, confidence, split, classes)
 
         self.database  # noqa: B018  (storage off: say so before reading the session)
-        stored, summary, output, confidence, split, classes = await self.manager.on(
-            session_id, read
-        )
-        thumbnail, picture = await asyncio.to_thread(
-            stored_pictures, output, confidence, split, classes
-        )
+        stored, summary, draw = await self.manager.on(session_id, read)
+        thumbnail, picture = await asyncio.to_thread(draw)
         pictures = Pictures(thumbnail, picture)
         limits, database = self.limits, self.database
 
@@ -144,7 +145,8 @@ class Library:
 
             def view() -> dict[str, Any]:
                 session = self._restored(stored, new_id())
-                return {"params": views.params(session), "history": views.history(session)}
+                params = views.params(session) if session.config.kind == "mlp" else None
+                return {"params": params, "history": views.history(session)}
 
             built = await self.manager.worker.call(view)
             self._views[key] = built

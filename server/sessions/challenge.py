@@ -6,20 +6,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.engine.kinds.mlp import Model
 from server.protocol.rooms import Challenge
 from server.sessions.history import finite
 from server.sessions.session import Session
 
 
 def parameters(session: Session) -> int:
-    """Weights and biases of the network (the leaderboard's "fewest parameters")."""
-    net = session.mlp.net
+    """Weights and biases of the network (the leaderboard's "fewest parameters"); a
+    generative kind's: both nets'."""
+    m = session.model
+    if not isinstance(m, Model):
+        return sum(int(net.flat.shape[1]) for net in m.nets.values())
+    net = m.net
     return sum(int(w.numel()) for w in net.weights) + sum(int(b.numel()) for b in net.biases)
 
 
 def architecture(session: Session) -> str:
-    """The network's shape in a few words: "2 in · 4-2 · tanh" (one group per shape)."""
+    """The network's shape in a few words: "2 in · 4-2 · tanh" (one group per shape); a
+    GAN's "GAN · G 16-16 relu · D 16-16 relu", an autoencoder's "AE 16-16 · 1 · 16-16"."""
     c = session.config
+    if c.gan is not None and c.kind == "gan":
+        g = c.gan
+        return (f"GAN · G {'-'.join(map(str, g.g_hidden)) or 'linear'} {g.g_activation} · "
+                f"D {'-'.join(map(str, g.d_hidden)) or 'linear'} {g.d_activation}")  # fmt: skip
+    if c.autoencoder is not None and c.kind == "autoencoder":
+        a = c.autoencoder
+        return (f"AE {'-'.join(map(str, a.encoder)) or '·'} {a.encoder_activation} · "
+                f"{a.bottleneck} · {'-'.join(map(str, a.decoder)) or '·'}")  # fmt: skip
     hidden = "-".join(str(n) for n in c.hidden) or "no hidden layer"
     return f"{len(c.features)} in · {hidden} · {c.activation}"
 

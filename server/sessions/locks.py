@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.errors import PlaygroundError
 from server.protocol.config import ConfigPatch
+from server.protocol.generative import GENERATIVE_LOCKS
 from server.sessions.session import Session
 
 # a config field -> the lock that guards it ("hidden" and "neurons": see check_patch)
@@ -45,5 +46,10 @@ def check_patch(session: Session, patch: ConfigPatch) -> None:
                 check(session, "hidden", field)
             if value[: len(now.hidden)] != now.hidden[: len(value)]:
                 check(session, "neurons", field)
+        elif field in ("gan", "autoencoder"):
+            kept = getattr(now, field)
+            for name, new in value.model_dump(exclude_none=True).items():
+                if kept is None or getattr(kept, name) != new:
+                    check(session, GENERATIVE_LOCKS[name], f"{field}.{name}")
         elif field in FIELD_LOCKS:
             check(session, FIELD_LOCKS[field], field)

@@ -29,9 +29,10 @@ function missing() {
 }
 
 /** A chart of `history` drawn by the live page's LossChart, fed as the page feeds it. */
-function drawChart(where, history) {
+function drawChart(where, history, config) {
   const feed = new EventTarget();
   feed.view = {};
+  feed.config = config; // the curves' names follow the model kind
   const chart = new LossChart(where, feed);
   feed.dispatchEvent(new CustomEvent("history", { detail: history }));
   return chart;
@@ -49,7 +50,16 @@ function show(share) {
   q("picture").src = share.picture;
   const list = q("setup");
   for (const [label, value] of describeSetup(share.config, options)) list.append(el("dt", {}, label), el("dd", {}, value));
-  drawChart(q("chart"), share.history);
+  drawChart(q("chart"), share.history, share.config);
+  if (share.config.kind && share.config.kind !== "mlp") {
+    // a GAN or an autoencoder: the picture is its plot; the losses are its nets'
+    const gan = share.config.kind === "gan";
+    q("summary").textContent = `${gan ? "Iteration" : "Epoch"} ${formatEpoch(share.epoch)}${when ? ` · saved ${when}` : ""}`;
+    q("test-loss").previousElementSibling.textContent = gan ? "Generator loss" : "Test error";
+    q("train-loss").previousElementSibling.textContent = gan ? "Discriminator loss" : "Training error";
+    q("network").closest("section").hidden = true;
+    return;
+  }
   const network = q("network");
   const draw = () => drawStaticNetwork(network, { config: share.config, params: share.params, options, featureMaps });
   draw();

@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from .conftest import ARTIFACTS, Playground
+from .conftest import ARTIFACTS, Playground, Server
+from .test_room_wall import TILE, open_wall
 
 pytestmark = pytest.mark.e2e
 
@@ -20,6 +21,13 @@ PAINTED = """(kind) => {
   const caption = document.querySelector('[data-generative-caption]').textContent;
   return document.documentElement.dataset.kind === kind && caption.length > 0;
 }"""
+# how many pixels of each tile's canvas are coloured (not white or grey)
+COLOURED_TILES = """() => [...document.querySelectorAll('[data-tile] canvas')].map((c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let coloured = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] !== d[i + 2]) coloured++;
+  return coloured;
+})"""
 JS = "Number(document.querySelector('[data-divergence=\"js\"]').textContent)"
 
 
@@ -135,10 +143,8 @@ def test_the_autoencoder_finds_the_curve_of_the_moons(playground: Playground) ->
 
 
 def test_the_settings_come_from_and_go_to_the_address_bar(playground: Playground) -> None:
-    page = open_kind(
-        playground, "kind=gan&gan.d_steps=3&gan.loss=minimax&gan.g_hidden=8,8&gan.noise_dim=1&seed=2",
-        "gan",
-    )  # fmt: skip
+    link = "kind=gan&gan.d_steps=3&gan.loss=minimax&gan.g_hidden=8,8&gan.noise_dim=1&seed=2"
+    page = open_kind(playground, link, "gan")
     config = playground.wait_config({"kind": "gan"})
     assert config["gan"]["d_steps"] == 3 and config["gan"]["loss"] == "minimax"
     assert config["gan"]["g_hidden"] == [8, 8] and config["gan"]["noise_dim"] == 1
@@ -171,3 +177,30 @@ def test_the_generative_page_fits_both_sizes(
         assert box is not None and box["width"] >= 60  # values readable, not squeezed
     page.screenshot(path=ARTIFACTS / f"generative-{kind}-{size[0]}.png", full_page=True)
     assert playground.errors == []
+
+
+def test_a_class_of_gans_on_the_wall_and_a_students_page(browser: Browser, server: Server) -> None:
+    room = httpx.post(f"{server.url}/api/rooms", json={"config": {"kind": "gan", "seed": 5}},
+                      timeout=10).json()  # fmt: skip
+    try:
+        for _ in range(3):
+            member = httpx.post(f"{server.url}/api/rooms/{room['code']}/join", json={}, timeout=10)
+            httpx.post(
+                f"{server.url}/api/sessions/{member.json()['session']['id']}/play", timeout=10
+            )
+        wall = open_wall(browser, server.url, room, (1280, 900))
+        expect(wall.locator(TILE)).to_have_count(3)
+        expect(wall.locator("[data-tile-stats]", has_text="JS")).to_have_count(3)
+        painted = wall.evaluate(COLOURED_TILES)
+        assert len(painted) == 3 and all(n > 100 for n in painted)  # D's map and samples
+        wall.screenshot(path=ARTIFACTS / "wall-gans.png")
+        student = browser.new_page()
+        student.goto(f"{server.url}/join/{room['code']}")
+        student.get_by_role("button", name="Join").click()
+        student.wait_for_function(PAINTED, arg="gan")
+        expect(student.get_by_role("button", name="Step D")).to_be_visible()
+        student.close()
+        wall.context.close()
+    finally:
+        httpx.delete(f"{server.url}/api/rooms/{room['code']}",
+                     headers={"X-Teacher-Key": room["key"]}, timeout=10)  # fmt: skip

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.protocol.config import Config
+from server.protocol.generative import GENERATIVE_LOCKS
 from server.protocol.rooms import LOCKABLE
 from server.sessions.locks import FIELD_LOCKS
 from tests.helpers.api import CSV, HEADER, api, create
@@ -24,9 +25,8 @@ CHANGES: dict[str, Any] = {
     "dataset": "xor", "train_ratio": 70, "noise": 10, "batch_size": 5,
     "features": ["x1", "x2", "x1_x2"], "classes": 3, "loss": "cross_entropy",
     "optimizer": "adam", "momentum": 0.5, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6,
-    "same_init": True, "seed": 3, "init_zero": True,
+    "same_init": True, "seed": 3, "init_zero": True, "kind": "gan",
 }  # fmt: skip
-ONE_KIND = {"kind"}  # only "mlp" exists: nothing to change it to
 SETUP = {"classes": {"dataset": "clouds"}}  # a dataset that makes more than 2 classes
 
 
@@ -45,7 +45,7 @@ def change(client: TestClient, sid: str, **config: Any) -> Any:
 
 
 def test_every_field_lock_has_a_case() -> None:
-    assert set(CHANGES) | ONE_KIND == set(FIELD_LOCKS)
+    assert set(CHANGES) == set(FIELD_LOCKS)
     assert set(FIELD_LOCKS.values()) <= set(LOCKABLE)
     assert all(CHANGES[f] != getattr(Config(**SETUP.get(f, {})), f) for f in CHANGES)
 
@@ -81,6 +81,23 @@ def test_the_only_kind_passes_under_a_problem_lock(client: TestClient) -> None:
     lock(client, room, "problem")
     assert change(client, sid, kind="mlp", learning_rate=0.1).status_code == 200
     assert change(client, sid, kind="mlp", problem="regression").status_code == 403
+
+
+def test_a_gans_settings_fall_under_the_locks_of_the_controls_doing_their_job(
+    client: TestClient,
+) -> None:
+    room, sid = student(client, kind="gan")
+    assert set(GENERATIVE_LOCKS.values()) <= set(LOCKABLE)
+    lock(client, room, "learning_rate", "step")
+    r = change(client, sid, gan={"d_learning_rate": 0.01})
+    assert r.status_code == 403 and "learning rate" in r.json()["detail"]
+    assert change(client, sid, gan={"d_learning_rate": 0.003}).status_code == 200  # unchanged
+    assert change(client, sid, gan={"d_steps": 4}).json()["config"]["gan"]["d_steps"] == 4
+    for action in ("step_d", "step_g"):
+        assert client.post(api(sid, f"/{action}")).status_code == 403
+    lock(client, room)
+    assert change(client, sid, gan={"d_learning_rate": 0.01}).status_code == 200
+    assert client.post(api(sid, "/step_d")).status_code == 200
 
 
 def test_hidden_locks_the_layer_count_and_neurons_the_widths(client: TestClient) -> None:

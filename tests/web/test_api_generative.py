@@ -179,6 +179,13 @@ def test_a_class_of_gans_gets_the_setup_and_tiles(client: TestClient) -> None:
     student = join(client, room["code"], nickname="Ada")
     assert student["session"]["config"]["kind"] == "gan"
     assert student["session"]["config"]["gan"]["loss"] == "least_squares"
+    listed = client.get(f"{room['api']}/teacher", headers=room["auth"]).json()["members"]
+    assert listed[0]["architecture"] == "GAN · G 16-16 relu · D 16-16 relu"
+    assert listed[0]["params"] == (2 * 16 + 16 + 16 * 16 + 16 + 16 * 2 + 2) + (
+        2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+    )
+    curves = client.get(f"{room['api']}/curves", headers=room["auth"]).json()["members"]
+    assert curves[0]["architecture"].startswith("GAN")
     r = client.post(f"{room['api']}/push", json={"weights": True}, headers=room["auth"])
     assert r.status_code == 409 and "weights" in r.json()["detail"]
     r = client.post(f"{room['api']}/push", json={}, headers=room["auth"])
@@ -208,3 +215,26 @@ def test_a_gan_and_an_autoencoder_survive_a_restart(tmp_path: Path) -> None:
             assert c.get(api(sid, "/generative")).json() == was
         c.post(api(gan, "/train"), json={"epochs": 30})
         assert c.get(api(gan)).json()["epoch"] == 150
+
+
+def test_a_saved_and_shared_gan_opens_where_it_was(tmp_path: Path) -> None:
+    owner = {"X-Owner-Key": "my-browsers-key-0123456789"}
+    with TestClient(create_app(Settings(data_dir=str(tmp_path / "data")))) as c:
+        sid = create(c, GAN)
+        train(c, sid, 40)
+        r = c.post("/api/experiments", json={"session": sid, "name": "ring"}, headers=owner)
+        assert r.status_code == 201, r.text
+        experiment = r.json()
+        thumb = c.get(experiment["thumbnail"])
+        assert thumb.status_code == 200 and struct.unpack(">II", thumb.content[16:24]) == (100, 100)
+        opened = c.post(f"/api/experiments/{experiment['id']}/open", headers=owner).json()
+        assert opened["config"]["kind"] == "gan" and opened["epoch"] == 40
+        assert (
+            c.get(api(opened["id"], "/generative")).json()["fake"]
+            == (c.get(api(sid, "/generative")).json()["fake"])
+        )
+        share = c.post(f"/api/experiments/{experiment['id']}/share", headers=owner).json()
+        page = c.get(share["url"])
+        assert page.status_code == 200 and "ring" in page.text
+        forked = c.post(f"/api/shares/{share['token']}/fork").json()
+        assert forked["config"]["gan"] == opened["config"]["gan"]

@@ -54,6 +54,7 @@ export function bindGenerative(root, store, actions, plot) {
     const wrap = el("div", { className: "generative-field" });
     wrap.dataset.tip = field.description || field.title;
     wrap.dataset.generativeField = field.name;
+    wrap.dataset.control = field.lock; // a teacher's lock (or a link's _hide) hides it
     const label = el("label", { htmlFor: id, textContent: field.title });
     if (field.type === "layers") {
       const box = el("div", { className: "layer-sizes", id });

@@ -185,7 +185,8 @@ export class TileBoard {
     tile.member.testLoss = frame.kind === "gan" ? frame.meta?.js ?? Infinity : frame.testLoss;
     tile.member.epoch = frame.epoch;
     setText(tile.stats, scoreText(frame));
-    setText(tile.epoch, `epoch ${frame.epoch.toLocaleString("en-US")}`);
+    const unit = frame.kind === "gan" ? "iteration" : "epoch";
+    setText(tile.epoch, `${unit} ${frame.epoch.toLocaleString("en-US")}`);
     setText(tile.state, frame.state);
     if (tile.li.dataset.state !== frame.state) tile.li.dataset.state = frame.state;
   }

@@ -144,7 +144,7 @@ export class LossChart {
     const s = this.series;
     const alone = s.epoch.length < 2; // epoch 0, or a fresh page: one point or none
     const mode = alone ? "lines+markers" : "lines"; // a single point has no line to draw
-    const [train, test] = NAMES[this.store.config.kind] ?? NAMES.mlp;
+    const [train, test] = NAMES[this.store.config?.kind] ?? NAMES.mlp;
     const traces = [
       { x: s.epoch, y: s.train, name: train, mode, line: line("#888"), hovertemplate: "%{y:.3f}" },
       { x: s.epoch, y: s.test, name: test, mode, line: line("#222"), hovertemplate: "%{y:.3f}" },

@@ -8,6 +8,19 @@ const plain = (v) => (typeof v === "number" ? String(+v.toPrecision(6)) : String
 export function describeSetup(config, options) {
   const rows = [];
   const add = (label, value) => value !== undefined && value !== null && rows.push([label, value]);
+  const kind = config.kind ?? "mlp";
+  if (kind !== "mlp" && config[kind] && options.generative?.[kind]) {
+    // a GAN's or an autoencoder's settings, each with its field's title
+    add("Model", kind === "gan" ? "GAN" : "Autoencoder");
+    if (config[kind].source === "dataset") add("Dataset", titleIn(options.datasets, config.dataset));
+    add("Seed", plain(config.seed));
+    for (const field of options.generative[kind].fields) {
+      const value = config[kind][field.name];
+      const shown = Array.isArray(value) ? (value.length ? value.join(", ") : "none") : plain(value);
+      add(field.title, field.name === "source" ? (options.generative.sources.find((s) => s.name === value)?.title ?? value) : shown);
+    }
+    return rows;
+  }
   add("Problem", titleIn(options.problems, config.problem));
   add("Dataset", titleIn(options.datasets, config.dataset));
   if ((config.classes ?? 2) > 2) add("Classes", plain(config.classes));
