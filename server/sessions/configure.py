@@ -64,9 +64,10 @@ def generative_change(config: Config, changed: set[str]) -> str:
     kind = config.kind
     own = {name.split(".", 1)[1] for name in changed if name.startswith(f"{kind}.")}
     source = getattr(config, kind).source
-    data = (
-        {"dataset", "noise", "train_ratio", "classes", "problem"} if source == "dataset" else set()
-    )
+    # the distributions draw with the config's noise and train ratio too; the dataset's
+    # own fields matter only when the points are the dataset's
+    own_data = {"dataset", "classes", "problem"} if source == "dataset" else set()
+    data = {"noise", "train_ratio"} | own_data
     if "kind" in changed or "source" in own or changed & (data | {"seed"}):
         return "data"
     if own - KEEPS_NETS[kind]:

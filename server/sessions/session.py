@@ -22,7 +22,8 @@ from server.engine.kinds.mlp import Model
 from server.engine.kinds.registry import KINDS, AnyModel
 from server.errors import Conflict
 from server.protocol.rest import DEFAULT_SPEED, Config, ConfigPatch
-from server.sessions.configure import KEEPS_WEIGHTS, NEW_DATA, generative_change, next_config
+from server.sessions import generative
+from server.sessions.configure import KEEPS_WEIGHTS, NEW_DATA, next_config
 from server.sessions.diagnosis import divergence_message
 from server.sessions.history import LossHistory, finite
 from server.sessions.rules import hyper_of
@@ -168,19 +169,7 @@ class Session:
 
     def step_part(self, part: str) -> None:
         """A GAN's discriminator stage alone (``part`` "d") or its generator's ("g")."""
-        if not isinstance(self.model, Gan):
-            raise Conflict(f"cannot step {part}: only a gan session has a discriminator and a "
-                           f"generator (this one is {self.config.kind})", "part")  # fmt: skip
-        if self.state in STOPPED:
-            raise Conflict(f"cannot step: the session is {self.state} (reset it first)", "type")
-        self.require_training_points("step")
-        self.transition(State.PAUSED, "step")
-        try:
-            self.model.step_part(part)
-        except Exception as exc:
-            self.fail(exc)
-            raise
-        self.changed()
+        generative.step_part(self, part)
 
     def reset(self) -> None:
         """New initial weights (the seed's stream goes on, or with same_init the seed's
@@ -210,7 +199,7 @@ class Session:
         if not changed:
             return
         if config.kind != "mlp" or "kind" in changed:
-            self._apply_generative(config, changed)
+            generative.apply_config(self, config, changed)
             return
         if changed <= KEEPS_WEIGHTS:
             self.config = config
@@ -228,27 +217,6 @@ class Session:
             self.data_version += 1
         else:
             split = self.model.split  # generated or the caller's own points
-        self.config = config
-        self.model = self.build(config, split)
-        self.rebuilt()
-
-    def _apply_generative(self, config: Config, changed: set[str]) -> None:
-        """A config change of a generative session, or of any session's kind."""
-        what = "data" if "kind" in changed else generative_change(config, changed)
-        if what in ("keep", "inert"):
-            self.config = config
-            if what == "keep":
-                assert isinstance(self.model, (Gan, Autoencoder))
-                self.model.set_options(getattr(config, config.kind).model_dump())
-            self.changed()
-            return
-        split = self.model.split
-        if what == "data":
-            self.seeds.reseed(config.seed)
-            split = self.seeds.points(config)
-            self.seeds.start_weights(config, self.init_generator, reseeded="seed" in changed)
-            self.custom_data = False
-            self.data_version += 1
         self.config = config
         self.model = self.build(config, split)
         self.rebuilt()

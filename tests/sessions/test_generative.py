@@ -61,6 +61,10 @@ def test_rates_and_steps_keep_the_nets_other_fields_rebuild_them() -> None:
     assert isinstance(s.model, Gan) and s.model.nets["g"].sizes == [2, 8, 2]
     s.apply_config(ConfigPatch.model_validate({"gan": {"source": "line"}}))
     assert s.data_version == version + 1
+    s.apply_config(ConfigPatch.model_validate({"dataset": "xor"}))  # not the GAN's points
+    assert s.data_version == version + 1
+    s.apply_config(ConfigPatch.model_validate({"noise": 30}))  # the line drawn wider
+    assert s.data_version == version + 2
 
 
 def test_the_kind_switches_and_back() -> None:

@@ -16,16 +16,26 @@ generated ones, in bits) every DIVERGENCE_EVERY iterations.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
 from server.engine import dense
 from server.engine.data.split import Split
 from server.engine.kinds.base import EpochResult, Snapshot
+from server.engine.kinds.gan_math import (
+    LOSSES as LOSSES,
+)
+from server.engine.kinds.gan_math import (
+    d_loss,
+    density,
+    divergence_of,
+    g_logit_grad,
+    g_loss,
+)
+from server.engine.kinds.gan_training import DIVERGENCE_EVERY as DIVERGENCE_EVERY
+from server.engine.kinds.gan_training import stage, train_together
 from server.engine.kinds.generative import (
     GAN_CODE,
     SCALE,
@@ -34,19 +44,15 @@ from server.engine.kinds.generative import (
     frame_body,
     net_key,
     points_of,
-    rates,
     stack_of,
     stream_of,
 )
 from server.engine.network import Uniform
 from server.engine.render import DOMAIN, grid_points, quantize_probability
 
-LOSSES = ("minimax", "non_saturating", "least_squares")
 NOISES = ("uniform", "gaussian")
 EVAL_SAMPLES = 2000  # generated points the divergences and the frames' samples come from
 SHOWN = 300  # generated points a frame shows, with their gradient arrows
-DIVERGENCE_GRID = 16
-DIVERGENCE_EVERY = 10  # iterations between divergence estimates
 MOST_HISTORY = 2000  # divergence entries kept (then every other one)
 UPDATE_SECONDS = 0.5e-3  # one update of G or D (2×16, batch 128), for estimates
 MANIFOLD_1D, MANIFOLD_2D = 64, 15  # noise values along the line / on each side of the mesh
@@ -92,7 +98,7 @@ class Gan:
         train, test = points_of(split, self.dtype)
         self.real = torch.cat([train, test])  # (N, 2) net units
         self.train_y = torch.ones(len(self.real))  # how many points there are to learn
-        self.real_density = _density(self.real)
+        self.real_density = density(self.real)
         if hasattr(self, "nets"):
             self.refresh_losses()
 
@@ -163,7 +169,7 @@ class Gan:
         """One stage alone: D's updates (``part`` "d") or G's ("g"), at least one; the
         iteration count stays."""
         steps = max(1, self.options[f"{part}_steps"])
-        _stage([self], stack_of([self]), part, steps)
+        stage([self], stack_of([self]), part, steps)
         self.refresh_losses()
         self.measure()
 
@@ -173,8 +179,8 @@ class Gan:
         real_logits = dense.forward(self.nets["d"], self.real.unsqueeze(0))[0]
         fake_logits = dense.forward(self.nets["d"], fake)[0]
         loss = self.options["loss"]
-        self.train_loss = float(_d_loss(loss, real_logits, fake_logits)[0])
-        self.test_loss = float(_g_loss(loss, fake_logits)[0])
+        self.train_loss = float(d_loss(loss, real_logits, fake_logits)[0])
+        self.test_loss = float(g_loss(loss, fake_logits)[0])
 
     def measure(self, divergence: tuple[float, float] | None = None) -> None:
         """Estimate the divergences now (or take ``divergence``, estimated for a whole
@@ -188,7 +194,7 @@ class Gan:
 
     def divergence(self) -> tuple[float, float]:
         """KL(real ‖ generated) and JS between them, in bits, on the grid."""
-        return _divergence(self.real_density, self._generate(self.eval_noise)[0])
+        return divergence_of(self.real_density, self._generate(self.eval_noise)[0])
 
     def _generate(self, noise: torch.Tensor) -> torch.Tensor:
         return dense.forward(self.nets["g"], noise)[0]  # (1, count, 2) net units
@@ -233,7 +239,7 @@ class Gan:
         noise = self.eval_noise[:, :SHOWN]
         fake = self._generate(noise)
         logits, cache = dense.forward(d, fake)
-        _, push = dense.backward(d, cache, -_g_logit_grad(self.options["loss"], logits), False)
+        _, push = dense.backward(d, cache, -g_logit_grad(self.options["loss"], logits), False)
         points = grid_points(grid, self.dtype, "cpu") / SCALE
         scores = dense.forward(d, points.unsqueeze(0))[0].reshape(grid, grid)
         shown = scores.clamp(0, 1) if self.options["loss"] == "least_squares" else scores.sigmoid()
@@ -267,132 +273,6 @@ class Gan:
         return frame_body(meta, [Section("real", v["real"]), Section("fake", v["fake"]),
                                  Section("push", v["push"]), Section("dmap", v["dmap"], "u1"),
                                  Section("manifold", v["manifold"])])  # fmt: skip
-
-
-# -- the arithmetic, for a stack of S models (a lone model is a stack of one) -----------------
-def train_together(
-    models: Sequence[Gan], iterations: int, stop: Callable[[], bool] | None = None
-) -> np.ndarray:
-    """Up to ``iterations`` iterations of every model at once (one group key); returns
-    the losses after each, (done, S, 2): D's, G's."""
-    stack = stack_of(models)
-    o = models[0].options
-    out = []
-    for _ in range(iterations):
-        d_loss = _stage(models, stack, "d", o["d_steps"])
-        g_loss = _stage(models, stack, "g", o["g_steps"])
-        for m in models:
-            m.epoch += 1
-        losses = torch.stack([d_loss, g_loss], dim=1)  # (S, 2)
-        out.append(losses.to("cpu", torch.float64).numpy())
-        for i, m in enumerate(models):
-            m.train_loss, m.test_loss = (float(v) for v in out[-1][i])
-        if models[0].epoch % DIVERGENCE_EVERY == 0:  # (a stack's models share the epoch)
-            _measure_all(models, stack)
-        else:
-            for m in models:
-                if m.epoch % DIVERGENCE_EVERY == 0:
-                    m.measure()
-        if not np.isfinite(out[-1]).all() or (stop is not None and stop()):
-            break
-    return np.stack(out) if out else np.zeros((0, len(models), 2))
-
-
-def _stage(models: Sequence[Gan], stack: Any, part: str, steps: int) -> torch.Tensor:
-    """``steps`` updates of every model's D (``part`` "d") or G; the loss of the last
-    update (S,), or the loss with no update when ``steps`` is 0."""
-    g, d = stack.nets["g"], stack.nets["d"]
-    first = models[0]
-    batch, loss = first.options["batch_size"], first.options["loss"]
-    rate = rates(models, f"{part}_learning_rate", first.dtype)
-    value = torch.zeros(len(models), dtype=first.dtype)
-    for index in range(max(steps, 1)):
-        update = index < steps
-        noise = torch.cat([m._noise(batch, m.rng) for m in models])  # (S, B, k)
-        fake, g_cache = dense.forward(g, noise)
-        if part == "d":
-            real = torch.stack([m.real[torch.randint(len(m.real), (batch,), generator=m.rng)]
-                                for m in models])  # fmt: skip
-            logits, cache = dense.forward(d, torch.cat([real, fake], dim=1))  # (S, 2B, 1)
-            real_l, fake_l = logits[:, :batch], logits[:, batch:]
-            value = _d_loss(loss, real_l, fake_l)
-            if update:
-                grad = torch.cat([_d_real_grad(loss, real_l), _d_fake_grad(loss, fake_l)], 1)
-                grads, _ = dense.backward(d, cache, grad / batch)
-                dense.step(d, grads, rate)
-        else:
-            logits, d_cache = dense.forward(d, fake)
-            value = _g_loss(loss, logits)
-            if update:
-                _, dx = dense.backward(d, d_cache, _g_logit_grad(loss, logits) / batch, False)
-                grads, _ = dense.backward(g, g_cache, dx)
-                dense.step(g, grads, rate)
-        if update:
-            for m in models:
-                m.updates[part] += 1
-    return value
-
-
-def _d_loss(loss: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """D's loss per model (S,) from its logits on real and generated points (S, B, 1)."""
-    if loss == "least_squares":
-        return 0.5 * ((real - 1) ** 2).mean((1, 2)) + 0.5 * (fake**2).mean((1, 2))
-    return F.softplus(-real).mean((1, 2)) + F.softplus(fake).mean((1, 2))
-
-
-def _g_loss(loss: str, fake: torch.Tensor) -> torch.Tensor:
-    if loss == "least_squares":
-        return 0.5 * ((fake - 1) ** 2).mean((1, 2))
-    if loss == "minimax":
-        return -F.softplus(fake).mean((1, 2))  # log(1 − s)
-    return F.softplus(-fake).mean((1, 2))  # −log s
-
-
-def _d_real_grad(loss: str, logits: torch.Tensor) -> torch.Tensor:
-    """d(D's per-point loss)/d(logit) on real points."""
-    return logits - 1 if loss == "least_squares" else torch.sigmoid(logits) - 1
-
-
-def _d_fake_grad(loss: str, logits: torch.Tensor) -> torch.Tensor:
-    return logits if loss == "least_squares" else torch.sigmoid(logits)
-
-
-def _g_logit_grad(loss: str, logits: torch.Tensor) -> torch.Tensor:
-    """d(G's per-point loss)/d(D's logit on the generated point)."""
-    if loss == "least_squares":
-        return logits - 1
-    if loss == "minimax":
-        return -torch.sigmoid(logits)
-    return torch.sigmoid(logits) - 1
-
-
-def _measure_all(models: Sequence[Gan], stack: Any) -> None:
-    """Every model's divergences from one pass of G over the stack (the eval noise is
-    the same fixed draw for every model of a shape)."""
-    noise = models[0].eval_noise.expand(len(models), -1, -1)
-    fake = dense.forward(stack.nets["g"], noise)[0]  # (S, EVAL_SAMPLES, 2)
-    for m, points in zip(models, fake, strict=True):
-        m.measure(_divergence(m.real_density, points))
-
-
-def _divergence(p: torch.Tensor, generated: torch.Tensor) -> tuple[float, float]:
-    """KL(p ‖ q) and JS(p, q) in bits, q the density of ``generated`` (net units)."""
-    q = _density(generated)
-    m = (p + q) / 2
-    kl = float((p * (p / q).log2()).sum())
-    js = float(0.5 * (p * (p / m).log2()).sum() + 0.5 * (q * (q / m).log2()).sum())
-    return kl, js
-
-
-def _density(points: torch.Tensor) -> torch.Tensor:
-    """A smoothed histogram of net-unit points on the divergence grid, summing to 1."""
-    cells = DIVERGENCE_GRID
-    scaled = ((points.reshape(-1, 2) * SCALE + DOMAIN) / (2 * DOMAIN) * cells).floor()
-    inside = ((scaled >= 0) & (scaled < cells)).all(1)
-    index = (scaled[inside, 1] * cells + scaled[inside, 0]).long()
-    counts = torch.bincount(index, minlength=cells * cells).to(torch.float64)
-    counts = counts / max(1.0, float(counts.sum())) + 1e-4  # no empty cell: logs stay finite
-    return counts / counts.sum()
 
 
 def _finite(value: float) -> float | None:

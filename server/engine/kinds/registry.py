@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from server.engine import batched
-from server.engine.kinds import autoencoder, gan
+from server.engine.kinds import autoencoder, gan_training
 from server.engine.kinds.autoencoder import Autoencoder
 from server.engine.kinds.base import Kind, KindEntry
 from server.engine.kinds.gan import Gan
@@ -48,7 +48,7 @@ def train_together(
         mlps = [m for m in models if isinstance(m, Model)]
         return batched.train_together(mlps, epochs, stop, now).to("cpu", torch.float64).numpy()
     if isinstance(first, Gan):
-        return gan.train_together([m for m in models if isinstance(m, Gan)], epochs, stop)
+        return gan_training.train_together([m for m in models if isinstance(m, Gan)], epochs, stop)
     return autoencoder.train_together(
         [m for m in models if isinstance(m, Autoencoder)], epochs, stop
     )

@@ -1,0 +1,100 @@
+"""A GAN's iterations for a stack of S models of one group key (a lone model is a stack
+of one): D's updates on real and generated batches, then G's through D, each model with
+its own learning rates and sampling stream (kinds/gan.py has the model and the losses'
+formulas)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from server.engine import dense
+from server.engine.kinds.gan_math import (
+    d_fake_grad,
+    d_loss,
+    d_real_grad,
+    divergence_of,
+    g_logit_grad,
+    g_loss,
+)
+from server.engine.kinds.generative import rates, stack_of
+
+if TYPE_CHECKING:
+    from server.engine.kinds.gan import Gan
+
+DIVERGENCE_EVERY = 10  # iterations between divergence estimates
+
+
+def train_together(
+    models: Sequence[Gan], iterations: int, stop: Callable[[], bool] | None = None
+) -> np.ndarray:
+    """Up to ``iterations`` iterations of every model at once (one group key); returns
+    the losses after each, (done, S, 2): D's, G's."""
+    stack = stack_of(models)
+    o = models[0].options
+    out = []
+    for _ in range(iterations):
+        d_value = stage(models, stack, "d", o["d_steps"])
+        g_value = stage(models, stack, "g", o["g_steps"])
+        for m in models:
+            m.epoch += 1
+        losses = torch.stack([d_value, g_value], dim=1)  # (S, 2)
+        out.append(losses.to("cpu", torch.float64).numpy())
+        for i, m in enumerate(models):
+            m.train_loss, m.test_loss = (float(v) for v in out[-1][i])
+        if models[0].epoch % DIVERGENCE_EVERY == 0:  # (a stack's models share the epoch)
+            _measure_all(models, stack)
+        else:
+            for m in models:
+                if m.epoch % DIVERGENCE_EVERY == 0:
+                    m.measure()
+        if not np.isfinite(out[-1]).all() or (stop is not None and stop()):
+            break
+    return np.stack(out) if out else np.zeros((0, len(models), 2))
+
+
+def stage(models: Sequence[Gan], stack: Any, part: str, steps: int) -> torch.Tensor:
+    """``steps`` updates of every model's D (``part`` "d") or G; the loss of the last
+    update (S,), or the loss with no update when ``steps`` is 0."""
+    g, d = stack.nets["g"], stack.nets["d"]
+    first = models[0]
+    batch, loss = first.options["batch_size"], first.options["loss"]
+    rate = rates(models, f"{part}_learning_rate", first.dtype)
+    value = torch.zeros(len(models), dtype=first.dtype)
+    for index in range(max(steps, 1)):
+        update = index < steps
+        noise = torch.cat([m._noise(batch, m.rng) for m in models])  # (S, B, k)
+        fake, g_cache = dense.forward(g, noise)
+        if part == "d":
+            real = torch.stack([m.real[torch.randint(len(m.real), (batch,), generator=m.rng)]
+                                for m in models])  # fmt: skip
+            logits, cache = dense.forward(d, torch.cat([real, fake], dim=1))  # (S, 2B, 1)
+            real_l, fake_l = logits[:, :batch], logits[:, batch:]
+            value = d_loss(loss, real_l, fake_l)
+            if update:
+                grad = torch.cat([d_real_grad(loss, real_l), d_fake_grad(loss, fake_l)], 1)
+                grads, _ = dense.backward(d, cache, grad / batch)
+                dense.step(d, grads, rate)
+        else:
+            logits, d_cache = dense.forward(d, fake)
+            value = g_loss(loss, logits)
+            if update:
+                _, dx = dense.backward(d, d_cache, g_logit_grad(loss, logits) / batch, False)
+                grads, _ = dense.backward(g, g_cache, dx)
+                dense.step(g, grads, rate)
+        if update:
+            for m in models:
+                m.updates[part] += 1
+    return value
+
+
+def _measure_all(models: Sequence[Gan], stack: Any) -> None:
+    """Every model's divergences from one pass of G over the stack (the eval noise is
+    the same fixed draw for every model of a shape)."""
+    noise = models[0].eval_noise.expand(len(models), -1, -1)
+    fake = dense.forward(stack.nets["g"], noise)[0]  # (S, EVAL_SAMPLES, 2)
+    for m, points in zip(models, fake, strict=True):
+        m.measure(divergence_of(m.real_density, points))
