@@ -4,17 +4,45 @@ or makes new points) and a GAN's stages alone."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+import torch
+
+from server.engine.data.split import Split
 from server.engine.kinds.autoencoder import Autoencoder
 from server.engine.kinds.gan import Gan
+from server.engine.kinds.registry import AnyModel
 from server.errors import Conflict
 from server.protocol.rest import Config
 from server.sessions.configure import generative_change
+from server.sessions.seeds import SeedState
 from server.sessions.state import STOPPED, State
 
-if TYPE_CHECKING:
-    from server.sessions.session import Session
+
+class Session(Protocol):
+    """What these functions read and call of a session (sessions/session.Session)."""
+
+    config: Config
+    model: AnyModel
+    seeds: SeedState
+    init_generator: torch.Generator
+    custom_data: bool
+    data_version: int
+
+    @property
+    def state(self) -> State: ...
+
+    def changed(self, frame_only: bool = False) -> None: ...
+
+    def build(self, config: Config, split: Split) -> AnyModel: ...
+
+    def rebuilt(self) -> None: ...
+
+    def require_training_points(self, action: str) -> None: ...
+
+    def transition(self, new: State, action: str, message: str | None = None) -> None: ...
+
+    def fail(self, exc: Exception) -> None: ...
 
 
 def apply_config(session: Session, config: Config, changed: set[str]) -> None:

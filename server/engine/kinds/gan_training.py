@@ -6,7 +6,7 @@ formulas)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -22,8 +22,29 @@ from server.engine.kinds.gan_math import (
 )
 from server.engine.kinds.generative import rates, stack_of
 
-if TYPE_CHECKING:
-    from server.engine.kinds.gan import Gan
+
+class Gan(Protocol):
+    """What a GAN's iterations read and write of each model (kinds/gan.Gan)."""
+
+    options: dict[str, Any]
+    nets: dict[str, dense.Net]
+    rng: torch.Generator
+    real: torch.Tensor
+    real_density: torch.Tensor
+    eval_noise: torch.Tensor
+    dtype: torch.dtype
+    epoch: int
+    updates: dict[str, int]
+    train_loss: float
+    test_loss: float
+    stack: object | None
+
+    def _noise(self, count: int, rng: torch.Generator, stack: int = 1) -> torch.Tensor: ...
+
+    def measure(self, divergence: tuple[float, float] | None = None) -> None: ...
+
+    def tensors_identity(self) -> tuple[object, ...]: ...
+
 
 DIVERGENCE_EVERY = 10  # iterations between divergence estimates
 
