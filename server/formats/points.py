@@ -55,9 +55,10 @@ def labels_error(labels: np.ndarray, problem: str, classes: int = 2) -> tuple[in
 
 
 # -- CSV ------------------------------------------------------------------------------------
-def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Split:
+def parse_csv(text: str, problem: str, classes: int, max_points: int, bare: bool = False) -> Split:
     """Points from CSV text with a header naming x, y, label and split (in any order),
-    checked as it reads them: the finished data set, ready for a session.
+    checked as it reads them: the finished data set, ready for a session. ``bare`` (a
+    GAN's or an autoencoder's points): label and split may be left out (label 1, train).
 
     Errors name the row as a spreadsheet numbers it (the header is row 1) and the column;
     their field is ``"row N.column"``."""
@@ -77,7 +78,7 @@ def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Split:
             )
         if names.count(name) > 1:
             raise InvalidInput(f"row 1: column {name!r} appears twice", f"row 1.{name}")
-    for name in CSV_COLUMNS:
+    for name in ("x", "y") if bare else CSV_COLUMNS:
         if name not in names:
             raise InvalidInput(
                 f"row 1: column {name!r} is missing; the columns are x, y, label, split",
@@ -105,6 +106,8 @@ def parse_csv(text: str, problem: str, classes: int, max_points: int) -> Split:
                 f"row {row}: too many points; at most {max_points} (the server's max_points)",
                 f"row {row}",
             )
+        values.setdefault("label", "1")
+        values.setdefault("split", "train")
         x, y, label = (_cell_number(values[name], row, name) for name in ("x", "y", "label"))
         split = values["split"].strip().lower()
         if split not in SPLITS:

@@ -136,8 +136,13 @@ class SessionActions:
     async def set_data_csv(self, session_id: str, text: str) -> dict[str, Any]:
         """Points from CSV text (see points.parse_csv), checked against the session's config."""
         most = self.settings.max_points
+        config = await self.on(session_id, views.config)
+        # a GAN's or an autoencoder's points need no label or split (every point is real)
+        bare = config.kind != "mlp"
         return await self.set_points(
-            session_id, lambda problem, classes: parse_csv(text, problem, classes, most), "upload"
+            session_id,
+            lambda problem, classes: parse_csv(text, problem, classes, most, bare),
+            "upload",
         )
 
     async def set_points(

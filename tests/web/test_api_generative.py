@@ -238,3 +238,17 @@ def test_a_saved_and_shared_gan_opens_where_it_was(tmp_path: Path) -> None:
         assert page.status_code == 200 and "ring" in page.text
         forked = c.post(f"/api/shares/{share['token']}/fork").json()
         assert forked["config"]["gan"] == opened["config"]["gan"]
+
+
+def test_a_csv_of_bare_points_is_what_a_gan_learns(client: TestClient) -> None:
+    sid = create(client, GAN)
+    text = "x,y\n" + "".join(f"{i / 4 - 2},{(i % 5) / 2 - 1}\n" for i in range(16))
+    r = client.put(api(sid, "/data.csv"), content=text, headers={"content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert r.json()["custom_data"] and r.json()["epoch"] == 0
+    assert len(client.get(api(sid, "/generative")).json()["real"]) == 16
+    r = client.put(api(sid, "/data.csv"), content="x\n1\n", headers={"content-type": "text/csv"})
+    assert r.status_code == 422 and "column 'y' is missing" in r.text
+    mlp = create(client, {})
+    r = client.put(api(mlp, "/data.csv"), content=text, headers={"content-type": "text/csv"})
+    assert r.status_code == 422 and "column 'label' is missing" in r.text  # an MLP needs labels
