@@ -138,6 +138,11 @@ export function bindGenerative(root, store, actions, plot) {
     for (const [title, names] of GROUPS[kind]) {
       const group = el("fieldset", { className: "generative-group" }, el("legend", { textContent: title }));
       for (const name of names) if (fields[name]) group.append(control(kind, fields[name]));
+      if (names.includes("source")) {
+        const own = el("p", { className: "note", textContent: "Learning your own points. Regenerate (in the data column) or another choice here goes back to a drawn distribution.", hidden: true });
+        own.dataset.ownPoints = "";
+        group.append(own);
+      }
       parts.push(group);
     }
     settings.replaceChildren(...parts);
@@ -166,6 +171,9 @@ export function bindGenerative(root, store, actions, plot) {
     if (built !== kind) build(kind);
     const values = store.config[kind] ?? described[kind].defaults;
     for (const wrap of settings.querySelectorAll("[data-generative-field]")) wrap.render(values[wrap.dataset.generativeField]);
+    // drawn or uploaded points replace the chosen distribution until another is picked
+    const own = settings.querySelector("[data-own-points]");
+    if (own) own.hidden = !store.session?.custom_data;
   }
 
   // -- the divergences ----------------------------------------------------------------------
@@ -216,5 +224,6 @@ export function bindGenerative(root, store, actions, plot) {
     if (e.detail.changed.includes("kind")) stop();
     render();
   });
+  store.addEventListener("session", render);
   render();
 }
