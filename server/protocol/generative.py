@@ -115,7 +115,7 @@ class AutoencoderPatch(Strict):
 KEEPS_NETS = {
     "gan": {"g_learning_rate", "d_learning_rate", "g_optimizer", "d_optimizer", "batch_size",
             "d_steps", "g_steps", "loss"},
-    "autoencoder": {"learning_rate", "batch_size", "input_noise"},
+    "autoencoder": {"learning_rate", "batch_size", "input_noise", "optimizer"},
 }  # fmt: skip
 # the two presets GAN Lab's lesson needs (measured in bench/gan.py and tests)
 PRESETS: dict[str, dict[str, object]] = {
@@ -169,8 +169,9 @@ def _field(name: str, info: Any) -> dict[str, Any]:
                   if getattr(m, k, None) is not None}  # fmt: skip
         if name.endswith("hidden") or name in ("encoder", "decoder"):
             out |= {"type": "layers", "max_layers": MAX_NET_LAYERS, "max_neurons": MAX_NET_NEURONS}
-        elif "rate" in name:
-            out |= {"type": "choice", "values": GAN_RATES, "number": True}
+        elif "rate" in name:  # a menu of the usual rates; any rate in (0, 10] is taken
+            out |= {"type": "choice", "values": GAN_RATES, "number": True,
+                    "min": bounds["gt"], "max": bounds["le"]}  # fmt: skip
         else:
             kind = "int" if info.annotation is int else "float"
             out |= {"type": kind, "min": bounds.get("ge", bounds.get("gt", 0)), "max": bounds["le"]}

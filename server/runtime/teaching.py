@@ -151,11 +151,11 @@ class Teaching(RoomsCore):
             if source is None:
                 raise Conflict("the session to push is gone: open the playground and start "
                                "the class from it again", "session")  # fmt: skip
-            room.setup = source.config.model_dump()
-            if body.weights and source.config.kind != "mlp":
+            if body.weights and source.config.kind != "mlp":  # (refused: nothing changes)
                 raise Conflict(f"weights: a {source.config.kind} session's setup is pushed "
                                "without its weights (each student's nets start fresh)",
                                "weights")  # fmt: skip
+            room.setup = source.config.model_dump()
             layers = []
             if body.weights:
                 net = source.mlp.net

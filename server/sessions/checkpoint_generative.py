@@ -109,7 +109,7 @@ def build(
     if len(raw) % 8:
         raise Refused("generative.tensors: not whole float64 numbers")
     try:
-        generative.load_flat(m, np.frombuffer(raw, dtype=np.float64))
+        generative.load_flat(m, np.frombuffer(raw, dtype=np.float64), MAX_STATE)
     except ValueError as exc:
         raise Refused(f"generative.tensors: {exc}") from None
     rng = np.frombuffer(base64.b64decode(packed.rng, validate=True), dtype=np.uint8)

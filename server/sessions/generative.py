@@ -13,6 +13,7 @@ from server.engine.kinds.autoencoder import Autoencoder
 from server.engine.kinds.gan import Gan
 from server.engine.kinds.registry import AnyModel
 from server.errors import Conflict
+from server.formats.points import classes_of, labels_error
 from server.protocol.rest import Config
 from server.sessions.configure import generative_change
 from server.sessions.seeds import SeedState
@@ -56,6 +57,8 @@ def apply_config(session: Session, config: Config, changed: set[str]) -> None:
         session.changed()
         return
     split = session.model.split
+    if what == "data" and "kind" in changed and session.custom_data and _fits(config, split):
+        what = "rebuild"  # a kind of another model on the person's own points: they stay
     if what == "data":
         session.seeds.reseed(config.seed)
         split = session.seeds.points(config)
@@ -65,6 +68,16 @@ def apply_config(session: Session, config: Config, changed: set[str]) -> None:
     session.config = config
     session.model = session.build(config, split)
     session.rebuilt()
+
+
+def _fits(config: Config, split: Split) -> bool:
+    """Whether the points' labels suit the config (an MLP's classes, or any for the
+    generative kinds, whose points are all real)."""
+    if config.kind != "mlp":
+        return True
+    return not any(
+        labels_error(y, config.problem, classes_of(config)) for y in (split.train_y, split.test_y)
+    )
 
 
 def step_part(session: Session, part: str) -> None:

@@ -144,10 +144,13 @@ def test_the_autoencoder_finds_the_curve_of_the_moons(playground: Playground) ->
 
 def test_the_settings_come_from_and_go_to_the_address_bar(playground: Playground) -> None:
     link = "kind=gan&gan.d_steps=3&gan.loss=minimax&gan.g_hidden=8,8&gan.noise_dim=1&seed=2"
+    link += "&gan.g_learning_rate=0.005"  # a rate the menu does not list
     page = open_kind(playground, link, "gan")
     config = playground.wait_config({"kind": "gan"})
     assert config["gan"]["d_steps"] == 3 and config["gan"]["loss"] == "minimax"
     assert config["gan"]["g_hidden"] == [8, 8] and config["gan"]["noise_dim"] == 1
+    assert config["gan"]["g_learning_rate"] == 0.005
+    expect(page.get_by_label("Generator learning rate")).to_have_value("0.005")
     page.get_by_role("group", name="Training").get_by_label("Loss").select_option("least_squares")
     playground.wait_config({"gan": {**config["gan"], "loss": "least_squares"}})
     assert "gan.loss=least_squares" in page.url and "gan.d_steps=3" in page.url

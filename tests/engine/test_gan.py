@@ -106,3 +106,29 @@ def test_the_manifold_is_a_curve_for_1d_noise_and_a_mesh_for_2d(
     noise_dim: int, shape: tuple[int, ...]
 ) -> None:
     assert tuple(make(noise_dim=noise_dim).views(10)["manifold"].shape) == shape
+
+
+def test_a_stacked_gan_that_stepped_alone_trains_on_with_its_group() -> None:
+    pair, lone = [make(1), make(2)], [make(1), make(2)]
+    gan_training.train_together(pair, 4)
+    pair[1].step_part("d")  # alone, as Step D does: it leaves the stack
+    pair[0].set_options({**pair[0].options, "d_learning_rate": 0.01})  # a new rate
+    gan_training.train_together(pair, 13)  # gathered again: 17 and 17 iterations
+    for model in lone:
+        model.train(4)
+    lone[1].step_part("d")
+    lone[0].set_options({**lone[0].options, "d_learning_rate": 0.01})
+    for model in lone:
+        model.train(13)
+    for stacked, alone in zip(pair, lone, strict=True):
+        assert torch.allclose(stacked.nets["g"].flat, alone.nets["g"].flat, atol=1e-12)
+        assert np.allclose(stacked.divergences, alone.divergences, atol=1e-9)
+    assert [e for e, _, _ in pair[0].divergences] == [0, 10]
+
+
+def test_gans_at_different_iterations_are_measured_each_at_its_own_tenth() -> None:
+    ahead, behind = make(1), make(2)
+    ahead.train(3)
+    gan_training.train_together([ahead, behind], 20)
+    assert [e for e, _, _ in ahead.divergences] == [0, 10, 20]
+    assert [e for e, _, _ in behind.divergences] == [0, 10, 20]

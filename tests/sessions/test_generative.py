@@ -169,7 +169,45 @@ def test_a_tampered_generative_row_is_refused_naming_what() -> None:
     def bad_steps(g: dict[str, Any]) -> None:
         g["config"]["autoencoder"]["batch_size"] = 0
 
+    def huge(g: dict[str, Any]) -> None:
+        values = np.frombuffer(base64.b64decode(g["tensors"]), dtype=np.float64).copy()
+        values[0] = 1e300
+        g["tensors"] = base64.b64encode(values.tobytes()).decode()
+
+    def backwards(g: dict[str, Any]) -> None:
+        values = np.frombuffer(base64.b64decode(g["tensors"]), dtype=np.float64).copy()
+        values[-1] = -3.0  # the decoder's adam step count
+        g["tensors"] = base64.b64encode(values.tobytes()).decode()
+
     for change, words in ((short, "generative.tensors"), (shuffled, "generative.order"),
-                          (bad_steps, "generative.config.autoencoder.batch_size")):  # fmt: skip
+                          (bad_steps, "generative.config.autoencoder.batch_size"),
+                          (huge, "numbers beyond"), (backwards, "step count")):  # fmt: skip
         with pytest.raises(Refused, match=words):
             restore(_tampered(stored, change), SETTINGS, CPU)
+
+
+@pytest.mark.parametrize("kind", ["gan", "autoencoder"])
+def test_training_goes_on_after_points_change_and_the_optimizer_changes(kind: str) -> None:
+    s = session({"kind": kind, "dataset": "moons"})
+    s.train(3)
+    edits.add_point(s, Point(x=1.0, y=1.0, label=1))
+    s.train(3)
+    optimizer = "g_optimizer" if kind == "gan" else "optimizer"
+    s.apply_config(ConfigPatch.model_validate({kind: {optimizer: "sgd"}}))
+    s.train(3)
+    s.regenerate()
+    s.train(2)
+    assert s.state != State.FAILED, s.message
+    assert s.model.epoch == 11 and np.isfinite(s.model.train_loss)
+
+
+def test_switching_the_kind_keeps_your_own_points() -> None:
+    s = session({})
+    edits.clear_points(s)
+    for i in range(10):
+        edits.add_point(s, Point(x=i - 5.0, y=1.0, label=1 if i % 2 else -1))
+    drawn = s.model.split.train_x.copy()
+    for kind in ("autoencoder", "gan", "mlp"):
+        s.apply_config(ConfigPatch.model_validate({"kind": kind}))
+        assert s.custom_data and np.array_equal(s.model.split.train_x, drawn), kind
+    assert list(s.model.split.train_y) == [1 if i % 2 else -1 for i in range(10)]

@@ -252,3 +252,14 @@ def test_a_csv_of_bare_points_is_what_a_gan_learns(client: TestClient) -> None:
     mlp = create(client, {})
     r = client.put(api(mlp, "/data.csv"), content=text, headers={"content-type": "text/csv"})
     assert r.status_code == 422 and "column 'label' is missing" in r.text  # an MLP needs labels
+
+
+def test_a_refused_push_leaves_the_class_setup_as_it_was(client: TestClient) -> None:
+    room = start(client, config={"seed": 3})  # an MLP class
+    ada = join(client, room["code"], nickname="Ada")
+    r = client.patch(api(ada["id"]), json={"config": {"kind": "gan"}})
+    assert r.status_code == 200  # Ada tries a GAN of her own
+    body = {"session": ada["id"], "weights": True}
+    r = client.post(f"{room['api']}/push", json=body, headers=room["auth"])
+    assert r.status_code == 409
+    assert join(client, room["code"])["session"]["config"]["kind"] == "mlp"

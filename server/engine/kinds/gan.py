@@ -54,7 +54,8 @@ NOISES = ("uniform", "gaussian")
 EVAL_SAMPLES = 2000  # generated points the divergences and the frames' samples come from
 SHOWN = 300  # generated points a frame shows, with their gradient arrows
 MOST_HISTORY = 2000  # divergence entries kept (then every other one)
-UPDATE_SECONDS = 0.5e-3  # one update of G or D (2×16, batch 128), for estimates
+# for estimates (a 2-core CPU): one update of G or D (2×16, batch 128), one divergence pass
+UPDATE_SECONDS, DIVERGENCE_SECONDS = 0.8e-3, 0.6e-3
 MANIFOLD_1D, MANIFOLD_2D = 64, 15  # noise values along the line / on each side of the mesh
 
 
@@ -76,6 +77,7 @@ class Gan:
         self.dtype = dtype
         self.device = torch.device(device)
         self.accuracy = None  # (the MLP's batched accuracy; a GAN has none)
+        self.stack: object | None = None  # the generative.Stack its tensors are views of
         self.set_data(split)
         self.reset()
 
@@ -99,6 +101,7 @@ class Gan:
         self.real = torch.cat([train, test])  # (N, 2) net units
         self.train_y = torch.ones(len(self.real))  # how many points there are to learn
         self.real_density = density(self.real)
+        self.stack = None  # a stack gathered the old points
         if hasattr(self, "nets"):
             self.refresh_losses()
 
@@ -120,7 +123,7 @@ class Gan:
         self.epoch = 0  # iterations
         self.cursor = 0
         self.updates = {"d": 0, "g": 0}
-        self.stack: object | None = None
+        self.stack = None
         self.divergences: list[tuple[int, float, float]] = []
         self.refresh_losses()
         self.measure()
@@ -134,6 +137,7 @@ class Gan:
                 self.nets[part] = dense.Net(
                     net.sizes, net.activations, options[f"{part}_optimizer"], net.flat.clone()
                 )
+                self.stack = None  # its tensors are its own now
         self.refresh_losses()
 
     def tensors_identity(self) -> tuple[object, ...]:
@@ -156,11 +160,14 @@ class Gan:
                 enumerate(out[:, 0].tolist())]  # fmt: skip
 
     def seconds(self, iterations: int) -> float:
-        """About how long ``iterations`` take the worker alone (measured: 2×16 nets,
-        batch 128, one D and one G step: 1 ms an iteration on a 2-core CPU)."""
+        """About how long ``iterations`` take the worker alone, growing with the batch, the
+        nets' size and the steps (measured on a 2-core CPU: the defaults 1.5 ms an
+        iteration, 6×16 nets at batch 512 and 10 + 10 steps about 50 ms)."""
         o = self.options
-        per_update = UPDATE_SECONDS * (0.5 + o["batch_size"] / 256)
-        return float(iterations * per_update * (max(1, o["d_steps"]) + max(1, o["g_steps"])))
+        size = sum(int(net.flat.shape[1]) for net in self.nets.values())
+        per_update = UPDATE_SECONDS * (0.5 + o["batch_size"] / 256) * (0.6 + size / 2000)
+        updates = max(1, o["d_steps"]) + max(1, o["g_steps"])
+        return float(iterations * (per_update * updates + DIVERGENCE_SECONDS / DIVERGENCE_EVERY))
 
     def train_epoch(self) -> EpochResult:
         return self.train(1)[0]

@@ -66,8 +66,9 @@ def train_together(
         out.append(losses.to("cpu", torch.float64).numpy())
         for i, m in enumerate(models):
             m.train_loss, m.test_loss = (float(v) for v in out[-1][i])
-        if models[0].epoch % DIVERGENCE_EVERY == 0:  # (a stack's models share the epoch)
-            _measure_all(models, stack)
+        due = [i for i, m in enumerate(models) if m.epoch % DIVERGENCE_EVERY == 0]
+        if due:  # (a stack's models may stand at different iterations)
+            _measure_all([models[i] for i in due], stack, due)
         else:
             for m in models:
                 if m.epoch % DIVERGENCE_EVERY == 0:
@@ -112,10 +113,10 @@ def stage(models: Sequence[Gan], stack: Any, part: str, steps: int) -> torch.Ten
     return value
 
 
-def _measure_all(models: Sequence[Gan], stack: Any) -> None:
-    """Every model's divergences from one pass of G over the stack (the eval noise is
-    the same fixed draw for every model of a shape)."""
-    noise = models[0].eval_noise.expand(len(models), -1, -1)
+def _measure_all(models: Sequence[Gan], stack: Any, rows: list[int]) -> None:
+    """The divergences of ``models`` (the stack's ``rows``) from one pass of G over the
+    whole stack (the eval noise is the same fixed draw for every model of a shape)."""
+    noise = models[0].eval_noise.expand(stack.nets["g"].flat.shape[0], -1, -1)
     fake = dense.forward(stack.nets["g"], noise)[0]  # (S, EVAL_SAMPLES, 2)
-    for m, points in zip(models, fake, strict=True):
-        m.measure(divergence_of(m.real_density, points))
+    for m, row in zip(models, rows, strict=True):
+        m.measure(divergence_of(m.real_density, fake[row]))

@@ -105,9 +105,14 @@ class Stack:
     def holds(self, models: Sequence[Any]) -> bool:
         """Is this stack still these models, with no tensors replaced since?"""
         return len(models) == len(self.models) and all(
-            a is b and a.tensors_identity() == ident
+            a is b and _same(a.tensors_identity(), ident)
             for a, b, ident in zip(models, self.models, self.identity, strict=True)
         )
+
+
+def _same(now: tuple[object, ...], then: tuple[object, ...]) -> bool:
+    """The very same objects (by identity: ``==`` on tensors compares their values)."""
+    return len(now) == len(then) and all(a is b for a, b in zip(now, then, strict=True))
 
 
 def stack_of(models: Sequence[Any]) -> Stack:
@@ -141,14 +146,24 @@ def flat_state(model: Any) -> np.ndarray:
     return torch.cat(parts).to("cpu", torch.float64).numpy()
 
 
-def load_flat(model: Any, values: np.ndarray) -> None:
-    """Put ``flat_state``'s numbers back (ValueError if they do not fit the nets)."""
+def load_flat(model: Any, values: np.ndarray, limit: float) -> None:
+    """Put ``flat_state``'s numbers back (ValueError if they do not fit the nets, are not
+    finite or pass ``limit``, or a step count is not a whole number ≥ 0)."""
     want = sum(int(t[0].numel()) for net in model.nets.values()
                for t in (net.flat, net.m, net.v, net.steps))  # fmt: skip
     if values.size != want:
         raise ValueError(f"{values.size} numbers where the nets hold {want}")
     if not np.isfinite(values).all():
         raise ValueError("numbers that are not finite")
+    if float(np.abs(values).max(initial=0)) > limit:
+        raise ValueError(f"numbers beyond {limit:g} (a run that diverged is not stored)")
+    at = 0
+    for net in model.nets.values():
+        at += sum(int(t[0].numel()) for t in (net.flat, net.m, net.v))
+        steps = values[at : at + int(net.steps[0].numel())]
+        at += int(net.steps[0].numel())
+        if (steps < 0).any() or (steps != np.round(steps)).any():
+            raise ValueError("a step count that is not a whole number of at least 0")
     at = 0
     for net in model.nets.values():
         for t in (net.flat, net.m, net.v, net.steps):

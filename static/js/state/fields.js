@@ -89,6 +89,8 @@ export function parsers(options) {
 /** A generative kind's setting from a link (`gan.d_steps=3`): text -> value or undefined,
  * checked against the server's description of the field (options.generative). */
 export function parseGenerative(field, text) {
+  // a rate: any number the server takes, though the menu lists the usual ones
+  if (field.number) return parseWithin(text, { min: field.min, max: field.max, min_open: true });
   if (field.type === "choice") return field.values.find((v) => String(v) === text);
   if (field.type === "layers") {
     if (text === "") return [];
@@ -100,6 +102,7 @@ export function parseGenerative(field, text) {
 
 /** What a generative setting takes, in words. */
 export function generativeRule(field) {
+  if (field.number) return `above ${field.min}, at most ${field.max}`;
   if (field.type === "choice") return field.values.join(", ");
   if (field.type === "layers") return `at most ${field.max_layers} layers of 1 to ${field.max_neurons} neurons, comma-separated`;
   return `${field.type === "int" ? "a whole number" : "a number"} from ${field.min} to ${field.max}`;
