@@ -28,6 +28,8 @@ from server.protocol.config import (
     State,
     Strict,
 )
+from server.protocol.generative import GenerativeMetrics as GenerativeMetrics
+from server.protocol.generative import GenerativeView as GenerativeView
 
 # the config's names stay importable from here (callers move to protocol.config over time)
 __all__ = [
@@ -88,42 +90,6 @@ class Metrics(BaseModel):
     test_confusion: list[list[int]]
     train_r2: float | None = Field(description="R² of a regression; null for classification")
     test_r2: float | None
-
-
-class GenerativeMetrics(BaseModel):
-    """How a GAN or an autoencoder does now."""
-
-    train_accuracy: None = None
-    test_accuracy: None = None
-    kl: float | None = Field(None, description="a GAN: KL(real ‖ generated) on a 16×16 grid, bits")
-    js: float | None = Field(None, description="a GAN: Jensen–Shannon divergence, bits (0..1)")
-    d_real: float | None = Field(None, description="a GAN: D's mean probability on real points")
-    d_fake: float | None = Field(None, description="a GAN: … on generated points")
-    updates: dict[str, int] | None = Field(None, description="a GAN: D's and G's updates so far")
-    train_mse: float | None = Field(None, description="an autoencoder: plane units²")
-    test_mse: float | None = None
-
-
-class GenerativeView(BaseModel):
-    """GET …/generative: what a GAN's or an autoencoder's page draws (plane units)."""
-
-    kind: Literal["gan", "autoencoder"]
-    epoch: int
-    train_loss: float | None = Field(description="a GAN: D's loss; an autoencoder: train MSE")
-    test_loss: float | None = Field(description="a GAN: G's loss; an autoencoder: test MSE")
-    metrics: GenerativeMetrics
-    real: list[list[float]] | None = Field(None, description="a GAN: every real point")
-    fake: list[list[float]] | None = Field(None, description="a GAN: 300 generated points")
-    push: list[list[float]] | None = Field(None, description="a GAN: −∂(G loss)/∂x at each")
-    dmap: list[list[float]] | None = Field(None, description="a GAN: D(x) on the grid, y down")
-    manifold: list[Any] = Field(description="G's (or the decoder's) curve (M, 2) or mesh")
-    divergences: list[tuple[int, float | None, float | None]] | None = Field(
-        None, description="a GAN: [iteration, KL, JS] every 10 iterations"
-    )
-    points: list[list[float]] | None = Field(None, description="an autoencoder: every point")
-    recon: list[list[float]] | None = Field(None, description="… each one's reconstruction")
-    codes: list[list[float]] | None = Field(None, description="… each one's code")
-    code_range: list[list[float]] | None = Field(None, description="[lows, highs] of the codes")
 
 
 class SessionState(BaseModel):
