@@ -11,7 +11,7 @@ from typing import Any
 import annotated_types as at
 from pydantic import BaseModel
 
-from server.protocol import messages
+from server.protocol import generative, messages
 from server.protocol import rest as schemas
 from server.protocol.rooms import (
     CODE_ALPHABET,
@@ -77,6 +77,23 @@ def _number(value: float) -> str:
 
 
 RANGES = _ranges()
+
+
+def _nested(*models: type[BaseModel]) -> dict[str, str]:
+    """A generative kind's settings by name (their bounds differ from the MLP's fields of
+    the same name: a GAN's batch_size is 1..512)."""
+    out = {name: text for model in models for name, info in model.model_fields.items()
+           if (text := _range_of(list(info.metadata), info.annotation))}  # fmt: skip
+    layers = (f"0 to {generative.MAX_NET_LAYERS} layers of 1 to {generative.MAX_NET_NEURONS} "
+              "neurons")  # fmt: skip
+    return out | {name: layers for name in ("g_hidden", "d_hidden", "encoder", "decoder")}
+
+
+# settings inside a config's "gan" or "autoencoder" object, by that object's name
+NESTED = {
+    "gan": _nested(generative.GanOptions),
+    "autoencoder": _nested(generative.AutoencoderOptions),
+}
 # patterns a person cannot be asked to read, in words (ids, tokens, owner keys)
 PATTERN_WORDS = {
     r"^[A-Za-z0-9_-]{8,64}$": "8 to 64 characters of A-Z, a-z, 0-9, _ and -",
@@ -96,9 +113,11 @@ def explain(error: Mapping[str, Any]) -> str:
     if error.get("type") == "string_pattern_mismatch" and pattern in PATTERN_WORDS:
         return f"must be {PATTERN_WORDS[pattern]}"
     names = [part for part in error.get("loc", ()) if is_field(part)]
-    allowed = RANGES.get(names[-1]) if names else None
+    ranges = NESTED.get(names[-2], {}) if len(names) > 1 and names[-2] in NESTED else RANGES
+    allowed = ranges.get(names[-1]) if names else None
+    layers = names and names[-1] in ("g_hidden", "d_hidden", "encoder", "decoder")
     # a bound broken, or any error of a field that takes a number or words (a speed)
-    if allowed and (error.get("type") in BOUND_ERRORS or ", or " in allowed):
+    if allowed and (error.get("type") in BOUND_ERRORS or ", or " in allowed or layers):
         return f"{msg} (allowed: {allowed})"
     return msg
 

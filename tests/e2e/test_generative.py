@@ -207,3 +207,29 @@ def test_a_class_of_gans_on_the_wall_and_a_students_page(browser: Browser, serve
     finally:
         httpx.delete(f"{server.url}/api/rooms/{room['code']}",
                      headers={"X-Teacher-Key": room["key"]}, timeout=10)  # fmt: skip
+
+
+def test_every_setting_shows_and_play_ends_slow_motion(playground: Playground) -> None:
+    page = open_kind(playground, "kind=gan&seed=6", "gan")
+    fields = page.locator("[data-generative-field]")
+    assert fields.count() == 15
+    for i in range(fields.count()):
+        expect(fields.nth(i)).to_be_visible()  # none hidden by the MLP's rules
+    expect(page.get_by_label("Generator optimizer")).to_have_value("adam")
+    assert page.get_by_label("Generator optimizer").locator("option:checked").inner_text() == "Adam"
+    expect(page.locator("[data-speed] option[value='60']")).to_have_text("60 iterations/s")
+    expect(page.locator('[data-export="model.json"]')).to_be_hidden()  # the MLP's format
+    slow = page.get_by_role("button", name="Slow motion")
+    slow.click()
+    playground.wait_sent(lambda sent: any(m["type"] == "step_g" for m in sent))
+    page.get_by_role("button", name="Play").click()
+    expect(slow).to_have_attribute("aria-pressed", "false")
+    running = playground.wait_session(lambda s: s["state"] == "running")
+    playground.wait_session(lambda s: s["epoch"] > running["epoch"] + 20)  # live, not staged
+    assert playground.session()["state"] == "running"
+    page.get_by_label("Model", exact=True).select_option("autoencoder")
+    fields = page.locator("[data-generative-field]")
+    assert fields.count() == 10
+    for i in range(fields.count()):
+        expect(fields.nth(i)).to_be_visible()
+    assert playground.errors == []

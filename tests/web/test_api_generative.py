@@ -93,6 +93,11 @@ def test_the_mlps_routes_say_which_kind_this_is(client: TestClient) -> None:
 def test_bad_settings_are_refused_naming_the_field_and_range(client: TestClient) -> None:
     for config, where, words in (
         ({"kind": "gan", "gan": {"d_steps": 11}}, ["config", "gan", "d_steps"], "10"),
+        # the GAN's own bounds, not the MLP's field of the same name (batch 1..30)
+        ({"kind": "gan", "gan": {"batch_size": 0}}, ["config", "gan", "batch_size"],
+         "(allowed: at least 1 and at most 512)"),
+        ({"kind": "gan", "gan": {"g_hidden": [99]}}, ["config", "gan", "g_hidden", 0],
+         "(allowed: 0 to 6 layers of 1 to 16 neurons)"),
         ({"kind": "gan", "gan": {"g_hidden": [16, 17]}}, ["config", "gan", "g_hidden", 1], "16"),
         ({"kind": "gan", "gan": {"loss": "wasserstein"}}, ["config", "gan", "loss"], "minimax"),
         ({"kind": "autoencoder", "autoencoder": {"bottleneck": 3}},

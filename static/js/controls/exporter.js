@@ -19,7 +19,10 @@ export function bindExporter(root, store, api, onImported) {
 
   // The picture is made when asked for: the link's default action downloads the new href.
   root.querySelector("[data-export-picture]").addEventListener("click", (e) => {
-    e.currentTarget.href = plotPicture(root.querySelector("[data-heatmap]")).toDataURL("image/png");
+    // a GAN's or an autoencoder's plot is one canvas already; the MLP's is composed
+    const kind = store.config.kind ?? "mlp";
+    const canvas = kind === "mlp" ? plotPicture(root.querySelector("[data-heatmap]")) : root.querySelector("[data-generative-canvas]");
+    e.currentTarget.href = canvas.toDataURL("image/png");
   });
 
   // a click outside, or Escape, closes the menu

@@ -25,6 +25,12 @@ const LOSS_NAMES = {
   gan: ["Generator loss", "Discriminator loss"],
   autoencoder: ["Test error", "Training error"],
 };
+// how a choice's value reads on the page (the server's names are the link's and the API's)
+const VALUE_TITLES = {
+  adam: "Adam", sgd: "SGD", uniform: "Uniform", gaussian: "Gaussian", minimax: "Minimax",
+  non_saturating: "Non-saturating", least_squares: "Least squares", relu: "ReLU", tanh: "Tanh",
+  sigmoid: "Sigmoid", linear: "Linear",
+};
 const PRESET_TITLES = { balanced: "Balanced run", mode_collapse: "Mode collapse" };
 const PRESET_TIPS = {
   balanced: "A GAN that learns the ring: both nets 2×16 ReLU, Adam, two D steps and one G step per iteration.",
@@ -57,6 +63,7 @@ export function bindGenerative(root, store, actions, plot) {
     wrap.dataset.control = field.lock; // a teacher's lock (or a link's _hide) hides it
     const label = el("label", { htmlFor: id, textContent: field.title });
     if (field.type === "layers") {
+      wrap.classList.add("layers");
       const box = el("div", { className: "layer-sizes", id });
       box.setAttribute("role", "group");
       box.setAttribute("aria-label", field.title);
@@ -82,13 +89,14 @@ export function bindGenerative(root, store, actions, plot) {
           });
           return input;
         });
-        box.replaceChildren(remove, add, ...inputs, el("span", { className: "note", textContent: sizes.length ? "" : "no hidden layer" }));
+        const count = el("span", { className: "note", textContent: sizes.length ? `${sizes.length} × ` : "no hidden layer" });
+        box.replaceChildren(remove, add, count, ...inputs);
       };
       return wrap;
     }
     if (field.type === "choice") {
       const select = el("select", { id });
-      for (const v of field.values) select.add(new Option(field.name === "source" ? sourceTitle[v] : String(v), String(v)));
+      for (const v of field.values) select.add(new Option(field.name === "source" ? sourceTitle[v] : (VALUE_TITLES[v] ?? String(v)), String(v)));
       select.addEventListener("change", () => {
         const numeric = typeof field.values[0] === "number";
         set(kind, field.name, numeric ? Number(select.value) : select.value);
@@ -162,6 +170,11 @@ export function bindGenerative(root, store, actions, plot) {
     root.querySelector("#test-loss-label").textContent = test;
     root.querySelector("#train-loss-label").textContent = train;
     root.querySelector("#epoch-label").textContent = kind === "gan" ? "Iteration" : "Epoch";
+    const unit = kind === "gan" ? "iterations/s" : "epochs/s";
+    for (const option of root.querySelectorAll("[data-speed] option")) {
+      if (option.value !== "max") option.textContent = `${option.value} ${unit}`;
+    }
+    root.querySelector('[data-action="step"]').setAttribute("aria-label", kind === "gan" ? "Step one iteration" : "Step one epoch");
     if (!generative) return;
     root.querySelector("[data-generative-heading]").textContent = kind === "gan" ? "Real and generated points" : "Points and their reconstructions";
     root.querySelector("[data-generative-explain]").textContent =
@@ -188,7 +201,8 @@ export function bindGenerative(root, store, actions, plot) {
 
   // -- slow motion ----------------------------------------------------------------------------
   const slow = root.querySelector("[data-slow-motion]");
-  const motion = { running: false, timer: null }; // slow motion under way, its pause
+  // slow motion under way, its pause, and the session's last state (Play ends it)
+  const motion = { running: false, timer: null, state: null };
   const nextFrame = () => new Promise((resolve) => store.addEventListener("frame", resolve, { once: true }));
   async function stage(part) {
     const shown = nextFrame();
@@ -224,6 +238,12 @@ export function bindGenerative(root, store, actions, plot) {
     if (e.detail.changed.includes("kind")) stop();
     render();
   });
-  store.addEventListener("session", render);
+  store.addEventListener("session", () => {
+    // Play during slow motion: the session starts running, and live training takes over
+    const state = store.session?.state;
+    if (motion.running && state === "running" && motion.state !== "running") stop();
+    motion.state = state;
+    render();
+  });
   render();
 }
