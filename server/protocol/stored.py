@@ -66,6 +66,9 @@ class PackedGenerative(Strict):
     updates: dict[Literal["d", "g"], Annotated[int, Field(ge=0, le=2**53)]] = Field(
         default_factory=dict
     )
+    partial: tuple[float | None, float | None] | None = Field(
+        None, strict=False, description="a GAN's D and G losses of the iteration under way"
+    )
     divergences: list[tuple[int, float, float]] = Field(
         default_factory=list, max_length=4096, strict=False
     )

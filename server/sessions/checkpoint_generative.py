@@ -16,6 +16,7 @@ from server.config import Settings
 from server.engine.kinds import generative
 from server.engine.kinds.autoencoder import Autoencoder
 from server.engine.kinds.gan import Gan
+from server.engine.kinds.gan_training import plan
 from server.formats.export import MAX_STATE
 from server.protocol.rest import Config
 from server.protocol.stored import (
@@ -57,6 +58,7 @@ def capture(session: Session, with_points: bool) -> Stored | None:
             "cursor": m.cursor,
             "order": order,
             "updates": updates,
+            "partial": [finite(v) for v in m.partial] if isinstance(m, Gan) else None,
             "divergences": divergences,
             "tensors": base64.b64encode(flat.tobytes()).decode(),
             "rng": base64.b64encode(m.rng.get_state().numpy().tobytes()).decode(),
@@ -123,9 +125,16 @@ def build(
             raise Refused(f"generative.order: not an order of the {n} training points")
         m.order, m.cursor = torch.tensor(packed.order, dtype=torch.long), packed.cursor
     else:
+        slots = len(plan(m.options))
+        if packed.cursor >= slots:
+            raise Refused(f"generative.cursor: an iteration of these settings has {slots} slots")
+        m.cursor = packed.cursor
+        m.partial = [math.nan if v is None else v for v in packed.partial or (None, None)]
         m.updates = {"d": packed.updates.get("d", 0), "g": packed.updates.get("g", 0)}
         m.divergences = [(int(e), float(kl), float(js)) for e, kl, js in packed.divergences]
     m.refresh_losses()
+    if cp.losses is not None:  # the losses shown when it was stored (a GAN's last batch's)
+        m.train_loss, m.test_loss = (math.nan if v is None else v for v in cp.losses)
     if isinstance(m, Gan) and not m.divergences:
         m.measure()
     session.history.clear()

@@ -132,3 +132,18 @@ def test_gans_at_different_iterations_are_measured_each_at_its_own_tenth() -> No
     gan_training.train_together([ahead, behind], 20)
     assert [e for e, _, _ in ahead.divergences] == [0, 10, 20]
     assert [e for e, _, _ in behind.divergences] == [0, 10, 20]
+
+
+def test_an_iteration_sliced_at_every_update_gives_the_same_numbers() -> None:
+    whole, sliced = make(1, d_steps=3, g_steps=2), make(1, d_steps=3, g_steps=2)
+    whole.train(4)
+    calls = 0
+    while sliced.epoch < 4:
+        done = sliced.train(4 - sliced.epoch, stop=lambda: True)  # one update a call
+        calls += 1
+        assert sliced.fraction == sliced.cursor / 5
+        assert len(done) == (1 if sliced.cursor == 0 else 0)
+    assert calls == 4 * 5
+    assert torch.equal(whole.nets["g"].flat, sliced.nets["g"].flat)
+    assert (whole.train_loss, whole.test_loss) == (sliced.train_loss, sliced.test_loss)
+    assert whole.updates == sliced.updates == {"d": 12, "g": 8}

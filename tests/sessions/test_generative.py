@@ -115,13 +115,14 @@ CASES = {
 def test_a_restored_session_goes_on_exactly_as_the_original(config: dict[str, Any]) -> None:
     original = session(config)
     original.train(27)
-    if isinstance(original.model, Autoencoder):  # stop mid-epoch: the order and place too
-        original.train(1, stop=lambda: True)
-        assert original.model.cursor > 0
+    original.train(1, stop=lambda: True)  # stop mid-epoch (mid-iteration): the place too
+    assert original.model.cursor > 0
     stored = capture(original)
     assert stored is not None
     copy = restore(stored, SETTINGS, CPU)
     assert copy.model.epoch == original.model.epoch and copy.state == original.state
+    assert copy.model.cursor == original.model.cursor
+    assert copy.model.train_loss == original.model.train_loss
     assert same(flats(copy), flats(original))
     assert copy.history.as_dict() == original.history.as_dict()
     original.train(13)

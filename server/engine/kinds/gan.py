@@ -35,7 +35,7 @@ from server.engine.kinds.gan_math import (
     g_loss,
 )
 from server.engine.kinds.gan_training import DIVERGENCE_EVERY as DIVERGENCE_EVERY
-from server.engine.kinds.gan_training import stage, train_together
+from server.engine.kinds.gan_training import plan, stage, train_together
 from server.engine.kinds.generative import (
     GAN_CODE,
     SCALE,
@@ -121,7 +121,8 @@ class Gan:
         fixed.manual_seed(0)
         self.eval_noise = self._noise(EVAL_SAMPLES, fixed)
         self.epoch = 0  # iterations
-        self.cursor = 0
+        self.cursor = 0  # the next slot of the iteration (gan_training.plan)
+        self.partial = [math.nan, math.nan]  # this iteration's D and G losses so far
         self.updates = {"d": 0, "g": 0}
         self.stack = None
         self.divergences: list[tuple[int, float, float]] = []
@@ -131,6 +132,8 @@ class Gan:
     def set_options(self, options: Mapping[str, Any]) -> None:
         """New rates, batch, steps or loss; the nets stay (a new optimizer starts over)."""
         old, self.options = self.options, dict(options)
+        if (old["d_steps"], old["g_steps"]) != (options["d_steps"], options["g_steps"]):
+            self.cursor = 0  # another iteration's slots: the next one starts afresh
         for part in ("g", "d"):
             if options[f"{part}_optimizer"] != old[f"{part}_optimizer"]:
                 net = self.nets[part]
@@ -209,7 +212,8 @@ class Gan:
     # -- as a kind ----------------------------------------------------------------------
     @property
     def fraction(self) -> float:
-        return 0.0
+        """How far into the current iteration training is, 0 ≤ fraction < 1."""
+        return self.cursor / len(plan(self.options))
 
     def metrics(self) -> dict[str, object]:
         kl, js = self.divergences[-1][1:] if self.divergences else self.divergence()
@@ -232,7 +236,8 @@ class Gan:
                 self.device)  # fmt: skip
 
     def group_key(self) -> Hashable:
-        return self.shape_key()
+        """Models with equal keys train as one stack: one shape, at one slot."""
+        return (self.shape_key(), self.cursor)
 
     def snapshot(self) -> Snapshot:
         return Snapshot(GAN_CODE, None, [], self.epoch, self.train_loss, self.test_loss)
