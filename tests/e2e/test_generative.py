@@ -64,7 +64,7 @@ def test_draw_a_distribution_watch_the_gan_learn_it_step_d_and_g_export_g(
     playground: Playground,
 ) -> None:
     page = playground.open("seed=3")
-    page.get_by_label("Model", exact=True).select_option("gan")
+    page.get_by_label("Model to train").select_option("gan")
     playground.wait_config({"kind": "gan"})
     page.wait_for_function(PAINTED, arg="gan")
     expect(page.get_by_role("button", name="Step D")).to_be_visible()
@@ -227,7 +227,7 @@ def test_every_setting_shows_and_play_ends_slow_motion(playground: Playground) -
     running = playground.wait_session(lambda s: s["state"] == "running")
     playground.wait_session(lambda s: s["epoch"] > running["epoch"] + 20)  # live, not staged
     assert playground.session()["state"] == "running"
-    page.get_by_label("Model", exact=True).select_option("autoencoder")
+    page.get_by_label("Model to train").select_option("autoencoder")
     fields = page.locator("[data-generative-field]")
     assert fields.count() == 10
     for i in range(fields.count()):
