@@ -46,7 +46,7 @@ def test_the_kind_byte_picks_the_decoder(playground: Playground) -> None:
         }}""",
         [playground.module_url("UnknownKind"), playground.module_url("KINDS")],
     )
-    assert result["kinds"] == ["mlp"]
+    assert result["kinds"] == ["mlp", "gan", "autoencoder"]
     assert (result["kind"], result["epoch"], result["seq"], result["state"]) == (
         "mlp",
         77,
