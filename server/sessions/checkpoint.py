@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 import numpy as np
@@ -33,7 +32,7 @@ from server.protocol.stored import (
 from server.sessions import checkpoint_generative, edits
 from server.sessions.checkpoint_parts import ROW as ROW
 from server.sessions.checkpoint_parts import Refused as Refused
-from server.sessions.checkpoint_parts import history, points, refused, rows
+from server.sessions.checkpoint_parts import history, points, refused, resumed, stored_form
 from server.sessions.history import finite
 from server.sessions.session import Session
 from server.sessions.state import State
@@ -92,14 +91,7 @@ def capture(session: Session, with_points: bool = True) -> Stored | None:
         "losses": [finite(m.train_loss), finite(m.test_loss)],
         "points": points,
     }
-    h = s.history
-    history = h.epoch.tobytes() + h.train.tobytes() + h.test.tobytes()
-    packed = None
-    if s.custom_data and with_points:
-        packed = b"".join(rows(x, y) for x, y in ((split.train_x, split.train_y),
-                                                   (split.test_x, split.test_y)))  # fmt: skip
-    encoded = json.dumps(body, separators=(",", ":")).encode()
-    return Stored(CHECKPOINT_VERSION, encoded, history, packed, m.epoch)
+    return stored_form(s, body, with_points)
 
 
 def model_file_of(packed: PackedModel) -> dict[str, Any]:
@@ -183,14 +175,4 @@ def _build(
         nan = float("nan")
         model = session.model
         model.train_loss, model.test_loss = (nan if v is None else v for v in cp.losses)
-    session.owner = cp.owner
-    session.data_version = cp.data_version
-    session.speed = cp.speed
-    if cp.generator is not None:
-        state = np.frombuffer(base64.b64decode(cp.generator, validate=True), dtype=np.uint8)
-        if state.size != session.init_generator.get_state().numel():
-            raise Refused("generator: not a state of torch's CPU generator")
-        session.init_generator.set_state(torch.from_numpy(state.copy()))
-    if cp.state != "idle":  # training was under way: it goes on when someone presses play
-        session.transition(State.PAUSED, "restore")
-    return session
+    return resumed(session, cp)

@@ -5,7 +5,6 @@ read back through the schema and the config's checks, so a tampered row is refus
 from __future__ import annotations
 
 import base64
-import json
 import math
 
 import numpy as np
@@ -26,7 +25,14 @@ from server.protocol.stored import (
     PackedGenerative,
 )
 from server.sessions import edits
-from server.sessions.checkpoint_parts import Refused, history, points, refused, rows
+from server.sessions.checkpoint_parts import (
+    Refused,
+    history,
+    points,
+    refused,
+    resumed,
+    stored_form,
+)
 from server.sessions.history import finite
 from server.sessions.rules import check_config
 from server.sessions.session import Session
@@ -73,14 +79,7 @@ def capture(session: Session, with_points: bool) -> Stored | None:
         if s.custom_data
         else None,
     }
-    h = s.history
-    history = h.epoch.tobytes() + h.train.tobytes() + h.test.tobytes()
-    packed = None
-    if s.custom_data and with_points:
-        packed = b"".join(rows(x, y) for x, y in ((split.train_x, split.train_y),
-                                                   (split.test_x, split.test_y)))  # fmt: skip
-    encoded = json.dumps(body, separators=(",", ":")).encode()
-    return Stored(CHECKPOINT_VERSION, encoded, history, packed, m.epoch)
+    return stored_form(s, body, with_points)
 
 
 def build(
@@ -144,14 +143,4 @@ def build(
             session.history.load(file.epoch, file.train_loss, file.test_loss, file.stride)
     if not len(session.history.epoch) or session.history.epoch[-1] != m.epoch:
         session.history.add(m.epoch, m.train_loss, m.test_loss)
-    session.owner = cp.owner
-    session.data_version = cp.data_version
-    session.speed = cp.speed
-    if cp.generator is not None:
-        state = np.frombuffer(base64.b64decode(cp.generator, validate=True), dtype=np.uint8)
-        if state.size != session.init_generator.get_state().numel():
-            raise Refused("generator: not a state of torch's CPU generator")
-        session.init_generator.set_state(torch.from_numpy(state.copy()))
-    if cp.state != "idle":
-        session.transition(State.PAUSED, "restore")
-    return session
+    return resumed(session, cp)

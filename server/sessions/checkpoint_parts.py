@@ -4,17 +4,23 @@ with a message, the packed points and the packed loss chart."""
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 from typing import Any
 
 import numpy as np
+import torch
 from pydantic import ValidationError
 
 from server.config import Settings
 from server.engine.data.split import Split
 from server.formats.points import check_data, classes_of
 from server.protocol.rest import Config, Data, HistoryFile
-from server.protocol.stored import Checkpoint
+from server.protocol.stored import CHECKPOINT_VERSION, Checkpoint
+from server.sessions.session import Session
+from server.sessions.state import State
+from server.storage.rows import Stored
 
 ROW = 3  # float64 values a stored point takes: x1, x2, label
 
@@ -85,3 +91,31 @@ def points(packed: bytes, cp: Checkpoint, config: Config, settings: Settings) ->
 
 def join(train: Split, test: Split) -> Split:
     return Split(train.train_x, train.train_y, test.train_x, test.train_y)
+
+
+def stored_form(s: Session, body: dict[str, Any], with_points: bool) -> Stored:
+    """A checkpoint's ``body`` with the packed chart and (``with_points``) own points."""
+    h, split = s.history, s.model.split
+    history = h.epoch.tobytes() + h.train.tobytes() + h.test.tobytes()
+    packed = None
+    if s.custom_data and with_points:
+        packed = b"".join(rows(x, y) for x, y in ((split.train_x, split.train_y),
+                                                   (split.test_x, split.test_y)))  # fmt: skip
+    encoded = json.dumps(body, separators=(",", ":")).encode()
+    return Stored(CHECKPOINT_VERSION, encoded, history, packed, s.model.epoch)
+
+
+def resumed(session: Session, cp: Checkpoint) -> Session:
+    """The restored session with what every checkpoint holds beside its model: owner,
+    data version, speed, the weights' stream; paused if training was under way."""
+    session.owner = cp.owner
+    session.data_version = cp.data_version
+    session.speed = cp.speed
+    if cp.generator is not None:
+        state = np.frombuffer(base64.b64decode(cp.generator, validate=True), dtype=np.uint8)
+        if state.size != session.init_generator.get_state().numel():
+            raise Refused("generator: not a state of torch's CPU generator")
+        session.init_generator.set_state(torch.from_numpy(state.copy()))
+    if cp.state != "idle":  # training was under way: it goes on when someone presses play
+        session.transition(State.PAUSED, "restore")
+    return session

@@ -25,15 +25,14 @@ from server.engine.kinds.base import EpochResult, Snapshot
 from server.engine.kinds.generative import (
     AUTOENCODER_CODE,
     SCALE,
+    Generative,
     Section,
     frame_body,
     net_key,
     points_of,
     rates,
     stack_of,
-    stream_of,
 )
-from server.engine.network import Uniform
 from server.engine.render import DOMAIN
 
 MANIFOLD_1D, MANIFOLD_2D = 80, 15  # codes along the decoded curve / each side of the sheet
@@ -41,40 +40,11 @@ STEP_SECONDS = 0.4e-3  # one minibatch update (2×16 nets), for estimates
 MARGIN = 0.1  # the manifold spans the codes' range widened by this fraction each side
 
 
-class Autoencoder:
+class Autoencoder(Generative):
     """Encoder, decoder, their points and where the epoch stands."""
 
     code = AUTOENCODER_CODE
-
-    def __init__(
-        self,
-        options: Mapping[str, Any],
-        split: Split,
-        generator: torch.Generator,
-        dtype: torch.dtype = torch.float64,
-        device: torch.device | str = "cpu",
-    ) -> None:
-        self.options = dict(options)
-        self.generator = generator
-        self.dtype = dtype
-        self.device = torch.device(device)
-        self.accuracy = None
-        self.stack: object | None = None  # the generative.Stack its tensors are views of
-        self.set_data(split)
-        self.reset()
-
-    @classmethod
-    def from_options(
-        cls,
-        options: Mapping[str, Any],
-        split: Split,
-        generator: torch.Generator | Uniform,
-        dtype: torch.dtype = torch.float64,
-        device: torch.device | str = "cpu",
-    ) -> Autoencoder:
-        """engine/kinds/registry.py's builder: the config's ``autoencoder`` fields."""
-        return cls(options["autoencoder"], split, stream_of(generator, options.get("seed")),
-                   dtype, device)  # fmt: skip
+    options_key = "autoencoder"
 
     def set_data(self, split: Split) -> None:
         self.split = split

@@ -39,15 +39,14 @@ from server.engine.kinds.gan_training import plan, stage, train_together
 from server.engine.kinds.generative import (
     GAN_CODE,
     SCALE,
+    Generative,
     Section,
     downsample,
     frame_body,
     net_key,
     points_of,
     stack_of,
-    stream_of,
 )
-from server.engine.network import Uniform
 from server.engine.render import DOMAIN, grid_points, quantize_probability
 
 NOISES = ("uniform", "gaussian")
@@ -59,41 +58,12 @@ UPDATE_SECONDS, DIVERGENCE_SECONDS = 0.8e-3, 0.6e-3
 MANIFOLD_1D, MANIFOLD_2D = 64, 15  # noise values along the line / on each side of the mesh
 
 
-class Gan:
+class Gan(Generative):
     """A GAN, its real points, its sampling stream and its training counters."""
 
     code = GAN_CODE
+    options_key = "gan"
 
-    def __init__(
-        self,
-        options: Mapping[str, Any],
-        split: Split,
-        generator: torch.Generator,
-        dtype: torch.dtype = torch.float64,
-        device: torch.device | str = "cpu",
-    ) -> None:
-        self.options = dict(options)
-        self.generator = generator
-        self.dtype = dtype
-        self.device = torch.device(device)
-        self.accuracy = None  # (the MLP's batched accuracy; a GAN has none)
-        self.stack: object | None = None  # the generative.Stack its tensors are views of
-        self.set_data(split)
-        self.reset()
-
-    @classmethod
-    def from_options(
-        cls,
-        options: Mapping[str, Any],
-        split: Split,
-        generator: torch.Generator | Uniform,
-        dtype: torch.dtype = torch.float64,
-        device: torch.device | str = "cpu",
-    ) -> Gan:
-        """engine/kinds/registry.py's builder: the config's ``gan`` fields."""
-        return cls(options["gan"], split, stream_of(generator, options.get("seed")), dtype, device)
-
-    # -- data and nets ------------------------------------------------------------------
     def set_data(self, split: Split) -> None:
         """Learn these points (training and test points alike are real samples)."""
         self.split = split

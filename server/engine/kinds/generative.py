@@ -14,7 +14,7 @@ import struct
 import zlib
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import torch
@@ -49,6 +49,50 @@ def points_of(split: Split, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Ten
 
 def net_key(net: dense.Net) -> Hashable:
     return (tuple(net.sizes), tuple(net.activations), net.optimizer)
+
+
+class Generative:
+    """What both generative kinds are made of and how (engine/kinds/registry.py builds
+    them from a config's fields: ``options_key`` names the kind's own object)."""
+
+    code: int
+    options_key: str
+
+    def __init__(
+        self,
+        options: Mapping[str, Any],
+        split: Split,
+        generator: torch.Generator,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        self.options = dict(options)
+        self.generator = generator
+        self.dtype = dtype
+        self.device = torch.device(device)
+        self.accuracy = None  # (the MLP's batched accuracy; these kinds have none)
+        self.stack: object | None = None  # the Stack its tensors are views of
+        self.set_data(split)
+        self.reset()
+
+    @classmethod
+    def from_options(
+        cls,
+        options: Mapping[str, Any],
+        split: Split,
+        generator: torch.Generator | Uniform,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str = "cpu",
+    ) -> Self:
+        """The builder: the config's fields, of which the kind reads its own object."""
+        own = stream_of(generator, options.get("seed"))
+        return cls(options[cls.options_key], split, own, dtype, device)
+
+    def set_data(self, split: Split) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        raise NotImplementedError
 
 
 @dataclass
