@@ -119,7 +119,12 @@ def backward(
     for layer in range(n - 1, -1, -1):
         x, z, a = cache[3 * layer : 3 * layer + 3]
         name = net.activations[layer]
-        dz = grad if name == "linear" else grad * derivative(name, z, a)
+        if name == "linear":
+            dz = grad
+        elif name == "relu":  # (one operation where f'(z) times grad is two)
+            dz = grad.masked_fill(z <= 0, 0.0)
+        else:
+            dz = grad * derivative(name, z, a)
         if params:
             parts[2 * layer] = torch.bmm(dz.transpose(1, 2), x).flatten(1)  # (S, out·in)
             parts[2 * layer + 1] = dz.sum(1)  # (S, out)

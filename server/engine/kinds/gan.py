@@ -119,8 +119,8 @@ class Gan(Generative):
     def _noise(self, count: int, rng: torch.Generator, stack: int = 1) -> torch.Tensor:
         shape = (stack, count, self.options["noise_dim"])
         if self.options["noise"] == "gaussian":
-            return torch.randn(shape, generator=rng, dtype=torch.float64).to(self.dtype)
-        return (2 * torch.rand(shape, generator=rng, dtype=torch.float64) - 1).to(self.dtype)
+            return torch.randn(shape, generator=rng, dtype=self.dtype)
+        return torch.rand(shape, generator=rng, dtype=self.dtype).mul_(2).sub_(1)
 
     # -- training -----------------------------------------------------------------------
     def train(

@@ -109,8 +109,9 @@ def slot(models: Sequence[Gan], stack: Any, part: str, update: bool) -> torch.Te
     noise = torch.cat([m._noise(batch, m.rng) for m in models])  # (S, B, k)
     fake, g_cache = dense.forward(g, noise)
     if part == "d":
-        real = torch.stack([m.real[torch.randint(len(m.real), (batch,), generator=m.rng)]
-                            for m in models])  # fmt: skip
+        n = stack.real.shape[1]
+        index = torch.stack([torch.randint(n, (batch,), generator=m.rng) for m in models])
+        real = stack.real[stack.rows, index]  # (S, B, 2)
         logits, cache = dense.forward(d, torch.cat([real, fake], dim=1))  # (S, 2B, 1)
         real_l, fake_l = logits[:, :batch], logits[:, batch:]
         value = d_loss(loss, real_l, fake_l)

@@ -145,6 +145,9 @@ class Stack:
         for m in models:
             m.stack = self
         self.identity = [m.tensors_identity() for m in models]
+        # a GAN's real points, (S, N, 2): the group key makes N one count for all
+        self.real = torch.stack([m.real for m in models]) if hasattr(first, "real") else None
+        self.rows = torch.arange(len(models)).unsqueeze(1)  # (S, 1), to gather batches
 
     def holds(self, models: Sequence[Any]) -> bool:
         """Is this stack still these models, with no tensors replaced since?"""
