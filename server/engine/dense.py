@@ -147,11 +147,3 @@ def step(net: Net, grad: torch.Tensor | None, rate: torch.Tensor) -> None:
     correct1 = (1 - BETA1**net.steps).unsqueeze(1)
     correct2 = (1 - BETA2**net.steps).unsqueeze(1)
     net.flat.sub_(lr / correct1 * net.m / ((net.v / correct2).sqrt_().add_(EPSILON)))
-
-
-def norm_ok(net: Net, limit: float) -> bool:
-    """Are every parameter and moment finite and within ``limit``?"""
-    for t in (net.flat, net.m, net.v):
-        if t.numel() and (not bool(torch.isfinite(t).all()) or float(t.abs().max()) > limit):
-            return False
-    return True

@@ -181,9 +181,5 @@ def _num(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def generative_picture(session: Session, size: int) -> dict[str, Any]:
-    return generative(session, size)
-
-
 def generative_figure(session: Session) -> tuple[dict[str, Any], dict[str, Any]]:
     return generative(session, 60), session.history.as_dict()

@@ -49,7 +49,6 @@ from server.engine.kinds.generative import (
 )
 from server.engine.render import DOMAIN, grid_points, quantize_probability
 
-NOISES = ("uniform", "gaussian")
 EVAL_SAMPLES = 2000  # generated points the divergences and the frames' samples come from
 SHOWN = 300  # generated points a frame shows, with their gradient arrows
 MOST_HISTORY = 2000  # divergence entries kept (then every other one)
